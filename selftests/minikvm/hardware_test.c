@@ -36,7 +36,7 @@ static int count_proven_cpus(struct __test_metadata *_metadata)
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		TH_LOG("%s", line);
-		for (i = 0; i < sizeof(proof) / sizeof(proof[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(proof); i++)
 			EXPECT_TRUE(strstr(line, proof[i]) != NULL);
 		cpus++;
 	}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * minikvm core: the /dev/minikvm device, its system ioctls, and the per-CPU hardware
- * enable/disable that every backend needs. What virt/kvm/kvm_main.c is to KVM.
+ * enable/disable that every backend needs: what kvm_main.c is to KVM.
  *
  * Virtualization is enabled on every CPU when the module loads (as KVM 6.12 does by
  * default with enable_virt_at_load), through a CPU hotplug state so that CPUs coming online
