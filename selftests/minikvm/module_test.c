@@ -7,9 +7,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/kvm.h>
 
 #include "kselftest_harness.h"
 #include "minikvm_util.h"
@@ -100,16 +102,23 @@ FIXTURE(module) {
 
 FIXTURE_SETUP(module)
 {
-	if (!kvm_dev_is_minikvm())
-		SKIP(return, "the reference host runs real KVM, built in or not ours to unload");
-	if (access(module_path(), R_OK))
-		SKIP(return, "no module file at %s", module_path());
 }
 
 FIXTURE_TEARDOWN(module)
 {
-	/* Leave the module loaded for whatever runs next, whatever happened. */
-	load_module();
+	/* Leave minikvm loaded for whatever runs next, whatever happened. */
+	if (kvm_dev_is_minikvm())
+		load_module();
+}
+
+/* Why the tests of minikvm's own module cannot run in this host, or NULL if they can. */
+static const char *module_tests_unavailable(void)
+{
+	if (!kvm_dev_is_minikvm())
+		return "the reference host runs real KVM, not ours to unload";
+	if (access(module_path(), R_OK))
+		return "no module file";
+	return NULL;
 }
 
 TEST_F_TIMEOUT(module, load_unload_cycles_leak_nothing, CYCLES_TIMEOUT_S)
@@ -119,6 +128,8 @@ TEST_F_TIMEOUT(module, load_unload_cycles_leak_nothing, CYCLES_TIMEOUT_S)
 	struct timespec t0, t1;
 	int i;
 
+	if (module_tests_unavailable())
+		SKIP(return, "%s", module_tests_unavailable());
 	taint = read_taint();
 	/* The first cycle warms caches that later cycles reuse. */
 	cycle(_metadata);
@@ -142,11 +153,51 @@ TEST_F(module, double_load_is_refused)
 {
 	int fd;
 
+	if (module_tests_unavailable())
+		SKIP(return, "%s", module_tests_unavailable());
 	ASSERT_EQ(0, access(kvm_dev_path(), F_OK)) TH_LOG("minikvm is not loaded");
 	ASSERT_EQ(-EEXIST, load_module());
 	fd = open_kvm_dev();
 	ASSERT_LE(0, fd);
 	close(fd);
+}
+
+/*
+ * In the reference host: minikvm and real KVM share the hardware politely. Whoever holds
+ * VMX or EL2 first keeps it, the other gets EBUSY, and each works again once the other
+ * lets go.
+ */
+TEST(coexists_with_kvm)
+{
+	int kvm, vm;
+
+	if (kvm_dev_is_minikvm())
+		SKIP(return, "needs real KVM beside minikvm: runs in the reference host");
+	if (access(module_path(), R_OK))
+		SKIP(return, "no module file at %s", module_path());
+	kvm = open_kvm_dev();
+	ASSERT_LE(0, kvm);
+
+#if defined(__aarch64__)
+	/* KVM took EL2 at boot and keeps it: minikvm must refuse to load. */
+	ASSERT_EQ(-EBUSY, load_module());
+#else
+	/* KVM 6.1 enters VMX operation only while a VM exists. */
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	ASSERT_LE(0, vm);
+	ASSERT_EQ(-EBUSY, load_module());
+	close(vm);
+
+	ASSERT_EQ(0, load_module());
+	EXPECT_EQ(-1, ioctl(kvm, KVM_CREATE_VM, 0));
+	EXPECT_EQ(EBUSY, errno);
+	ASSERT_EQ(0, unload_module());
+
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	ASSERT_LE(0, vm);
+	close(vm);
+#endif
+	close(kvm);
 }
 
 TEST_HARNESS_MAIN

@@ -18,6 +18,7 @@
 #include <linux/kvm.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/reboot.h>
 #include <linux/seq_file.h>
 #include <linux/smp.h>
 
@@ -72,6 +73,30 @@ static int kvm_offline_cpu(unsigned int cpu)
 	return 0;
 }
 
+static void hardware_disable_one(void *unused)
+{
+	kvm_arch_hardware_disable();
+}
+
+/*
+ * Leave virtualization on every CPU before a reboot or kexec: a CPU left in VMX operation
+ * blocks INIT, so the next kernel could not start it; arm64 kexec needs the hyp stub back.
+ *
+ * A crash kexec skips reboot notifiers. x86 has a callback for that path
+ * (cpu_emergency_register_virt_callback), but it holds one callback only and kvm_intel
+ * takes it at load: registering ours beside it WARNs, so minikvm leaves that path alone.
+ */
+static int kvm_reboot(struct notifier_block *nb, unsigned long code, void *unused)
+{
+	pr_info("disabling virtualization on every CPU for reboot\n");
+	on_each_cpu(hardware_disable_one, NULL, 1);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block kvm_reboot_notifier = {
+	.notifier_call = kvm_reboot,
+};
+
 static void hardware_report_one(void *m)
 {
 	kvm_arch_hardware_report(m);
@@ -108,6 +133,7 @@ static int __init kvm_init(void)
 		goto out_unsetup;
 	}
 	kvm_online_state = r;
+	register_reboot_notifier(&kvm_reboot_notifier);
 
 	kvm_debugfs_dir = debugfs_create_dir("minikvm", NULL);
 	debugfs_create_file("hardware", 0400, kvm_debugfs_dir, NULL, &hardware_fops);
@@ -121,6 +147,7 @@ static int __init kvm_init(void)
 
 out_debugfs:
 	debugfs_remove_recursive(kvm_debugfs_dir);
+	unregister_reboot_notifier(&kvm_reboot_notifier);
 	cpuhp_remove_state(kvm_online_state);
 out_unsetup:
 	kvm_arch_hardware_unsetup();
@@ -131,6 +158,7 @@ static void __exit kvm_exit(void)
 {
 	misc_deregister(&kvm_dev);
 	debugfs_remove_recursive(kvm_debugfs_dir);
+	unregister_reboot_notifier(&kvm_reboot_notifier);
 	cpuhp_remove_state(kvm_online_state);
 	kvm_arch_hardware_unsetup();
 }

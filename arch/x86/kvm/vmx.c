@@ -17,7 +17,6 @@
 #include <asm/asm.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
-#include <asm/reboot.h>
 #include <asm/tlbflush.h>
 
 #include <minikvm/kvm_host.h>
@@ -116,15 +115,6 @@ fault:
 	pr_err("VMXOFF faulted on cpu%d\n", smp_processor_id());
 }
 
-/* Leaves VMX operation on this CPU when the kernel crashes, reboots or kexecs. */
-static void vmx_emergency_disable(void)
-{
-	if (__this_cpu_read(vmx_enabled)) {
-		kvm_cpu_vmxoff();
-		cr4_clear_bits(X86_CR4_VMXE);
-	}
-}
-
 int kvm_arch_hardware_setup(void)
 {
 	u64 basic;
@@ -156,7 +146,6 @@ int kvm_arch_hardware_setup(void)
 		per_cpu(vmxon_region, cpu) = page;
 	}
 
-	cpu_emergency_register_virt_callback(vmx_emergency_disable);
 	pr_info("VMX: VMCS revision 0x%x, region %u bytes\n", vmcs_config.revision_id,
 		vmcs_config.region_size);
 	return 0;
@@ -170,7 +159,6 @@ void kvm_arch_hardware_unsetup(void)
 {
 	int cpu;
 
-	cpu_emergency_unregister_virt_callback(vmx_emergency_disable);
 	for_each_possible_cpu(cpu) {
 		if (per_cpu(vmxon_region, cpu))
 			__free_page(per_cpu(vmxon_region, cpu));
