@@ -169,7 +169,7 @@ TEST_F(module, double_load_is_refused)
  */
 TEST(coexists_with_kvm)
 {
-	int kvm, vm;
+	int kvm;
 
 	if (kvm_dev_is_minikvm())
 		SKIP(return, "needs real KVM beside minikvm: runs in the reference host");
@@ -183,7 +183,8 @@ TEST(coexists_with_kvm)
 	ASSERT_EQ(-EBUSY, load_module());
 #else
 	/* KVM 6.1 enters VMX operation only while a VM exists. */
-	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+
 	ASSERT_LE(0, vm);
 	ASSERT_EQ(-EBUSY, load_module());
 	close(vm);
