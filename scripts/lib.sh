@@ -83,19 +83,24 @@ kbuild_pkg() {
 	esac
 }
 
-# Download one Debian package (NAME or NAME:ARCH) and unpack it into DIR, once.
+# Download one Debian package (NAME or NAME:ARCH) and unpack it into DIR, once, even when
+# several test hosts ask for it at the same time.
 fetch_deb() {
 	local pkg=$1 dir=$2 stamp
 	stamp=$dir/.got-$(echo "$pkg" | tr ':/' '__')
 	[ -e "$stamp" ] && return 0
-	apt_ready
 	mkdir -p "$CACHE/debs" "$dir"
-	(cd "$CACHE/debs" && apt-get download -q "$pkg" >/dev/null 2>&1) ||
-		die "apt-get download $pkg failed"
-	local name=${pkg%%:*} arch=${pkg#*:} deb
-	[ "$arch" = "$pkg" ] && arch=
-	deb=$(ls -t "$CACHE/debs/${name}_"*"${arch:+_$arch}.deb" 2>/dev/null | head -1)
-	[ -n "$deb" ] || deb=$(ls -t "$CACHE/debs/${name}_"*.deb | head -1)
-	dpkg -x "$deb" "$dir" || die "cannot unpack $deb"
-	touch "$stamp"
+	(
+		flock 9
+		[ -e "$stamp" ] && exit 0
+		apt_ready
+		cd "$CACHE/debs" && apt-get download -q "$pkg" >/dev/null 2>&1 ||
+			die "apt-get download $pkg failed"
+		local name=${pkg%%:*} arch=${pkg#*:} deb
+		[ "$arch" = "$pkg" ] && arch=
+		deb=$(ls -t "$CACHE/debs/${name}_"*"${arch:+_$arch}.deb" 2>/dev/null | head -1)
+		[ -n "$deb" ] || deb=$(ls -t "$CACHE/debs/${name}_"*.deb | head -1)
+		dpkg -x "$deb" "$dir" || die "cannot unpack $deb"
+		touch "$stamp"
+	) 9>"$dir/.lock"
 }
