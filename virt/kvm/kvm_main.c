@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * minikvm core: the /dev/minikvm device, its system ioctls, and the per-CPU hardware
- * enable/disable that every backend needs: what kvm_main.c is to KVM.
+ * minikvm core: the /dev/minikvm device, the VM and vCPU objects and their fds, and the
+ * per-CPU hardware enable/disable that every backend needs: what kvm_main.c is to KVM.
  *
  * Virtualization is enabled on every CPU when the module loads (as KVM 6.12 does by
  * default with enable_virt_at_load), through a CPU hotplug state so that CPUs coming online
@@ -11,15 +11,20 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/anon_inodes.h>
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kvm.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/reboot.h>
+#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/smp.h>
 
 #include <minikvm/kvm_host.h>
@@ -27,10 +32,282 @@
 static enum cpuhp_state kvm_online_state;
 static struct dentry *kvm_debugfs_dir;
 
-static long kvm_dev_ioctl_check_extension_generic(long ext)
+/* Generic capabilities: what the core implements for every arch. */
+static int kvm_vm_ioctl_check_extension_generic(struct kvm *kvm, long ext)
 {
-	/* Nothing generic is implemented yet: every capability is answered by the arch. */
-	return kvm_arch_dev_ioctl_check_extension(ext);
+	switch (ext) {
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_CHECK_EXTENSION_VM:
+		return 1;
+	case KVM_CAP_NR_MEMSLOTS:
+		return KVM_USER_MEM_SLOTS;
+	case KVM_CAP_NR_VCPUS:
+		/* The recommended maximum: more vCPUs than host CPUs only time-share. */
+		return min_t(int, num_online_cpus(), KVM_MAX_VCPUS);
+	case KVM_CAP_MAX_VCPUS:
+		return KVM_MAX_VCPUS;
+	case KVM_CAP_MAX_VCPU_ID:
+		return KVM_MAX_VCPU_IDS;
+	default:
+		return kvm_vm_ioctl_check_extension(kvm, ext);
+	}
+}
+
+void kvm_get_kvm(struct kvm *kvm)
+{
+	refcount_inc(&kvm->users_count);
+}
+
+static void kvm_destroy_vm(struct kvm *kvm)
+{
+	struct mm_struct *mm = kvm->mm;
+	int i;
+
+	for (i = 0; i < kvm->created_vcpus; i++) {
+		struct kvm_vcpu *vcpu = kvm->vcpus[i];
+
+		kvm_arch_vcpu_destroy(vcpu);
+		free_page((unsigned long)vcpu->run);
+		kfree(vcpu);
+	}
+	kvm_arch_destroy_vm(kvm);
+	kvm_free_memslots(kvm);
+	cleanup_srcu_struct(&kvm->srcu);
+	kfree(kvm);
+	mmdrop(mm);
+}
+
+/* Drops a reference; the last one, from the last fd closed, destroys the VM. */
+void kvm_put_kvm(struct kvm *kvm)
+{
+	if (refcount_dec_and_test(&kvm->users_count))
+		kvm_destroy_vm(kvm);
+}
+
+/*
+ * The vCPU's mmap: page 0 is struct kvm_run, further pages are the arch's (x86: PIO data).
+ * Pages are handed out one fault at a time, as KVM does; an offset beyond them is SIGBUS.
+ */
+static vm_fault_t kvm_vcpu_fault(struct vm_fault *vmf)
+{
+	struct kvm_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff != 0)
+		return kvm_arch_vcpu_fault(vcpu, vmf);
+	page = virt_to_page(vcpu->run);
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct kvm_vcpu_vm_ops = {
+	.fault = kvm_vcpu_fault,
+};
+
+static int kvm_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &kvm_vcpu_vm_ops;
+	return 0;
+}
+
+static int kvm_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct kvm_vcpu *vcpu = filp->private_data;
+
+	/* The vCPU itself lives as long as its VM. */
+	kvm_put_kvm(vcpu->kvm);
+	return 0;
+}
+
+static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	struct kvm_vcpu *vcpu = filp->private_data;
+	long r;
+
+	/* Guest memory is the creator's address space: another process has no business here. */
+	if (vcpu->kvm->mm != current->mm)
+		return -EIO;
+	if (_IOC_TYPE(ioctl) != KVMIO)
+		return -EINVAL;
+
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	r = kvm_arch_vcpu_ioctl(filp, ioctl, arg);
+	mutex_unlock(&vcpu->mutex);
+	return r;
+}
+
+static const struct file_operations kvm_vcpu_fops = {
+	.owner		= THIS_MODULE,
+	.release	= kvm_vcpu_release,
+	.unlocked_ioctl	= kvm_vcpu_ioctl,
+	.mmap		= kvm_vcpu_mmap,
+	.llseek		= noop_llseek,
+};
+
+static struct kvm_vcpu *kvm_get_vcpu_by_id(struct kvm *kvm, u32 id)
+{
+	int i;
+
+	for (i = 0; i < kvm->created_vcpus; i++)
+		if (kvm->vcpus[i]->vcpu_id == id)
+			return kvm->vcpus[i];
+	return NULL;
+}
+
+/*
+ * KVM_CREATE_VCPU. A vCPU is created whole under kvm->lock and published in kvm->vcpus
+ * before its fd exists; it is destroyed only with its VM, even if its fd is closed (as in
+ * KVM: a guest may still reference it).
+ */
+static int kvm_vm_ioctl_create_vcpu(struct kvm *kvm, unsigned long id)
+{
+	struct kvm_vcpu *vcpu;
+	int r;
+
+	if (id >= KVM_MAX_VCPU_IDS)
+		return -EINVAL;
+
+	mutex_lock(&kvm->lock);
+	r = -EINVAL;
+	if (kvm->created_vcpus >= KVM_MAX_VCPUS)
+		goto out_unlock;
+	r = -EEXIST;
+	if (kvm_get_vcpu_by_id(kvm, id))
+		goto out_unlock;
+
+	r = -ENOMEM;
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		goto out_unlock;
+	BUILD_BUG_ON(sizeof(struct kvm_run) > PAGE_SIZE);
+	vcpu->run = (struct kvm_run *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->run)
+		goto out_free_vcpu;
+	vcpu->kvm = kvm;
+	vcpu->vcpu_id = id;
+	mutex_init(&vcpu->mutex);
+
+	r = kvm_arch_vcpu_create(vcpu);
+	if (r)
+		goto out_free_run;
+
+	/* The fd's reference; taken first so that closing the fd at once cannot free the VM. */
+	kvm_get_kvm(kvm);
+	r = anon_inode_getfd("kvm-vcpu", &kvm_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	if (r < 0) {
+		/* The VM fd the caller holds keeps this from being the last reference. */
+		refcount_dec(&kvm->users_count);
+		goto out_arch_destroy;
+	}
+	kvm->vcpus[kvm->created_vcpus++] = vcpu;
+	mutex_unlock(&kvm->lock);
+	return r;
+
+out_arch_destroy:
+	kvm_arch_vcpu_destroy(vcpu);
+out_free_run:
+	free_page((unsigned long)vcpu->run);
+out_free_vcpu:
+	kfree(vcpu);
+out_unlock:
+	mutex_unlock(&kvm->lock);
+	return r;
+}
+
+static int kvm_vm_release(struct inode *inode, struct file *filp)
+{
+	kvm_put_kvm(filp->private_data);
+	return 0;
+}
+
+static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	struct kvm *kvm = filp->private_data;
+	struct kvm_userspace_memory_region mem;
+
+	if (kvm->mm != current->mm)
+		return -EIO;
+
+	switch (ioctl) {
+	case KVM_CREATE_VCPU:
+		return kvm_vm_ioctl_create_vcpu(kvm, arg);
+	case KVM_SET_USER_MEMORY_REGION:
+		if (copy_from_user(&mem, (void __user *)arg, sizeof(mem)))
+			return -EFAULT;
+		return kvm_set_memory_region(kvm, &mem);
+	case KVM_CHECK_EXTENSION:
+		return kvm_vm_ioctl_check_extension_generic(kvm, arg);
+	default:
+		return kvm_arch_vm_ioctl(filp, ioctl, arg);
+	}
+}
+
+static const struct file_operations kvm_vm_fops = {
+	.owner		= THIS_MODULE,
+	.release	= kvm_vm_release,
+	.unlocked_ioctl	= kvm_vm_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct kvm *kvm_create_vm(unsigned long type)
+{
+	struct kvm *kvm;
+	int r;
+
+	kvm = kzalloc(sizeof(*kvm), GFP_KERNEL_ACCOUNT);
+	if (!kvm)
+		return ERR_PTR(-ENOMEM);
+	mmgrab(current->mm);
+	kvm->mm = current->mm;
+	refcount_set(&kvm->users_count, 1);
+	mutex_init(&kvm->lock);
+	mutex_init(&kvm->slots_lock);
+
+	r = init_srcu_struct(&kvm->srcu);
+	if (r)
+		goto out_free;
+	r = kvm_init_memslots(kvm);
+	if (r)
+		goto out_cleanup_srcu;
+	r = kvm_arch_init_vm(kvm, type);
+	if (r)
+		goto out_free_memslots;
+	return kvm;
+
+out_free_memslots:
+	kvm_free_memslots(kvm);
+out_cleanup_srcu:
+	cleanup_srcu_struct(&kvm->srcu);
+out_free:
+	mmdrop(kvm->mm);
+	kfree(kvm);
+	return ERR_PTR(r);
+}
+
+static int kvm_dev_ioctl_create_vm(unsigned long type)
+{
+	struct file *file;
+	struct kvm *kvm;
+	int fd;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	kvm = kvm_create_vm(type);
+	if (IS_ERR(kvm)) {
+		put_unused_fd(fd);
+		return PTR_ERR(kvm);
+	}
+	file = anon_inode_getfile("kvm-vm", &kvm_vm_fops, kvm, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		kvm_put_kvm(kvm);
+		return PTR_ERR(file);
+	}
+	fd_install(fd, file);
+	return fd;
 }
 
 static long kvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
@@ -41,8 +318,14 @@ static long kvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 		if (arg)
 			return -EINVAL;
 		return MINIKVM_API_VERSION;
+	case KVM_CREATE_VM:
+		return kvm_dev_ioctl_create_vm(arg);
 	case KVM_CHECK_EXTENSION:
-		return kvm_dev_ioctl_check_extension_generic(arg);
+		return kvm_vm_ioctl_check_extension_generic(NULL, arg);
+	case KVM_GET_VCPU_MMAP_SIZE:
+		if (arg)
+			return -EINVAL;
+		return KVM_VCPU_MMAP_PAGES * PAGE_SIZE;
 	default:
 		return -EINVAL;
 	}
@@ -51,7 +334,6 @@ static long kvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 static const struct file_operations kvm_chardev_ops = {
 	.owner		= THIS_MODULE,
 	.unlocked_ioctl	= kvm_dev_ioctl,
-	.compat_ioctl	= kvm_dev_ioctl,
 	.llseek		= noop_llseek,
 };
 

@@ -218,7 +218,50 @@ void kvm_arch_hardware_report(struct seq_file *m)
 			   (el >> 2) & 3);
 }
 
-long kvm_arch_dev_ioctl_check_extension(long ext)
+int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 {
 	return 0;
+}
+
+int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
+{
+	/*
+	 * The type selects the guest's IPA size (KVM_VM_TYPE_ARM_IPA_SIZE); until stage 2
+	 * exists only the default, 0, is accepted.
+	 */
+	return type ? -EINVAL : 0;
+}
+
+int kvm_arch_prepare_memory_region(struct kvm *kvm, const struct kvm_memory_slot *new)
+{
+	/* Stage 2 covers the VM's IPA space; a slot beyond it is EFAULT, as in KVM. */
+	return new->base_gfn + new->npages > KVM_PHYS_SIZE_DEFAULT >> PAGE_SHIFT ? -EFAULT : 0;
+}
+
+void kvm_arch_destroy_vm(struct kvm *kvm)
+{
+}
+
+int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
+{
+	return 0;
+}
+
+void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+}
+
+long kvm_arch_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	return -EINVAL;
+}
+
+long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	return -EINVAL;
+}
+
+vm_fault_t kvm_arch_vcpu_fault(struct kvm_vcpu *vcpu, struct vm_fault *vmf)
+{
+	return VM_FAULT_SIGBUS;
 }

@@ -226,8 +226,3 @@ void kvm_arch_hardware_report(struct seq_file *m)
 fault:
 	seq_printf(m, "cpu%d: vmx=off\n", cpu);
 }
-
-long kvm_arch_dev_ioctl_check_extension(long ext)
-{
-	return 0;
-}

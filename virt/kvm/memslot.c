@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Memory slots: KVM_SET_USER_MEMORY_REGION, with KVM's checks and errnos.
+ *
+ * A slot only records where guest memory lives in the VM owner's address space: nothing is
+ * allocated or pinned here, so a slot of any size is created in constant time and memory.
+ * The backends' fault paths bring pages in one at a time.
+ */
+
+#include <linux/kvm.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <minikvm/kvm_host.h>
+
+/* KVM's limit for one slot: its page count must fit a signed 32-bit int. */
+#define KVM_MEM_MAX_NR_PAGES	((1UL << 31) - 1)
+
+int kvm_init_memslots(struct kvm *kvm)
+{
+	struct kvm_memslots *slots = kzalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT);
+
+	if (!slots)
+		return -ENOMEM;
+	RCU_INIT_POINTER(kvm->memslots, slots);
+	return 0;
+}
+
+/* At VM destruction: no fd, hence no reader, is left. */
+void kvm_free_memslots(struct kvm *kvm)
+{
+	kfree(rcu_dereference_protected(kvm->memslots, true));
+}
+
+static struct kvm_memory_slot *id_to_memslot(struct kvm_memslots *slots, u16 id)
+{
+	int i;
+
+	for (i = 0; i < slots->used; i++)
+		if (slots->slots[i].id == id)
+			return &slots->slots[i];
+	return NULL;
+}
+
+/* Whether [start, end) meets a slot other than @id. */
+static bool kvm_check_memslot_overlap(struct kvm_memslots *slots, u16 id, gfn_t start,
+				      gfn_t end)
+{
+	int i;
+
+	for (i = 0; i < slots->used; i++) {
+		struct kvm_memory_slot *s = &slots->slots[i];
+
+		if (s->id != id && start < s->base_gfn + s->npages && s->base_gfn < end)
+			return true;
+	}
+	return false;
+}
+
+/* The checks KVM makes before looking at the existing slots, with its errnos. */
+static int check_memory_region(const struct kvm_userspace_memory_region *mem)
+{
+	/* Dirty logging is not implemented: refuse it rather than log nothing. */
+	if (mem->flags & ~KVM_MEM_READONLY)
+		return -EINVAL;
+	/* One address space (x86's SMM space is not supported): slot >> 16 must be 0. */
+	if (mem->slot >= KVM_USER_MEM_SLOTS)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(mem->memory_size) || !PAGE_ALIGNED(mem->guest_phys_addr) ||
+	    !PAGE_ALIGNED(mem->userspace_addr))
+		return -EINVAL;
+	if (!access_ok((void __user *)(unsigned long)mem->userspace_addr, mem->memory_size))
+		return -EINVAL;
+	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr)
+		return -EINVAL;
+	if ((mem->memory_size >> PAGE_SHIFT) > KVM_MEM_MAX_NR_PAGES)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Applies one KVM_SET_USER_MEMORY_REGION to a copy of the current slots: create, delete
+ * (size 0), move (new guest address) or change flags. Returns 1 if nothing changes.
+ */
+static int kvm_prepare_memslots(struct kvm *kvm, struct kvm_memslots *slots,
+				const struct kvm_userspace_memory_region *mem)
+{
+	struct kvm_memory_slot *old = id_to_memslot(slots, mem->slot);
+	gfn_t base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	unsigned long npages = mem->memory_size >> PAGE_SHIFT;
+	struct kvm_memory_slot new;
+	int r;
+
+	if (!npages) {
+		if (!old)
+			return -EINVAL;
+		*old = slots->slots[--slots->used];
+		return 0;
+	}
+	if (old) {
+		/* A slot keeps its backing and size; only its place and flags may change. */
+		if (mem->userspace_addr != old->userspace_addr || npages != old->npages ||
+		    ((mem->flags ^ old->flags) & KVM_MEM_READONLY))
+			return -EINVAL;
+		if (base_gfn == old->base_gfn && mem->flags == old->flags)
+			return 1;
+	}
+	if (kvm_check_memslot_overlap(slots, mem->slot, base_gfn, base_gfn + npages))
+		return -EEXIST;
+	new = (struct kvm_memory_slot) {
+		.base_gfn = base_gfn,
+		.npages = npages,
+		.userspace_addr = mem->userspace_addr,
+		.flags = mem->flags,
+		.id = mem->slot,
+	};
+	if (!old || old->base_gfn != base_gfn) {
+		r = kvm_arch_prepare_memory_region(kvm, &new);
+		if (r)
+			return r;
+	}
+	if (!old)
+		old = &slots->slots[slots->used++];
+	*old = new;
+	return 0;
+}
+
+/**
+ * kvm_set_memory_region() - KVM_SET_USER_MEMORY_REGION
+ * @kvm: the VM
+ * @mem: the request, copied from userspace
+ *
+ * Builds the next generation of the VM's slots and publishes it; readers of the old one
+ * (under kvm->srcu) finish before it is freed. Returns 0 or KVM's errno for the request.
+ */
+int kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_region *mem)
+{
+	struct kvm_memslots *old, *new;
+	int r;
+
+	r = check_memory_region(mem);
+	if (r)
+		return r;
+
+	mutex_lock(&kvm->slots_lock);
+	old = rcu_dereference_protected(kvm->memslots, lockdep_is_held(&kvm->slots_lock));
+	new = kmemdup(old, sizeof(*old), GFP_KERNEL_ACCOUNT);
+	r = -ENOMEM;
+	if (!new)
+		goto out_unlock;
+	r = kvm_prepare_memslots(kvm, new, mem);
+	if (r) {
+		/* An error, or 1: the request changes nothing. */
+		kfree(new);
+		r = min(r, 0);
+		goto out_unlock;
+	}
+	rcu_assign_pointer(kvm->memslots, new);
+	synchronize_srcu(&kvm->srcu);
+	kfree(old);
+out_unlock:
+	mutex_unlock(&kvm->slots_lock);
+	return r;
+}
