@@ -1,52 +1,83 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * minikvm's Intel VMX backend: entering and leaving VMX operation on every CPU.
+ * minikvm's Intel VMX backend, as far as it has come: checking that the CPU can enter VMX
+ * operation, entering it on every online CPU (VMXON) and leaving it again (VMXOFF).
  *
- * References are to the Intel SDM, Volume 3C: chapter 24 (VMX operation), 25.11.5 (the
- * VMXON region), appendix A (the VMX capability MSRs).
+ * References are to the Intel SDM, Vol. 3C, in the editions where chapter 23 is
+ * "Introduction to Virtual Machine Extensions" and chapter 30 the "VMX Instruction
+ * Reference"; later editions renumber these chapters, so each reference names its section.
+ *
+ * Coexistence with kvm_intel: a CPU is in VMX operation for one hypervisor at a time, and
+ * both take it by setting CR4.VMXE. Whoever sets it first on a CPU wins; the other sees the
+ * bit set and refuses with -EBUSY.
+ *
+ * No emergency callback (cpu_emergency_register_virt_callback(), exported by 6.1 and 6.12)
+ * leaves VMX on a crash: the kernel holds a single such callback and kvm_intel takes it
+ * (6.1: while loaded; 6.12: while it has virtualization enabled), so registering ours WARNs
+ * in whichever module registers second. The core leaves VMX from a reboot notifier; a crash
+ * kexec with minikvm loaded and kvm_intel not loaded leaves the CPUs in VMX operation,
+ * where INIT is blocked (SDM 23.8 "Restrictions on VMX operation").
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitfield.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/irqflags.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <linux/smp.h>
 #include <asm/asm.h>
+#include <asm/cpufeature.h>
 #include <asm/msr.h>
-#include <asm/processor.h>
+#include <asm/mtrr.h>
+#include <asm/perf_event.h>
+#include <asm/processor-flags.h>
+#include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/vmx.h>
 
 #include <minikvm/kvm_host.h>
 
-/* IA32_VMX_BASIC (SDM A.1): the fields minikvm needs. */
-#define VMX_BASIC_REVISION_MASK		GENMASK_ULL(30, 0)
-#define VMX_BASIC_REGION_SIZE(basic)	(((basic) >> 32) & GENMASK_ULL(12, 0))
-#define VMX_BASIC_MEMTYPE(basic)	(((basic) >> 50) & GENMASK_ULL(3, 0))
-#define VMX_BASIC_MEMTYPE_WB		6
+/*
+ * CPUID.1:ECX.VMX[bit 5] (SDM 23.6 "Discovering support for VMX"). X86_FEATURE_VMX numbers
+ * the same bit in the kernel's feature word for CPUID.1:ECX.
+ */
+#define CPUID_1_ECX_VMX			BIT(X86_FEATURE_VMX % 32)
 
-/* CPUID.1:ECX bit 5 (SDM 24.6): the processor supports VMX. */
-#define CPUID_1_ECX_VMX			BIT(5)
+/*
+ * IA32_VMX_BASIC[53:50] (SDM A.1 "Basic VMX information"): the memory type the CPU uses
+ * for VMCS and VMXON regions, in the PAT/MTRR encoding. <asm/vmx.h> names this field
+ * differently in 6.1 and 6.12.
+ */
+#define VMX_BASIC_REGION_MEMTYPE	GENMASK_ULL(53, 50)
 
 /**
- * struct vmcs_config - what every CPU's VMX regions are made from
- * @revision_id: VMCS revision identifier, written at the start of VMXON and VMCS regions
- * @region_size: bytes the CPU may touch in such a region (at most a page)
+ * struct vmcs_config - what every CPU's VMX regions are made from (IA32_VMX_BASIC)
+ * @revision_id: VMCS revision identifier, written at offset 0 of VMXON and VMCS regions
+ * @size: bytes the CPU may use of such a region; at most a page, or minikvm refuses
  */
 static struct vmcs_config {
 	u32 revision_id;
-	u32 region_size;
+	u32 size;
 } vmcs_config;
 
-/* Each CPU's VMXON region (a page of its own, SDM 25.11.5), and whether VMXON ran. */
+/*
+ * Each CPU's VMXON region: a page of its own that software must not touch between VMXON
+ * and VMXOFF (SDM 24.11.5 "VMXON region"). One is allocated per possible CPU at load rather
+ * than in kvm_arch_hardware_enable(), which runs with interrupts off and so cannot sleep in
+ * the allocator, and which then has nothing to free on any path.
+ */
 static DEFINE_PER_CPU(struct page *, vmxon_region);
+
+/* Whether this CPU is in VMX operation for minikvm: VMXON succeeded and no VMXOFF since. */
 static DEFINE_PER_CPU(bool, vmx_enabled);
 
 /*
- * Raw CPUID, not X86_FEATURE_VMX: Linux clears the feature flag when firmware disabled VMX,
- * and we want to say which of the two is the case.
+ * Raw CPUID is the hardware's answer; X86_FEATURE_VMX is not enough, as the kernel clears
+ * it when firmware disabled VMX, and minikvm wants to say which of the two is the case.
  */
 static bool cpu_has_vmx(void)
 {
@@ -54,49 +85,70 @@ static bool cpu_has_vmx(void)
 }
 
 /*
- * Firmware decides whether VMX may be used through IA32_FEATURE_CONTROL (SDM 24.7): once
- * locked, VMXON outside SMX #GPs unless the enable bit is set. An unlocked MSR is ours to
- * set and lock, as Linux itself does at boot on Intel CPUs.
+ * IA32_FEATURE_CONTROL is firmware's say on VMX (SDM 23.7 "Enabling and entering VMX
+ * operation"): once the lock bit is set the MSR cannot change until reset, and VMXON
+ * outside SMX #GPs unless VMX-outside-SMX is enabled in it.
  */
-static int vmx_check_feature_control(void)
+static bool vmx_disabled_by_firmware(u64 feat_ctl)
 {
-	u64 msr;
+	return (feat_ctl & FEAT_CTL_LOCKED) && !(feat_ctl & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX);
+}
 
-	rdmsrl(MSR_IA32_FEAT_CTL, msr);
-	if (!(msr & FEAT_CTL_LOCKED)) {
-		msr |= FEAT_CTL_LOCKED | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX;
-		wrmsrl(MSR_IA32_FEAT_CTL, msr);
-		return 0;
-	}
-	if (!(msr & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)) {
-		pr_err("VMX disabled by firmware (IA32_FEATURE_CONTROL) on cpu%d\n",
-		       smp_processor_id());
+/**
+ * vmx_enable_feature_control() - make IA32_FEATURE_CONTROL of this CPU allow VMXON
+ * @cpu: this CPU, for the message
+ *
+ * An unlocked MSR is the OS's to set: enable VMX outside SMX and lock it, as KVM did before
+ * Linux began doing so itself at boot on every Intel CPU.
+ *
+ * Return: 0, or -EOPNOTSUPP if firmware locked VMX out.
+ */
+static int vmx_enable_feature_control(int cpu)
+{
+	u64 feat_ctl;
+
+	rdmsrl(MSR_IA32_FEAT_CTL, feat_ctl);
+	if (vmx_disabled_by_firmware(feat_ctl)) {
+		pr_err("VMX disabled by firmware (IA32_FEATURE_CONTROL) on cpu%d\n", cpu);
 		return -EOPNOTSUPP;
 	}
+	if (!(feat_ctl & FEAT_CTL_LOCKED))
+		wrmsrl(MSR_IA32_FEAT_CTL,
+		       feat_ctl | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX | FEAT_CTL_LOCKED);
 	return 0;
 }
 
 /*
- * CR0 and CR4 must hold the values IA32_VMX_CRn_FIXED0/1 demand in VMX operation (SDM A.7,
- * A.8): bits set in FIXED0 must be 1, bits clear in FIXED1 must be 0. Linux runs with
- * paging and protection on, so this holds once CR4.VMXE is set; check rather than assume.
+ * In VMX operation, a control register must have every bit set that is set in its
+ * IA32_VMX_CRn_FIXED0 MSR and no bit set that is clear in its IA32_VMX_CRn_FIXED1 MSR
+ * (SDM A.7 "VMX-fixed bits in CR0", A.8 "VMX-fixed bits in CR4"); VMXON #GPs otherwise.
  */
-static bool vmx_cr_fixed_ok(unsigned long cr, u32 fixed0_msr, u32 fixed1_msr)
+static bool vmx_cr_allowed(unsigned long val, u32 fixed0_msr, u32 fixed1_msr)
 {
 	u64 fixed0, fixed1;
 
 	rdmsrl(fixed0_msr, fixed0);
 	rdmsrl(fixed1_msr, fixed1);
-	return (cr & fixed0) == fixed0 && !(cr & ~fixed1);
+	return (val & fixed0) == fixed0 && !(val & ~fixed1);
 }
 
-/* VMXON; returns 0, -EFAULT if it faulted, or -EIO if it failed (CF or ZF set). */
-static int kvm_cpu_vmxon(u64 pa)
+/**
+ * kvm_cpu_vmxon() - execute VMXON
+ * @vmxon_pointer: physical address of this CPU's VMXON region
+ *
+ * A #GP or #UD (a hypervisor below that hides VMX, say) goes through the exception table
+ * to the fault label instead of oopsing. VMXON signals VMfailInvalid with CF and
+ * VMfailValid with ZF (SDM 30.2 "Conventions"); the latter only means "VMXON executed in VMX
+ * root operation", which the CR4.VMXE check before already rules out.
+ *
+ * Return: 0, -EFAULT if VMXON faulted, or -EIO if it failed.
+ */
+static int kvm_cpu_vmxon(u64 vmxon_pointer)
 {
-	asm goto("1: vmxon %[pa]\n\t"
-		 "jna %l[fail]\n\t"
+	asm goto("1: vmxon %[vmxon_pointer]\n\t"
+		 "jna %l[fail]\n\t"	/* CF or ZF set */
 		 _ASM_EXTABLE(1b, %l[fault])
-		 : : [pa] "m" (pa) : "cc", "memory" : fail, fault);
+		 : : [vmxon_pointer] "m" (vmxon_pointer) : "cc", "memory" : fail, fault);
 	return 0;
 fail:
 	return -EIO;
@@ -104,53 +156,66 @@ fault:
 	return -EFAULT;
 }
 
-/* VMXOFF; a fault means we were not in VMX operation: say so, never oops. */
-static void kvm_cpu_vmxoff(void)
+/*
+ * VMXOFF, which #UDs outside VMX operation: a fault means this CPU was not in it after
+ * all. Return: 0, or -EFAULT if VMXOFF faulted.
+ */
+static int kvm_cpu_vmxoff(void)
 {
 	asm goto("1: vmxoff\n\t"
 		 _ASM_EXTABLE(1b, %l[fault])
 		 : : : "cc", "memory" : fault);
-	return;
+	return 0;
 fault:
-	pr_err("VMXOFF faulted on cpu%d\n", smp_processor_id());
+	return -EFAULT;
 }
 
 int kvm_arch_hardware_setup(void)
 {
-	u64 basic;
+	u64 feat_ctl, basic;
+	struct page *page;
 	int cpu;
 
 	if (!cpu_has_vmx()) {
 		pr_err("no VMX on this CPU\n");
 		return -EOPNOTSUPP;
 	}
-
-	rdmsrl(MSR_IA32_VMX_BASIC, basic);
-	vmcs_config.revision_id = basic & VMX_BASIC_REVISION_MASK;
-	vmcs_config.region_size = VMX_BASIC_REGION_SIZE(basic);
-	if (vmcs_config.region_size > PAGE_SIZE) {
-		pr_err("VMCS region of %u bytes does not fit a page\n", vmcs_config.region_size);
+	/* Refuse early; each CPU's MSR is checked, and locked if need be, when it is enabled. */
+	rdmsrl(MSR_IA32_FEAT_CTL, feat_ctl);
+	if (vmx_disabled_by_firmware(feat_ctl)) {
+		pr_err("VMX disabled by firmware (IA32_FEATURE_CONTROL)\n");
 		return -EOPNOTSUPP;
 	}
-	if (VMX_BASIC_MEMTYPE(basic) != VMX_BASIC_MEMTYPE_WB) {
-		pr_err("VMX regions are not write-back memory\n");
+
+	rdmsrl(MSR_IA32_VMX_BASIC, basic);
+	vmcs_config.revision_id = vmx_basic_vmcs_revision_id(basic);
+	vmcs_config.size = vmx_basic_vmcs_size(basic);
+	if (vmcs_config.size > PAGE_SIZE) {
+		pr_err("VMCS and VMXON regions of %u bytes do not fit in a page\n",
+		       vmcs_config.size);
+		return -EOPNOTSUPP;
+	}
+	/* minikvm's regions are ordinary kernel memory, which is write-back. */
+	if (FIELD_GET(VMX_BASIC_REGION_MEMTYPE, basic) != MTRR_TYPE_WRBACK) {
+		pr_err("VMX regions must be of memory type %llu; minikvm's are write-back\n",
+		       FIELD_GET(VMX_BASIC_REGION_MEMTYPE, basic));
 		return -EOPNOTSUPP;
 	}
 
 	for_each_possible_cpu(cpu) {
-		struct page *page = alloc_pages_node(cpu_to_node(cpu), GFP_KERNEL | __GFP_ZERO, 0);
-
+		page = alloc_pages_node(cpu_to_node(cpu), GFP_KERNEL | __GFP_ZERO, 0);
 		if (!page)
-			goto out_free;
+			goto err_free_regions;
+		/* Bits 30:0 the revision, bit 31 clear (SDM 24.11.5 "VMXON region"). */
 		*(u32 *)page_address(page) = vmcs_config.revision_id;
 		per_cpu(vmxon_region, cpu) = page;
 	}
 
-	pr_info("VMX: VMCS revision 0x%x, region %u bytes\n", vmcs_config.revision_id,
-		vmcs_config.region_size);
+	pr_info("VMX: VMCS revision 0x%x, regions of %u bytes\n", vmcs_config.revision_id,
+		vmcs_config.size);
 	return 0;
 
-out_free:
+err_free_regions:
 	kvm_arch_hardware_unsetup();
 	return -ENOMEM;
 }
@@ -166,59 +231,99 @@ void kvm_arch_hardware_unsetup(void)
 	}
 }
 
-int kvm_arch_hardware_enable(void)
+/*
+ * The steps of SDM 23.7 "Enabling and entering VMX operation" on this CPU, with interrupts
+ * off: from the CR4.VMXE check to VMXON no IPI may run here that takes VMX for another
+ * hypervisor (kvm_intel enables VMX on each CPU from one) or leaves it (the core's reboot
+ * notifier), or both would believe they own VMX operation.
+ */
+static int vmx_hardware_enable_irqsoff(void)
 {
-	int cpu = raw_smp_processor_id();
-	u64 pa = page_to_phys(per_cpu(vmxon_region, cpu));
+	int cpu = smp_processor_id();
 	int r;
 
-	/* Another hypervisor (kvm_intel with a VM, say) is in VMX operation here. */
 	if (__read_cr4() & X86_CR4_VMXE) {
 		pr_err("VMX already in use on cpu%d (kvm_intel loaded?)\n", cpu);
 		return -EBUSY;
 	}
-	r = vmx_check_feature_control();
+	r = vmx_enable_feature_control(cpu);
 	if (r)
 		return r;
-	if (!vmx_cr_fixed_ok(read_cr0(), MSR_IA32_VMX_CR0_FIXED0, MSR_IA32_VMX_CR0_FIXED1) ||
-	    !vmx_cr_fixed_ok(__read_cr4() | X86_CR4_VMXE, MSR_IA32_VMX_CR4_FIXED0,
-			     MSR_IA32_VMX_CR4_FIXED1)) {
-		pr_err("CR0/CR4 do not allow VMX operation on cpu%d\n", cpu);
+	/* Linux runs with paging and protection on, so these hold; refuse rather than assume. */
+	if (!vmx_cr_allowed(read_cr0(), MSR_IA32_VMX_CR0_FIXED0, MSR_IA32_VMX_CR0_FIXED1)) {
+		pr_err("CR0 0x%lx does not meet IA32_VMX_CR0_FIXED0/1 on cpu%d\n",
+		       read_cr0(), cpu);
+		return -EOPNOTSUPP;
+	}
+	if (!vmx_cr_allowed(__read_cr4() | X86_CR4_VMXE, MSR_IA32_VMX_CR4_FIXED0,
+			    MSR_IA32_VMX_CR4_FIXED1)) {
+		pr_err("CR4 0x%lx does not meet IA32_VMX_CR4_FIXED0/1 on cpu%d\n",
+		       __read_cr4(), cpu);
 		return -EOPNOTSUPP;
 	}
 
+	/*
+	 * VMXON clears IA32_RTIT_CTL.TraceEn where Intel PT cannot trace in VMX operation
+	 * (IA32_VMX_MISC bit 14 clear, SDM A.6): tell perf not to turn tracing back on.
+	 */
+	intel_pt_handle_vmx(1);
 	cr4_set_bits(X86_CR4_VMXE);
-	r = kvm_cpu_vmxon(pa);
-	if (r) {
-		cr4_clear_bits(X86_CR4_VMXE);
-		pr_err("VMXON %s on cpu%d\n", r == -EIO ? "failed" : "faulted", cpu);
-		return r;
-	}
+	r = kvm_cpu_vmxon(page_to_phys(per_cpu(vmxon_region, cpu)));
+	if (r)
+		goto err_vmxon;
 	__this_cpu_write(vmx_enabled, true);
 	return 0;
+
+err_vmxon:
+	pr_err("VMXON %s on cpu%d\n", r == -EFAULT ? "faulted" : "failed", cpu);
+	cr4_clear_bits(X86_CR4_VMXE);
+	intel_pt_handle_vmx(0);
+	return r;
 }
 
-void kvm_arch_hardware_disable(void)
+int kvm_arch_hardware_enable(void)
 {
-	if (!__this_cpu_read(vmx_enabled))
-		return;
-	kvm_cpu_vmxoff();
-	cr4_clear_bits(X86_CR4_VMXE);
-	__this_cpu_write(vmx_enabled, false);
+	unsigned long flags;
+	int r;
+
+	local_irq_save(flags);
+	r = vmx_hardware_enable_irqsoff();
+	local_irq_restore(flags);
+	return r;
 }
 
 /*
- * VMPTRST is legal only in VMX operation (it #UDs outside it): executing it proves VMXON
- * happened on this CPU. With no current VMCS it stores all ones.
+ * Interrupts are off so that the core's reboot notifier cannot run VMXOFF here too between
+ * this VMXOFF and the flag that records it.
+ */
+void kvm_arch_hardware_disable(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (__this_cpu_read(vmx_enabled)) {
+		if (kvm_cpu_vmxoff())
+			pr_err("VMXOFF faulted on cpu%d\n", smp_processor_id());
+		cr4_clear_bits(X86_CR4_VMXE);
+		intel_pt_handle_vmx(0);
+		__this_cpu_write(vmx_enabled, false);
+	}
+	local_irq_restore(flags);
+}
+
+/*
+ * VMPTRST works only in VMX operation (it #UDs outside, SDM 30.3 "VMPTRST"), so its
+ * success proves VMXON happened on this CPU; with no current VMCS it stores all ones.
+ * It stores through a pointer so that the asm goto needs no output operand.
  */
 void kvm_arch_hardware_report(struct seq_file *m)
 {
 	int cpu = smp_processor_id();
 	u64 vmcs_ptr;
 
-	asm goto("1: vmptrst %[ptr]\n\t"
+	asm goto("1: vmptrst (%[ptr])\n\t"
 		 _ASM_EXTABLE(1b, %l[fault])
-		 : [ptr] "=m" (vmcs_ptr) : : "memory" : fault);
+		 : : [ptr] "r" (&vmcs_ptr) : "memory" : fault);
 	seq_printf(m, "cpu%d: vmx=on vmxon=0x%llx revision=0x%x vmcs_ptr=0x%llx\n", cpu,
 		   (u64)page_to_phys(per_cpu(vmxon_region, cpu)), vmcs_config.revision_id,
 		   vmcs_ptr);
