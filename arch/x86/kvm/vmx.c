@@ -66,9 +66,9 @@ static struct vmcs_config {
 
 /*
  * Each CPU's VMXON region: a page of its own that software must not touch between VMXON
- * and VMXOFF (SDM 24.11.5 "VMXON region"). One is allocated per possible CPU at load rather
- * than in kvm_arch_hardware_enable(), which runs with interrupts off and so cannot sleep in
- * the allocator, and which then has nothing to free on any path.
+ * and VMXOFF (SDM 24.11.5 "VMXON region"). One is allocated per possible CPU at load, not
+ * as each CPU is enabled: enabling runs with interrupts off, where the allocator cannot
+ * sleep, and then has no memory to fail on or free on its error paths or at CPU offline.
  */
 static DEFINE_PER_CPU(struct page *, vmxon_region);
 
