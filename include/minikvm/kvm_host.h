@@ -9,16 +9,20 @@
 #ifndef __MINIKVM_KVM_HOST_H
 #define __MINIKVM_KVM_HOST_H
 
+#include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/kvm.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/preempt.h>
 #include <linux/refcount.h>
 #include <linux/srcu.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 
 #include <kvm_arch.h>
 
+struct kvm_io_bus;
 struct seq_file;
 
 /* KVM_GET_API_VERSION: the ABI of <linux/kvm.h> that minikvm follows. */
@@ -28,6 +32,51 @@ struct seq_file;
 #define KVM_USER_MEM_SLOTS	32
 
 typedef u64 gfn_t;
+typedef u64 gpa_t;
+
+/* The buses of the in-kernel io bus (include/minikvm/iodev.h). */
+enum kvm_bus {
+	KVM_MMIO_BUS,
+	KVM_PIO_BUS,
+	KVM_NR_BUSES
+};
+
+/**
+ * struct kvm_vm_stat - a VM's counters, in the VM's binary stats (KVM_GET_STATS_FD);
+ *	atomic, as every vCPU thread counts into them
+ * @remote_tlb_flush: guest-physical TLB invalidations for this VM (INVEPT, TLBI VMALLS12E1IS)
+ * @pages_pinned: guest pages currently pinned and mapped in stage-2 / EPT
+ * @ioeventfd_signals: eventfds signalled by guest writes
+ */
+struct kvm_vm_stat {
+	atomic64_t remote_tlb_flush;
+	atomic64_t pages_pinned;
+	atomic64_t ioeventfd_signals;
+};
+
+/**
+ * struct kvm_vcpu_stat - a vCPU's counters, in the vCPU's binary stats
+ * @exits: exits from the guest, whatever their reason
+ * @exit_reasons: exits by the arch's reason (x86: basic VM-exit reason; arm64: ESR_EL2.EC)
+ * @userspace_exits: returns of KVM_RUN to userspace with an exit_reason set
+ * @io_exits: of those, KVM_EXIT_IO
+ * @mmio_exits: of those, KVM_EXIT_MMIO
+ * @signal_exits: of those, KVM_EXIT_INTR (a signal, or need to reschedule with one pending)
+ * @halt_exits: the guest halted (HLT, WFI)
+ * @io_bus_pio: port accesses an in-kernel device handled
+ * @io_bus_mmio: MMIO accesses an in-kernel device handled
+ */
+struct kvm_vcpu_stat {
+	u64 exits;
+	u64 exit_reasons[KVM_NR_EXIT_REASONS];
+	u64 userspace_exits;
+	u64 io_exits;
+	u64 mmio_exits;
+	u64 signal_exits;
+	u64 halt_exits;
+	u64 io_bus_pio;
+	u64 io_bus_mmio;
+};
 
 /**
  * struct kvm_memory_slot - guest physical pages backed by a range of the VM owner's memory
@@ -68,8 +117,11 @@ struct kvm_memslots {
  * @slots_lock: serializes memslot updates
  * @srcu: protects readers of @memslots
  * @memslots: the current memory map
+ * @buses: the in-kernel io buses, read under @srcu, updated under @slots_lock
+ * @ioeventfds: the VM's KVM_IOEVENTFD registrations, under @slots_lock
  * @created_vcpus: vCPUs created or being created
  * @vcpus: vCPUs by creation order
+ * @stat: counters
  * @arch: the backend's per-VM state
  */
 struct kvm {
@@ -79,9 +131,18 @@ struct kvm {
 	struct mutex slots_lock;
 	struct srcu_struct srcu;
 	struct kvm_memslots __rcu *memslots;
+	struct kvm_io_bus __rcu *buses[KVM_NR_BUSES];
+	struct list_head ioeventfds;
 	int created_vcpus;
 	struct kvm_vcpu *vcpus[KVM_MAX_VCPUS];
+	struct kvm_vm_stat stat;
 	struct kvm_arch arch;
+};
+
+/* Where a vCPU's thread is, for kvm_vcpu_kick(). */
+enum kvm_vcpu_mode {
+	OUTSIDE_GUEST_MODE,
+	IN_GUEST_MODE,
 };
 
 /**
@@ -90,6 +151,12 @@ struct kvm {
  * @vcpu_id: the id userspace gave it
  * @mutex: one ioctl at a time
  * @run: the struct kvm_run page shared with userspace through mmap
+ * @cpu: the host CPU the vCPU is loaded on (between vcpu_load() and vcpu_put(), and
+ *	again after each preemption), or -1
+ * @preempt_notifier: calls kvm_arch_vcpu_put() and kvm_arch_vcpu_load() around preemption
+ * @mode: IN_GUEST_MODE from just before entry (interrupts off) to just after exit
+ * @wq: where the vCPU thread sleeps in kvm_vcpu_block()
+ * @stat: counters, updated by the vCPU's own thread
  * @arch: the backend's per-vCPU state
  */
 struct kvm_vcpu {
@@ -97,6 +164,11 @@ struct kvm_vcpu {
 	u32 vcpu_id;
 	struct mutex mutex;
 	struct kvm_run *run;
+	int cpu;
+	struct preempt_notifier preempt_notifier;
+	int mode;
+	struct wait_queue_head wq;
+	struct kvm_vcpu_stat stat;
 	struct kvm_vcpu_arch arch;
 };
 
@@ -107,6 +179,101 @@ void kvm_put_kvm(struct kvm *kvm);
 int kvm_init_memslots(struct kvm *kvm);
 void kvm_free_memslots(struct kvm *kvm);
 int kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_region *mem);
+
+/**
+ * gfn_to_memslot() - the slot holding a guest frame
+ * @kvm: the VM
+ * @gfn: the guest frame number
+ *
+ * Call under srcu_read_lock(&kvm->srcu) and use the slot only until srcu_read_unlock().
+ * Returns NULL when no slot holds @gfn: to the guest, that address is MMIO.
+ */
+struct kvm_memory_slot *gfn_to_memslot(struct kvm *kvm, gfn_t gfn);
+
+/**
+ * kvm_pin_guest_page() - the host page behind a guest frame, pinned for a stage-2 mapping
+ * @slot: the slot holding @gfn, from gfn_to_memslot()
+ * @gfn: the guest frame number
+ *
+ * Faults the page in from the slot's userspace mapping in the calling thread's mm (the VM
+ * owner's: the ioctl paths check that), writable unless the slot is KVM_MEM_READONLY, and
+ * pins it until kvm_unpin_guest_page(): a backend keeps it mapped in its tables while the
+ * slot exists and unpins it in kvm_arch_flush_shadow_memslot() or at VM destruction.
+ * Returns the page or an ERR_PTR (-EFAULT when the address is not mapped there).
+ */
+struct page *kvm_pin_guest_page(struct kvm *kvm, const struct kvm_memory_slot *slot, gfn_t gfn);
+
+/** kvm_unpin_guest_page() - release a page from kvm_pin_guest_page(). */
+void kvm_unpin_guest_page(struct kvm *kvm, struct page *page);
+
+/**
+ * kvm_read_guest() - copy from guest physical memory
+ * @kvm: the VM
+ * @gpa: guest physical address
+ * @data: destination
+ * @len: bytes to copy, possibly across slots
+ *
+ * Goes through the slots' userspace mappings; call in the VM owner's thread. Returns 0, or
+ * -EFAULT when part of the range is in no slot or not mapped.
+ */
+int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len);
+
+/** kvm_write_guest() - copy to guest physical memory; as kvm_read_guest(), and never to a read-only slot. */
+int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data, unsigned long len);
+
+/* Binary stats (virt/kvm/stats.c): KVM_GET_STATS_FD on a VM and on a vCPU. */
+int kvm_vm_ioctl_get_stats_fd(struct kvm *kvm);
+int kvm_vcpu_ioctl_get_stats_fd(struct kvm_vcpu *vcpu);
+
+/* The run loop's helpers (virt/kvm/kvm_main.c). */
+
+/**
+ * vcpu_load() - make @vcpu current on this CPU for an ioctl
+ *
+ * Calls kvm_arch_vcpu_load() with preemption off and registers a preempt notifier that
+ * calls kvm_arch_vcpu_put() when the thread is scheduled out and kvm_arch_vcpu_load() on
+ * whatever CPU it comes back to, so the arch's per-CPU state (a loaded VMCS) follows the
+ * thread. Undone by vcpu_put().
+ */
+void vcpu_load(struct kvm_vcpu *vcpu);
+
+/** vcpu_put() - undo vcpu_load(). */
+void vcpu_put(struct kvm_vcpu *vcpu);
+
+/**
+ * kvm_vcpu_handle_host_work() - give the host its due between two guest entries
+ * @vcpu: the running vCPU
+ *
+ * Called with interrupts on before each entry: reschedules when the host needs this CPU,
+ * and on a pending signal sets KVM_EXIT_INTR and counts it. Returns 1 to go on entering,
+ * -EINTR to return to userspace. (The kernel's xfer_to_guest_mode_handle_work() does this
+ * for KVM, but it writes into upstream KVM's struct kvm_vcpu, which ours is not.)
+ */
+int kvm_vcpu_handle_host_work(struct kvm_vcpu *vcpu);
+
+/**
+ * kvm_vcpu_block() - sleep until kvm_arch_vcpu_runnable() or a signal
+ * @vcpu: the running vCPU (HLT in the kernel, WFI)
+ *
+ * Returns 1 when the vCPU became runnable, -EINTR (with KVM_EXIT_INTR) on a signal.
+ */
+int kvm_vcpu_block(struct kvm_vcpu *vcpu);
+
+/**
+ * kvm_vcpu_kick() - make @vcpu notice a change another thread made (an interrupt to inject)
+ *
+ * Wakes it from kvm_vcpu_block(), and if it is in the guest on another CPU, interrupts that
+ * CPU so that the guest exits and the run loop looks at its state again.
+ */
+void kvm_vcpu_kick(struct kvm_vcpu *vcpu);
+
+/**
+ * kvm_vcpu_exit_to_user() - count and trace a return of KVM_RUN to userspace
+ * @vcpu: the vCPU whose run->exit_reason is set
+ *
+ * The arch calls it once per KVM_RUN that ends with an exit for userspace to handle.
+ */
+void kvm_vcpu_exit_to_user(struct kvm_vcpu *vcpu);
 
 /**
  * kvm_arch_hardware_setup() - check the CPU and allocate global hardware state
@@ -178,6 +345,41 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu);
 
 /** kvm_arch_vcpu_destroy() - free the arch's part of a vCPU. */
 void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu);
+
+/**
+ * kvm_arch_vcpu_load() - make the vCPU's hardware state current on @cpu
+ *
+ * Called with preemption off by vcpu_load() and after each preemption (x86: VMPTRLD,
+ * first VMCLEARing it on the CPU it was last loaded on).
+ */
+void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
+
+/** kvm_arch_vcpu_put() - the vCPU leaves this CPU (preemption off). */
+void kvm_arch_vcpu_put(struct kvm_vcpu *vcpu);
+
+/** kvm_arch_vcpu_runnable() - whether a blocked vCPU has something to do (an interrupt). */
+bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu);
+
+/**
+ * kvm_arch_vcpu_ioctl_run() - KVM_RUN
+ * @vcpu: the vCPU, its mutex held
+ *
+ * The arch's run loop, as KVM's of the same name: complete the access userspace just
+ * handled, honour run->immediate_exit (-EINTR), then enter the guest and handle exits
+ * until a handler wants userspace (return 0 with run->exit_reason set and
+ * kvm_vcpu_exit_to_user() called), kvm_vcpu_handle_host_work() says -EINTR, or an error.
+ */
+int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu);
+
+/**
+ * kvm_arch_flush_shadow_memslot() - forget every stage-2 / EPT mapping of a slot
+ * @kvm: the VM
+ * @slot: a slot being deleted or moved, already unpublished (no vCPU can look it up)
+ *
+ * Unmap the slot's range, invalidate the guest-physical TLBs of every CPU for the VM, and
+ * unpin the pages with kvm_unpin_guest_page().
+ */
+void kvm_arch_flush_shadow_memslot(struct kvm *kvm, const struct kvm_memory_slot *slot);
 
 /**
  * kvm_arch_vm_ioctl() - a VM ioctl the core does not handle

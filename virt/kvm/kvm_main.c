@@ -23,11 +23,16 @@
 #include <linux/module.h>
 #include <linux/reboot.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 
+#include <minikvm/iodev.h>
 #include <minikvm/kvm_host.h>
+
+#define CREATE_TRACE_POINTS
+#include <minikvm/trace.h>
 
 static enum cpuhp_state kvm_online_state;
 static struct dentry *kvm_debugfs_dir;
@@ -38,6 +43,9 @@ static int kvm_vm_ioctl_check_extension_generic(struct kvm *kvm, long ext)
 	switch (ext) {
 	case KVM_CAP_USER_MEMORY:
 	case KVM_CAP_CHECK_EXTENSION_VM:
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_IOEVENTFD:
+	case KVM_CAP_BINARY_STATS_FD:
 		return 1;
 	case KVM_CAP_NR_MEMSLOTS:
 		return KVM_USER_MEM_SLOTS;
@@ -70,6 +78,7 @@ static void kvm_destroy_vm(struct kvm *kvm)
 		free_page((unsigned long)vcpu->run);
 		kfree(vcpu);
 	}
+	kvm_io_bus_destroy(kvm);
 	kvm_arch_destroy_vm(kvm);
 	kvm_free_memslots(kvm);
 	cleanup_srcu_struct(&kvm->srcu);
@@ -82,6 +91,119 @@ void kvm_put_kvm(struct kvm *kvm)
 {
 	if (refcount_dec_and_test(&kvm->users_count))
 		kvm_destroy_vm(kvm);
+}
+
+static inline struct kvm_vcpu *preempt_notifier_to_vcpu(struct preempt_notifier *pn)
+{
+	return container_of(pn, struct kvm_vcpu, preempt_notifier);
+}
+
+static void kvm_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	struct kvm_vcpu *vcpu = preempt_notifier_to_vcpu(pn);
+
+	WRITE_ONCE(vcpu->cpu, cpu);
+	kvm_arch_vcpu_load(vcpu, cpu);
+}
+
+static void kvm_sched_out(struct preempt_notifier *pn, struct task_struct *next)
+{
+	struct kvm_vcpu *vcpu = preempt_notifier_to_vcpu(pn);
+
+	kvm_arch_vcpu_put(vcpu);
+	WRITE_ONCE(vcpu->cpu, -1);
+}
+
+static struct preempt_ops kvm_preempt_ops = {
+	.sched_in = kvm_sched_in,
+	.sched_out = kvm_sched_out,
+};
+
+void vcpu_load(struct kvm_vcpu *vcpu)
+{
+	int cpu = get_cpu();
+
+	preempt_notifier_register(&vcpu->preempt_notifier);
+	WRITE_ONCE(vcpu->cpu, cpu);
+	kvm_arch_vcpu_load(vcpu, cpu);
+	put_cpu();
+}
+
+void vcpu_put(struct kvm_vcpu *vcpu)
+{
+	preempt_disable();
+	kvm_arch_vcpu_put(vcpu);
+	preempt_notifier_unregister(&vcpu->preempt_notifier);
+	WRITE_ONCE(vcpu->cpu, -1);
+	preempt_enable();
+}
+
+static void kvm_signal_exit(struct kvm_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = KVM_EXIT_INTR;
+	vcpu->stat.signal_exits++;
+	kvm_vcpu_exit_to_user(vcpu);
+}
+
+int kvm_vcpu_handle_host_work(struct kvm_vcpu *vcpu)
+{
+	if (signal_pending(current)) {
+		kvm_signal_exit(vcpu);
+		return -EINTR;
+	}
+	cond_resched();
+	return 1;
+}
+
+int kvm_vcpu_block(struct kvm_vcpu *vcpu)
+{
+	DEFINE_WAIT(wait);
+	int r = 1;
+
+	for (;;) {
+		prepare_to_wait(&vcpu->wq, &wait, TASK_INTERRUPTIBLE);
+		if (kvm_arch_vcpu_runnable(vcpu))
+			break;
+		if (signal_pending(current)) {
+			kvm_signal_exit(vcpu);
+			r = -EINTR;
+			break;
+		}
+		schedule();
+	}
+	finish_wait(&vcpu->wq, &wait);
+	return r;
+}
+
+/* An IPI that does nothing: taking it is what makes the guest on that CPU exit. */
+static void kvm_kick_ipi(void *unused)
+{
+}
+
+void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
+{
+	int cpu, me;
+
+	wake_up_interruptible(&vcpu->wq);
+	me = get_cpu();
+	cpu = READ_ONCE(vcpu->cpu);
+	/* Pairs with the barrier the arch puts between setting IN_GUEST_MODE and its checks. */
+	smp_mb();
+	if (cpu != me && cpu >= 0 && READ_ONCE(vcpu->mode) == IN_GUEST_MODE)
+		smp_call_function_single(cpu, kvm_kick_ipi, NULL, 0);
+	put_cpu();
+}
+
+void kvm_vcpu_exit_to_user(struct kvm_vcpu *vcpu)
+{
+	u32 reason = vcpu->run->exit_reason;
+
+	vcpu->stat.userspace_exits++;
+	if (reason == KVM_EXIT_IO)
+		vcpu->stat.io_exits++;
+	else if (reason == KVM_EXIT_MMIO)
+		vcpu->stat.mmio_exits++;
+	trace_kvm_userspace_exit(vcpu->vcpu_id, reason);
 }
 
 /*
@@ -133,7 +255,21 @@ static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long 
 
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
-	r = kvm_arch_vcpu_ioctl(filp, ioctl, arg);
+	switch (ioctl) {
+	case KVM_RUN:
+		/* KVM_RUN takes no argument; KVM refuses one. */
+		r = -EINVAL;
+		if (arg)
+			break;
+		r = kvm_arch_vcpu_ioctl_run(vcpu);
+		break;
+	case KVM_GET_STATS_FD:
+		r = kvm_vcpu_ioctl_get_stats_fd(vcpu);
+		break;
+	default:
+		r = kvm_arch_vcpu_ioctl(filp, ioctl, arg);
+		break;
+	}
 	mutex_unlock(&vcpu->mutex);
 	return r;
 }
@@ -188,6 +324,9 @@ static int kvm_vm_ioctl_create_vcpu(struct kvm *kvm, unsigned long id)
 	vcpu->kvm = kvm;
 	vcpu->vcpu_id = id;
 	mutex_init(&vcpu->mutex);
+	vcpu->cpu = -1;
+	preempt_notifier_init(&vcpu->preempt_notifier, &kvm_preempt_ops);
+	init_waitqueue_head(&vcpu->wq);
 
 	r = kvm_arch_vcpu_create(vcpu);
 	if (r)
@@ -226,6 +365,7 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 {
 	struct kvm *kvm = filp->private_data;
 	struct kvm_userspace_memory_region mem;
+	struct kvm_ioeventfd ioeventfd;
 
 	if (kvm->mm != current->mm)
 		return -EIO;
@@ -239,6 +379,12 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		return kvm_set_memory_region(kvm, &mem);
 	case KVM_CHECK_EXTENSION:
 		return kvm_vm_ioctl_check_extension_generic(kvm, arg);
+	case KVM_IOEVENTFD:
+		if (copy_from_user(&ioeventfd, (void __user *)arg, sizeof(ioeventfd)))
+			return -EFAULT;
+		return kvm_ioeventfd(kvm, &ioeventfd);
+	case KVM_GET_STATS_FD:
+		return kvm_vm_ioctl_get_stats_fd(kvm);
 	default:
 		return kvm_arch_vm_ioctl(filp, ioctl, arg);
 	}
@@ -264,6 +410,7 @@ static struct kvm *kvm_create_vm(unsigned long type)
 	refcount_set(&kvm->users_count, 1);
 	mutex_init(&kvm->lock);
 	mutex_init(&kvm->slots_lock);
+	INIT_LIST_HEAD(&kvm->ioeventfds);
 
 	r = init_srcu_struct(&kvm->srcu);
 	if (r)
@@ -407,6 +554,8 @@ static int __init kvm_init(void)
 	r = kvm_arch_hardware_setup();
 	if (r)
 		return r;
+	/* Switches the scheduler's preempt notifier calls on, for vcpu_load(). */
+	preempt_notifier_inc();
 
 	r = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "minikvm:online", kvm_online_cpu,
 			      kvm_offline_cpu);
@@ -432,6 +581,7 @@ out_debugfs:
 	unregister_reboot_notifier(&kvm_reboot_notifier);
 	cpuhp_remove_state(kvm_online_state);
 out_unsetup:
+	preempt_notifier_dec();
 	kvm_arch_hardware_unsetup();
 	return r;
 }
@@ -442,6 +592,7 @@ static void __exit kvm_exit(void)
 	debugfs_remove_recursive(kvm_debugfs_dir);
 	unregister_reboot_notifier(&kvm_reboot_notifier);
 	cpuhp_remove_state(kvm_online_state);
+	preempt_notifier_dec();
 	kvm_arch_hardware_unsetup();
 }
 

@@ -4,10 +4,16 @@
  *
  * A slot only records where guest memory lives in the VM owner's address space: nothing is
  * allocated or pinned here, so a slot of any size is created in constant time and memory.
- * The backends' fault paths bring pages in one at a time.
+ * The backends' fault paths bring pages in one at a time (kvm_pin_guest_page()), and give
+ * them back when a slot is deleted or moved (kvm_arch_flush_shadow_memslot()) or the VM dies.
+ *
+ * Pages stay pinned while mapped for the guest: minikvm has no MMU notifier, so if the VM
+ * owner unmaps or remaps a slot's memory under a running guest, the guest keeps the old
+ * pages until the slot changes. The host's memory is never at risk, only coherence.
  */
 
 #include <linux/kvm.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
@@ -28,10 +34,98 @@ int kvm_init_memslots(struct kvm *kvm)
 	return 0;
 }
 
-/* At VM destruction: no fd, hence no reader, is left. */
+/*
+ * At VM destruction: no fd, hence no reader, is left; the arch has already dropped its
+ * mappings and pins in kvm_arch_destroy_vm().
+ */
 void kvm_free_memslots(struct kvm *kvm)
 {
 	kfree(rcu_dereference_protected(kvm->memslots, true));
+}
+
+struct kvm_memory_slot *gfn_to_memslot(struct kvm *kvm, gfn_t gfn)
+{
+	struct kvm_memslots *slots = srcu_dereference(kvm->memslots, &kvm->srcu);
+	int i;
+
+	for (i = 0; i < slots->used; i++) {
+		struct kvm_memory_slot *s = &slots->slots[i];
+
+		if (gfn >= s->base_gfn && gfn < s->base_gfn + s->npages)
+			return s;
+	}
+	return NULL;
+}
+
+static unsigned long gfn_to_hva(const struct kvm_memory_slot *slot, gfn_t gfn)
+{
+	return slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
+}
+
+struct page *kvm_pin_guest_page(struct kvm *kvm, const struct kvm_memory_slot *slot, gfn_t gfn)
+{
+	/*
+	 * FOLL_WRITE on a writable slot breaks copy-on-write now, so that what the guest
+	 * writes is what the VM owner reads. FOLL_LONGTERM: the pin lasts as long as the slot,
+	 * so the page must not sit in a movable zone or CMA.
+	 */
+	unsigned int flags = FOLL_LONGTERM;
+	struct page *page;
+	long n;
+
+	if (!(slot->flags & KVM_MEM_READONLY))
+		flags |= FOLL_WRITE;
+	n = pin_user_pages_unlocked(gfn_to_hva(slot, gfn), 1, &page, flags);
+	if (n != 1)
+		return ERR_PTR(n < 0 ? n : -EFAULT);
+	atomic64_inc(&kvm->stat.pages_pinned);
+	return page;
+}
+
+void kvm_unpin_guest_page(struct kvm *kvm, struct page *page)
+{
+	atomic64_dec(&kvm->stat.pages_pinned);
+	unpin_user_page(page);
+}
+
+/* One copy per slot crossed; @write picks the direction. */
+static int kvm_access_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len,
+			    bool write)
+{
+	int idx = srcu_read_lock(&kvm->srcu);
+	int r = 0;
+
+	while (len) {
+		struct kvm_memory_slot *slot = gfn_to_memslot(kvm, gpa >> PAGE_SHIFT);
+		unsigned long hva, n;
+
+		if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
+			r = -EFAULT;
+			break;
+		}
+		hva = gfn_to_hva(slot, gpa >> PAGE_SHIFT) + offset_in_page(gpa);
+		n = min(len, slot->userspace_addr + (slot->npages << PAGE_SHIFT) - hva);
+		if (write ? copy_to_user((void __user *)hva, data, n) :
+			    copy_from_user(data, (void __user *)hva, n)) {
+			r = -EFAULT;
+			break;
+		}
+		gpa += n;
+		data += n;
+		len -= n;
+	}
+	srcu_read_unlock(&kvm->srcu, idx);
+	return r;
+}
+
+int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len)
+{
+	return kvm_access_guest(kvm, gpa, data, len, false);
+}
+
+int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data, unsigned long len)
+{
+	return kvm_access_guest(kvm, gpa, (void *)data, len, true);
 }
 
 static struct kvm_memory_slot *id_to_memslot(struct kvm_memslots *slots, u16 id)
@@ -82,10 +176,12 @@ static int check_memory_region(const struct kvm_userspace_memory_region *mem)
 
 /*
  * Applies one KVM_SET_USER_MEMORY_REGION to a copy of the current slots: create, delete
- * (size 0), move (new guest address) or change flags. Returns 1 if nothing changes.
+ * (size 0), move (new guest address) or change flags. Returns 1 if nothing changes. A
+ * deleted or moved slot is copied to @gone, for its mappings to be flushed.
  */
 static int kvm_prepare_memslots(struct kvm *kvm, struct kvm_memslots *slots,
-				const struct kvm_userspace_memory_region *mem)
+				const struct kvm_userspace_memory_region *mem,
+				struct kvm_memory_slot *gone)
 {
 	struct kvm_memory_slot *old = id_to_memslot(slots, mem->slot);
 	gfn_t base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
@@ -96,6 +192,7 @@ static int kvm_prepare_memslots(struct kvm *kvm, struct kvm_memslots *slots,
 	if (!npages) {
 		if (!old)
 			return -EINVAL;
+		*gone = *old;
 		*old = slots->slots[--slots->used];
 		return 0;
 	}
@@ -123,6 +220,8 @@ static int kvm_prepare_memslots(struct kvm *kvm, struct kvm_memslots *slots,
 	}
 	if (!old)
 		old = &slots->slots[slots->used++];
+	else if (old->base_gfn != base_gfn)
+		*gone = *old;
 	*old = new;
 	return 0;
 }
@@ -133,10 +232,13 @@ static int kvm_prepare_memslots(struct kvm *kvm, struct kvm_memslots *slots,
  * @mem: the request, copied from userspace
  *
  * Builds the next generation of the VM's slots and publishes it; readers of the old one
- * (under kvm->srcu) finish before it is freed. Returns 0 or KVM's errno for the request.
+ * (under kvm->srcu) finish before it is freed. A slot deleted or moved is then flushed
+ * from the arch's tables: once the readers are gone, no vCPU can be mapping from it.
+ * Returns 0 or KVM's errno for the request.
  */
 int kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_region *mem)
 {
+	struct kvm_memory_slot gone = { .npages = 0 };
 	struct kvm_memslots *old, *new;
 	int r;
 
@@ -150,7 +252,7 @@ int kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_reg
 	r = -ENOMEM;
 	if (!new)
 		goto out_unlock;
-	r = kvm_prepare_memslots(kvm, new, mem);
+	r = kvm_prepare_memslots(kvm, new, mem, &gone);
 	if (r) {
 		/* An error, or 1: the request changes nothing. */
 		kfree(new);
@@ -159,6 +261,8 @@ int kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_reg
 	}
 	rcu_assign_pointer(kvm->memslots, new);
 	synchronize_srcu(&kvm->srcu);
+	if (gone.npages)
+		kvm_arch_flush_shadow_memslot(kvm, &gone);
 	kfree(old);
 out_unlock:
 	mutex_unlock(&kvm->slots_lock);

@@ -25,6 +25,7 @@
 #include <asm/sysreg.h>
 #include <asm/virt.h>
 
+#include <minikvm/compat.h>
 #include <minikvm/kvm_host.h>
 
 #include "hyp.h"
@@ -339,6 +340,32 @@ void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 long kvm_arch_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	return -EINVAL;
+}
+
+void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+{
+}
+
+void kvm_arch_vcpu_put(struct kvm_vcpu *vcpu)
+{
+}
+
+bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
+{
+	return false;
+}
+
+void kvm_arch_flush_shadow_memslot(struct kvm *kvm, const struct kvm_memory_slot *slot)
+{
+}
+
+/* Until the backend can enter a guest: the contract's first step, then a clear refusal. */
+int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
+{
+	if (kvm_run_immediate_exit(vcpu->run))
+		return -EINTR;
+	pr_info_ratelimited("KVM_RUN: this backend cannot enter a guest yet\n");
+	return -EOPNOTSUPP;
 }
 
 long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)

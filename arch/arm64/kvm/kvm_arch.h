@@ -12,6 +12,9 @@
 /* The vCPU mmap: struct kvm_run only (no PIO on arm64, no coalesced MMIO ring yet). */
 #define KVM_VCPU_MMAP_PAGES	1
 
+/* Exception classes (ESR_EL2.EC, 6 bits) counted one by one in the vCPU stats. */
+#define KVM_NR_EXIT_REASONS	64
+
 /* The guest's IPA space when KVM_CREATE_VM's type asks for no size: 40 bits, as KVM. */
 #define KVM_PHYS_SIZE_DEFAULT	(1ULL << 40)
 

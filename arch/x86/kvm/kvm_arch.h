@@ -12,6 +12,9 @@
 /* The vCPU mmap: struct kvm_run, then the PIO data page at KVM_PIO_PAGE_OFFSET. */
 #define KVM_VCPU_MMAP_PAGES	2
 
+/* Basic VM-exit reasons (SDM Appendix C) counted one by one in the vCPU stats: 0-75. */
+#define KVM_NR_EXIT_REASONS	76
+
 struct kvm_arch {
 };
 

@@ -4,11 +4,14 @@
  * x86.c holds. VMX itself is in vmx.c.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/gfp.h>
 #include <linux/kvm.h>
 #include <linux/mm.h>
 #include <asm/processor.h>
 
+#include <minikvm/compat.h>
 #include <minikvm/kvm_host.h>
 
 int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
@@ -49,6 +52,32 @@ long kvm_arch_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	/* KVM on x86 answers an unknown VM ioctl with ENOTTY (EINVAL elsewhere). */
 	return -ENOTTY;
+}
+
+void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+{
+}
+
+void kvm_arch_vcpu_put(struct kvm_vcpu *vcpu)
+{
+}
+
+bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
+{
+	return false;
+}
+
+void kvm_arch_flush_shadow_memslot(struct kvm *kvm, const struct kvm_memory_slot *slot)
+{
+}
+
+/* Until the backend can enter a guest: the contract's first step, then a clear refusal. */
+int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
+{
+	if (kvm_run_immediate_exit(vcpu->run))
+		return -EINTR;
+	pr_info_ratelimited("KVM_RUN: this backend cannot enter a guest yet\n");
+	return -EOPNOTSUPP;
 }
 
 long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
