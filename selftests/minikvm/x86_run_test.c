@@ -1,0 +1,584 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * x86 guests run through KVM_RUN: port I/O in real and long mode, HLT, a triple fault, a
+ * broken guest state, immediate_exit, a signal out of a spinning guest, an ioeventfd
+ * written by a guest, guest writes seen in userspace memory, many VM lifetimes and the
+ * vCPU's exit counters. The guests are real code, assembled below and run by the CPU.
+ * Run against minikvm and real KVM; both must agree.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "kselftest_harness.h"
+#include "minikvm_util.h"
+
+#define GUEST_MEM_SIZE		0x200000ULL	/* 2 MiB at guest physical 0 */
+#define GUEST_CODE		0x1000ULL		/* real-mode guests: CS base 0, IP here */
+#define GUEST_CODE64		0x8000ULL		/* long-mode guests */
+#define GUEST_PML4		0x2000ULL
+#define GUEST_PDPT		0x3000ULL
+#define GUEST_PD		0x4000ULL
+#define GUEST_DATA		0x5000ULL
+#define GUEST_STACK		0x7000ULL
+#define GUEST_HIGH_GPA		0x400000ULL	/* a second slot, above the first */
+
+/* Page table and segment bits (SDM 4.5, 3.4.5). */
+#define PTE_P			(1ULL << 0)
+#define PTE_RW			(1ULL << 1)
+#define PTE_PS			(1ULL << 7)
+#define CR0_PE			(1ULL << 0)
+#define CR0_MP			(1ULL << 1)
+#define CR0_ET			(1ULL << 4)
+#define CR0_NE			(1ULL << 5)
+#define CR0_PG			(1ULL << 31)
+#define CR4_PAE			(1ULL << 5)
+#define EFER_LME		(1ULL << 8)
+#define EFER_LMA		(1ULL << 10)
+#define VMX_ENTRY_FAILED	0x80000000u
+#define EXIT_REASON_INVALID_STATE	33
+
+/* The guests. Each sits between its two labels and is copied to its guest address. */
+asm(".pushsection .rodata\n"
+	".code16\n"
+    /* OUT of 1, 2 and 4 bytes, then IN of each, written back out, then HLT. */
+	"guest_pio16:\n"
+	"	mov $0x12, %al\n"
+	"	out %al, $0x10\n"
+	"	mov $0x3456, %ax\n"
+	"	out %ax, $0x11\n"
+	"	mov $0x789abcde, %eax\n"
+	"	out %eax, $0x12\n"
+	"	in $0x13, %al\n"
+	"	out %al, $0x20\n"
+	"	in $0x14, %ax\n"
+	"	out %ax, $0x21\n"
+	"	in $0x15, %eax\n"
+	"	out %eax, $0x22\n"
+	"	hlt\n"
+	"guest_pio16_end:\n"
+    /* IN, then HLT: for immediate_exit after a pending IN. */
+	"guest_in16:\n"
+	"	in $0x13, %al\n"
+	"	hlt\n"
+	"guest_in16_end:\n"
+    /* #UD with an empty IDT: #GP, #DF, then a triple fault. */
+	"guest_ud16:\n"
+	"	ud2\n"
+	"guest_ud16_end:\n"
+    /* Spins with interrupts enabled (the lab's Bochs needs IF=1, see lab-notes). */
+	"guest_spin16:\n"
+	"	sti\n"
+	"1:	jmp 1b\n"
+	"guest_spin16_end:\n"
+    /* Three writes to the ioeventfd port, then one to userspace, then HLT. */
+	"guest_ioeventfd16:\n"
+	"	mov $1, %al\n"
+	"	out %al, $0x40\n"
+	"	out %al, $0x40\n"
+	"	out %al, $0x40\n"
+	"	out %al, $0x41\n"
+	"	hlt\n"
+	"guest_ioeventfd16_end:\n"
+    /* Writes to its own slot (DS) and to a second one (ES base set by userspace). */
+	"guest_mem16:\n"
+	"	movw $0xbeef, 0x5000\n"
+	"	movl $0xfeedface, %es:0x10\n"
+	"	hlt\n"
+	"guest_mem16_end:\n"
+    /* One OUT per loop, N times (N in CX), then HLT. */
+	"guest_loop16:\n"
+	"1:	out %al, $0x50\n"
+	"	loop 1b\n"
+	"	hlt\n"
+	"guest_loop16_end:\n"
+	".code64\n"
+    /* Long mode: a 64-bit value, its low half out, an IN zero-extending RAX, a push. */
+	"guest_pio64:\n"
+	"	mov $0x1122334455667788, %rax\n"
+	"	out %eax, $0x30\n"
+	"	mov $0x1122334455667788, %rax\n"
+	"	in $0x31, %eax\n"
+	"	push %rax\n"
+	"	pop %rbx\n"
+	"	out %al, $0x32\n"
+	"	hlt\n"
+	"guest_pio64_end:\n"
+	".popsection\n");
+
+#define GUEST(name)							\
+	extern const unsigned char guest_##name[], guest_##name##_end[]
+GUEST(pio16);
+GUEST(in16);
+GUEST(ud16);
+GUEST(spin16);
+GUEST(ioeventfd16);
+GUEST(mem16);
+GUEST(loop16);
+GUEST(pio64);
+
+FIXTURE(x86) {
+	int kvm;
+	int vm;
+	int vcpu;
+	struct kvm_run *run;
+	int run_size;
+	unsigned char *mem;
+};
+
+FIXTURE_SETUP(x86)
+{
+	struct kvm_userspace_memory_region region = { 0 };
+
+	self->kvm = open_kvm_dev();
+	ASSERT_LE(0, self->kvm) TH_LOG("open %s: %s", kvm_dev_path(), strerror(errno));
+	self->vm = ioctl(self->kvm, KVM_CREATE_VM, 0);
+	ASSERT_LE(0, self->vm);
+	self->mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->mem);
+	region.memory_size = GUEST_MEM_SIZE;
+	region.userspace_addr = (unsigned long)self->mem;
+	ASSERT_EQ(0, ioctl(self->vm, KVM_SET_USER_MEMORY_REGION, &region));
+	self->vcpu = ioctl(self->vm, KVM_CREATE_VCPU, 0);
+	ASSERT_LE(0, self->vcpu);
+	self->run_size = ioctl(self->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	ASSERT_LT(0, self->run_size);
+	self->run = mmap(NULL, self->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 self->vcpu, 0);
+	ASSERT_NE(MAP_FAILED, self->run);
+}
+
+FIXTURE_TEARDOWN(x86)
+{
+	munmap(self->run, self->run_size);
+	close(self->vcpu);
+	close(self->vm);
+	munmap(self->mem, GUEST_MEM_SIZE);
+	close(self->kvm);
+}
+
+/* Real mode, CS base 0, at GUEST_CODE: the reset state but for CS and RIP. */
+static void setup_real_mode(struct __test_metadata *_metadata, int vcpu, unsigned char *mem,
+			    const unsigned char *code, const unsigned char *end)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	memcpy(mem + GUEST_CODE, code, end - code);
+	ASSERT_EQ(0, ioctl(vcpu, KVM_GET_SREGS, &sregs));
+	sregs.cs.selector = 0;
+	sregs.cs.base = 0;
+	ASSERT_EQ(0, ioctl(vcpu, KVM_SET_SREGS, &sregs));
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = GUEST_CODE;
+	regs.rflags = 2;
+	regs.rsp = GUEST_STACK;
+	ASSERT_EQ(0, ioctl(vcpu, KVM_SET_REGS, &regs));
+}
+
+/* Flat 64-bit code and data segments (SDM 3.4.5). */
+static void set_seg64(struct kvm_segment *seg, bool code)
+{
+	memset(seg, 0, sizeof(*seg));
+	seg->limit = 0xffffffff;
+	seg->selector = code ? 0x8 : 0x10;
+	seg->type = code ? 0xb : 0x3;
+	seg->present = 1;
+	seg->s = 1;
+	seg->g = 1;
+	seg->l = code;
+	seg->db = !code;
+}
+
+/* IA-32e mode with the first 2 MiB identity-mapped by one large page. */
+static void setup_long_mode(struct __test_metadata *_metadata, int vcpu, unsigned char *mem,
+			    const unsigned char *code, const unsigned char *end)
+{
+	uint64_t *pml4 = (uint64_t *)(mem + GUEST_PML4);
+	uint64_t *pdpt = (uint64_t *)(mem + GUEST_PDPT);
+	uint64_t *pd = (uint64_t *)(mem + GUEST_PD);
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	memcpy(mem + GUEST_CODE64, code, end - code);
+	pml4[0] = PTE_P | PTE_RW | GUEST_PDPT;
+	pdpt[0] = PTE_P | PTE_RW | GUEST_PD;
+	pd[0] = PTE_P | PTE_RW | PTE_PS;
+	ASSERT_EQ(0, ioctl(vcpu, KVM_GET_SREGS, &sregs));
+	sregs.cr3 = GUEST_PML4;
+	sregs.cr4 = CR4_PAE;
+	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_PG;
+	sregs.efer = EFER_LME | EFER_LMA;
+	set_seg64(&sregs.cs, true);
+	set_seg64(&sregs.ds, false);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	ASSERT_EQ(0, ioctl(vcpu, KVM_SET_SREGS, &sregs));
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = GUEST_CODE64;
+	regs.rflags = 2;
+	regs.rsp = GUEST_STACK;
+	ASSERT_EQ(0, ioctl(vcpu, KVM_SET_REGS, &regs));
+}
+
+static uint64_t pio_value(const struct kvm_run *run)
+{
+	uint64_t val = 0;
+
+	memcpy(&val, (const char *)run + run->io.data_offset, run->io.size);
+	return val;
+}
+
+#define run_vcpu(self)	ioctl((self)->vcpu, KVM_RUN, 0)
+
+#define ASSERT_EXIT(reason)	ASSERT_EQ((__u32)(reason), self->run->exit_reason)
+
+/* Expects an OUT exit of @size bytes at @port carrying @val. */
+#define EXPECT_OUT(port_, size_, val_) do {				\
+	ASSERT_EQ(0, run_vcpu(self)) TH_LOG("KVM_RUN: %s", strerror(errno)); \
+	ASSERT_EXIT(KVM_EXIT_IO);					\
+	EXPECT_EQ((__u8)KVM_EXIT_IO_OUT, self->run->io.direction);		\
+	EXPECT_EQ((__u16)(port_), self->run->io.port);				\
+	EXPECT_EQ((__u8)(size_), self->run->io.size);				\
+	EXPECT_EQ(1u, self->run->io.count);				\
+	EXPECT_EQ((uint64_t)(val_), pio_value(self->run));			\
+} while (0)
+
+/* Expects an IN exit of @size bytes at @port, and answers @val. */
+#define ANSWER_IN(port_, size_, val_) do {				\
+	uint64_t v_ = (val_);						\
+	ASSERT_EQ(0, run_vcpu(self)) TH_LOG("KVM_RUN: %s", strerror(errno)); \
+	ASSERT_EXIT(KVM_EXIT_IO);					\
+	EXPECT_EQ((__u8)KVM_EXIT_IO_IN, self->run->io.direction);		\
+	EXPECT_EQ((__u16)(port_), self->run->io.port);				\
+	EXPECT_EQ((__u8)(size_), self->run->io.size);				\
+	memcpy((char *)self->run + self->run->io.data_offset, &v_, (size_)); \
+} while (0)
+
+TEST_F(x86, real_mode_port_io_and_hlt)
+{
+	struct kvm_regs regs;
+	size_t len = guest_pio16_end - guest_pio16;
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_pio16, guest_pio16_end);
+	EXPECT_OUT(0x10, 1, 0x12);
+	/* As KVM: RIP stays on the OUT until the next KVM_RUN completes it. */
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	EXPECT_EQ(GUEST_CODE + 2, regs.rip);
+	EXPECT_OUT(0x11, 2, 0x3456);
+	EXPECT_OUT(0x12, 4, 0x789abcde);
+	ANSWER_IN(0x13, 1, 0x5a);
+	EXPECT_OUT(0x20, 1, 0x5a);
+	ANSWER_IN(0x14, 2, 0xbeef);
+	EXPECT_OUT(0x21, 2, 0xbeef);
+	ANSWER_IN(0x15, 4, 0xcafef00d);
+	EXPECT_OUT(0x22, 4, 0xcafef00d);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	/* HLT is done when userspace sees it. */
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	EXPECT_EQ(GUEST_CODE + len, regs.rip);
+	EXPECT_EQ(0xcafef00d, regs.rax & 0xffffffff);
+}
+
+TEST_F(x86, long_mode_port_io)
+{
+	struct kvm_regs regs;
+
+	setup_long_mode(_metadata, self->vcpu, self->mem, guest_pio64, guest_pio64_end);
+	EXPECT_OUT(0x30, 4, 0x55667788);
+	ANSWER_IN(0x31, 4, 0x9abcdef0);
+	/* IN to EAX zeroes the upper half; the value survived a push and a pop. */
+	EXPECT_OUT(0x32, 1, 0xf0);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	EXPECT_EQ(0x9abcdef0, regs.rax);
+	EXPECT_EQ(0x9abcdef0, regs.rbx);
+	EXPECT_EQ(GUEST_STACK, regs.rsp);
+}
+
+TEST_F(x86, triple_fault_is_shutdown)
+{
+	struct kvm_sregs sregs;
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_ud16, guest_ud16_end);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	sregs.idt.limit = 0;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_SHUTDOWN);
+}
+
+TEST_F(x86, bad_guest_state_is_fail_entry)
+{
+	struct kvm_sregs sregs;
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_pio16, guest_pio16_end);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	/* TR must be usable (SDM 27.3.1.2). */
+	sregs.tr.present = 0;
+	sregs.tr.unusable = 1;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_FAIL_ENTRY);
+	EXPECT_EQ(VMX_ENTRY_FAILED | EXIT_REASON_INVALID_STATE,
+		  self->run->fail_entry.hardware_entry_failure_reason);
+}
+
+TEST_F(x86, bad_sregs_are_einval)
+{
+	struct kvm_sregs sregs;
+
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	/* The reset state, as KVM's. */
+	EXPECT_EQ(0xf000, sregs.cs.selector);
+	EXPECT_EQ(0xffff0000, sregs.cs.base);
+	EXPECT_EQ(0x60000010ULL, sregs.cr0);
+	/* Paging without protection. */
+	sregs.cr0 = CR0_PG | CR0_ET;
+	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	EXPECT_EQ(EINVAL, errno);
+	/* LMA without paging. */
+	sregs.cr0 = CR0_ET;
+	sregs.efer = EFER_LMA;
+	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	EXPECT_EQ(EINVAL, errno);
+	/* Long mode without PAE. */
+	sregs.cr0 = CR0_PE | CR0_PG | CR0_ET;
+	sregs.efer = EFER_LME | EFER_LMA;
+	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(x86, immediate_exit_completes_pending_in)
+{
+	struct kvm_regs regs;
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_in16, guest_in16_end);
+	self->run->immediate_exit = 1;
+	EXPECT_EQ(-1, run_vcpu(self));
+	EXPECT_EQ(EINTR, errno);
+	self->run->immediate_exit = 0;
+	ANSWER_IN(0x13, 1, 0xa5);
+	self->run->immediate_exit = 1;
+	EXPECT_EQ(-1, run_vcpu(self));
+	EXPECT_EQ(EINTR, errno);
+	/* The exit reason is left alone, the IN is done. */
+	ASSERT_EXIT(KVM_EXIT_IO);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	EXPECT_EQ(0xa5ULL, regs.rax & 0xff);
+	EXPECT_EQ(GUEST_CODE + 2, regs.rip);
+	self->run->immediate_exit = 0;
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+}
+
+static struct timespec signal_time;
+
+static void record_signal(int sig)
+{
+	clock_gettime(CLOCK_MONOTONIC, &signal_time);
+}
+
+static double elapsed_ms(const struct timespec *from, const struct timespec *to)
+{
+	return (to->tv_sec - from->tv_sec) * 1e3 + (to->tv_nsec - from->tv_nsec) / 1e6;
+}
+
+TEST_F(x86, signal_leaves_spinning_guest)
+{
+	struct sigaction sa = { .sa_handler = record_signal };
+	struct itimerval timer = { .it_value = { .tv_usec = 100000 } };
+	struct timespec back;
+	struct kvm_regs regs;
+	double ms;
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_spin16, guest_spin16_end);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &timer, NULL));
+	EXPECT_EQ(-1, run_vcpu(self));
+	EXPECT_EQ(EINTR, errno);
+	clock_gettime(CLOCK_MONOTONIC, &back);
+	ASSERT_EXIT(KVM_EXIT_INTR);
+	ms = elapsed_ms(&signal_time, &back);
+	TH_LOG("KVM_RUN returned %.2f ms after the signal", ms);
+	/* Generous: the lab's emulated hosts are slow; real hardware takes microseconds. */
+	EXPECT_GT(100.0, ms);
+	/* The guest was running its loop: RIP is in it. */
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	EXPECT_LE(GUEST_CODE, regs.rip);
+	EXPECT_GT(GUEST_CODE + (guest_spin16_end - guest_spin16), regs.rip);
+	signal(SIGALRM, SIG_DFL);
+}
+
+TEST_F(x86, ioeventfd_signalled_by_guest)
+{
+	struct kvm_ioeventfd ioeventfd = {
+		.addr = 0x40,
+		.len = 1,
+		.flags = KVM_IOEVENTFD_FLAG_PIO,
+	};
+	uint64_t count = 0;
+	int efd = eventfd(0, EFD_NONBLOCK);
+
+	ASSERT_LE(0, efd);
+	ioeventfd.fd = efd;
+	ASSERT_EQ(0, ioctl(self->vm, KVM_IOEVENTFD, &ioeventfd));
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_ioeventfd16, guest_ioeventfd16_end);
+	/* The three writes to 0x40 never reach userspace: the first exit is 0x41. */
+	EXPECT_OUT(0x41, 1, 1);
+	ASSERT_EQ((ssize_t)sizeof(count), read(efd, &count, sizeof(count)));
+	EXPECT_EQ(3ULL, count);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	close(efd);
+}
+
+TEST_F(x86, guest_writes_reach_userspace_memory)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 1,
+		.guest_phys_addr = GUEST_HIGH_GPA,
+		.memory_size = 0x10000,
+	};
+	unsigned char *high = mmap(NULL, region.memory_size, PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct kvm_sregs sregs;
+
+	ASSERT_NE(MAP_FAILED, high);
+	region.userspace_addr = (unsigned long)high;
+	ASSERT_EQ(0, ioctl(self->vm, KVM_SET_USER_MEMORY_REGION, &region));
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_mem16, guest_mem16_end);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	sregs.es.base = GUEST_HIGH_GPA;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	EXPECT_EQ(0xbeef, *(uint16_t *)(self->mem + GUEST_DATA));
+	EXPECT_EQ(0xfeedface, *(uint32_t *)(high + 0x10));
+	/* Deleting the slot while the vCPU is stopped gives its pages back; it still runs. */
+	region.memory_size = 0;
+	ASSERT_EQ(0, ioctl(self->vm, KVM_SET_USER_MEMORY_REGION, &region));
+	munmap(high, 0x10000);
+}
+
+/* The vCPU's "exits" counter from its binary stats, or -1. */
+static int64_t read_exits_stat(int vcpu)
+{
+	struct kvm_stats_header header;
+	struct kvm_stats_desc *desc;
+	int64_t value = -1;
+	size_t desc_size;
+	char *descs;
+	uint32_t i;
+	int fd;
+
+	fd = ioctl(vcpu, KVM_GET_STATS_FD, NULL);
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &header, sizeof(header), 0) != sizeof(header))
+		goto out;
+	desc_size = sizeof(*desc) + header.name_size;
+	descs = calloc(header.num_desc, desc_size);
+	if (!descs)
+		goto out;
+	if (pread(fd, descs, header.num_desc * desc_size, header.desc_offset) !=
+	    (ssize_t)(header.num_desc * desc_size))
+		goto out_free;
+	for (i = 0; i < header.num_desc; i++) {
+		desc = (struct kvm_stats_desc *)(descs + i * desc_size);
+		if (strcmp(desc->name, "exits"))
+			continue;
+		if (pread(fd, &value, sizeof(value), header.data_offset + desc->offset) !=
+		    sizeof(value))
+			value = -1;
+		break;
+	}
+out_free:
+	free(descs);
+out:
+	close(fd);
+	return value;
+}
+
+TEST_F(x86, stats_count_exits)
+{
+	const int loops = 100;
+	int64_t before, after;
+	struct kvm_regs regs;
+	int i;
+
+	if (!kvm_dev_is_minikvm())
+		SKIP(return, "exit counts are minikvm's (real KVM counts its own way)");
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_loop16, guest_loop16_end);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	regs.rcx = loops;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	before = read_exits_stat(self->vcpu);
+	ASSERT_LE(0, before);
+	for (i = 0; i < loops; i++)
+		EXPECT_OUT(0x50, 1, 0);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	after = read_exits_stat(self->vcpu);
+	/* One exit per OUT and for the HLT, and one per EPT fill and host interrupt. */
+	EXPECT_LE(before + loops + 1, after);
+	TH_LOG("exits: %lld for %d OUTs and a HLT", (long long)(after - before), loops);
+}
+
+TEST(many_vm_lifetimes)
+{
+	const int cycles = 200;
+	struct timespec start, end;
+	int kvm = open_kvm_dev();
+	int i;
+
+	ASSERT_LE(0, kvm);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (i = 0; i < cycles; i++) {
+		struct kvm_userspace_memory_region region = { .memory_size = 0x10000 };
+		unsigned char *mem = mmap(NULL, region.memory_size, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+		struct kvm_sregs sregs;
+		struct kvm_regs regs = { .rip = GUEST_CODE, .rflags = 2 };
+		struct kvm_run *run;
+		int vcpu;
+
+		ASSERT_NE(MAP_FAILED, mem);
+		ASSERT_LE(0, vm);
+		memcpy(mem + GUEST_CODE, guest_pio16, 2);	/* mov $0x12, %al */
+		mem[GUEST_CODE + 2] = 0xf4;			/* hlt */
+		region.userspace_addr = (unsigned long)mem;
+		ASSERT_EQ(0, ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region));
+		vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+		ASSERT_LE(0, vcpu);
+		run = mmap(NULL, ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0), PROT_READ | PROT_WRITE,
+			   MAP_SHARED, vcpu, 0);
+		ASSERT_NE(MAP_FAILED, run);
+		ASSERT_EQ(0, ioctl(vcpu, KVM_GET_SREGS, &sregs));
+		sregs.cs.selector = 0;
+		sregs.cs.base = 0;
+		ASSERT_EQ(0, ioctl(vcpu, KVM_SET_SREGS, &sregs));
+		ASSERT_EQ(0, ioctl(vcpu, KVM_SET_REGS, &regs));
+		ASSERT_EQ(0, ioctl(vcpu, KVM_RUN, 0));
+		ASSERT_EQ((__u32)KVM_EXIT_HLT, run->exit_reason);
+		munmap(run, ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0));
+		close(vcpu);
+		close(vm);
+		munmap(mem, region.memory_size);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	TH_LOG("%d VM create/run/destroy cycles in %.0f ms", cycles, elapsed_ms(&start, &end));
+	close(kvm);
+}
+
+TEST_HARNESS_MAIN
