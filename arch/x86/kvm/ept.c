@@ -131,8 +131,7 @@ static u64 *ept_walk(struct kvm *kvm, gpa_t gpa, bool alloc)
  * @qualification: the exit qualification, which says the kind of access
  *
  * Maps the page of a memslot holding @gpa. An address in no slot, or a write to a
- * read-only slot, is MMIO for userspace; minikvm does not decode MMIO instructions yet,
- * so it says so with KVM_EXIT_INTERNAL_ERROR.
+ * read-only slot, is MMIO (emulate.c).
  *
  * Return: 1 to re-enter the guest, 0 for userspace, or -EFAULT when the slot's memory is
  * not mapped in the VM owner's address space (as KVM's KVM_RUN).
@@ -149,14 +148,10 @@ int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, gpa_t gpa, unsigned long qualifica
 
 	idx = srcu_read_lock(&kvm->srcu);
 	slot = gfn_to_memslot(kvm, gfn);
+	/* No slot, or a store to a read-only one: MMIO, as KVM_CAP_READONLY_MEM says. */
 	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
-		pr_info_ratelimited("vcpu %u: MMIO %s at 0x%llx: no instruction decoder yet\n",
-				    vcpu->vcpu_id, write ? "write" : "read", gpa);
-		vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-		vcpu->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
-		vcpu->run->internal.ndata = 0;
-		r = 0;
-		goto out_unlock_srcu;
+		srcu_read_unlock(&kvm->srcu, idx);
+		return kvm_emulate_mmio(vcpu, gpa);
 	}
 	page = kvm_pin_guest_page(kvm, slot, gfn);
 	if (IS_ERR(page)) {

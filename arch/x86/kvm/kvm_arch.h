@@ -57,6 +57,30 @@ enum kvm_reg_seg {
 struct kvm_vcpu;
 
 /**
+ * struct mmio_insn - what the decoder found out of an MMIO instruction (emulate.c)
+ * @len: its length
+ * @size: bytes of memory it accesses
+ * @op_bytes: the operand size, which MOVZX and MOVSX load the register with
+ * @write: it stores to memory
+ * @extend: MOVZX or MOVSX: the load fills @op_bytes of the register
+ * @sign_extend: MOVSX
+ * @reg: register operand, or -1 when the source is @imm
+ * @high_byte: the register is AH, CH, DH or BH
+ * @imm: the immediate of MOV to memory from an immediate
+ */
+struct mmio_insn {
+	int len;
+	int size;
+	int op_bytes;
+	bool write;
+	bool extend;
+	bool sign_extend;
+	int reg;
+	bool high_byte;
+	u64 imm;
+};
+
+/**
  * struct kvm_arch - x86 VM state
  * @mmu_lock: serializes changes to the EPT tables (faults of every vCPU, slot flushes)
  * @ept_root: the PML4 of the VM's EPT tables (SDM 29.3.2 "EPT translation mechanism")
@@ -105,7 +129,9 @@ struct loaded_vmcs {
  * @exit_qualification: the last VM exit's qualification
  * @guest_fpu: the guest's FPU/XSAVE state, switched with fpu_swap_kvm_fpstate()
  * @complete_userspace_io: what the next KVM_RUN does with the data userspace gave back
- * @pio: the port access in flight to userspace (size, port, direction)
+ * @pio: the port access in flight to userspace (size, port, direction; for INS/OUTS the
+ *	REP prefix, address size, element count and the linear address of the first)
+ * @mmio: the MMIO instruction in flight to userspace
  * @pio_data: the page KVM_EXIT_IO's data_offset points into
  */
 struct kvm_vcpu_arch {
@@ -129,7 +155,12 @@ struct kvm_vcpu_arch {
 		u16 port;
 		u8 size;
 		bool in;
+		bool rep;
+		u8 addr_bytes;
+		u32 count;
+		u64 gla;
 	} pio;
+	struct mmio_insn mmio;
 	void *pio_data;
 };
 

@@ -65,7 +65,11 @@
  */
 #define VMX_BASIC_REGION_MEMTYPE	GENMASK_ULL(53, 50)
 
-/* IA32_VMX_BASIC[55]: the IA32_VMX_TRUE_*_CTLS MSRs exist (SDM A.1). */
+/*
+ * IA32_VMX_BASIC[54]: exits of INS/OUTS report the instruction information; [55]: the
+ * IA32_VMX_TRUE_*_CTLS MSRs exist (SDM A.1).
+ */
+#define VMX_BASIC_HAS_INSOUTS_INFO	BIT_ULL(54)
 #define VMX_BASIC_HAS_TRUE_CTLS		BIT_ULL(55)
 
 /**
@@ -78,6 +82,7 @@
  * @vmexit_ctrl: VM-exit controls (SDM 25.7.1)
  * @vmentry_ctrl: VM-entry controls (SDM 25.8.1), IA-32e mode guest left clear
  * @ept_caps: IA32_VMX_EPT_VPID_CAP (SDM A.10)
+ * @insouts_info: exits of INS and OUTS say their address size (IA32_VMX_BASIC[54])
  * @cr0_fixed0: CR0 bits VMX operation requires set (SDM A.7)
  * @cr4_fixed0: likewise for CR4 (SDM A.8)
  * @cr4_fixed1: CR4 bits VMX operation allows set
@@ -91,6 +96,7 @@ static struct vmcs_config {
 	u32 vmexit_ctrl;
 	u32 vmentry_ctrl;
 	u64 ept_caps;
+	bool insouts_info;
 	u64 cr0_fixed0;
 	u64 cr4_fixed0;
 	u64 cr4_fixed1;
@@ -289,6 +295,7 @@ static int setup_vmcs_config(u64 basic)
 		return -EOPNOTSUPP;
 	}
 
+	c->insouts_info = basic & VMX_BASIC_HAS_INSOUTS_INFO;
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, c->cr0_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, c->cr4_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, cr4_fixed1);
@@ -302,6 +309,11 @@ static int setup_vmcs_config(u64 basic)
 bool vmx_has_vpid(void)
 {
 	return vmcs_config.cpu_based_2nd_exec_ctrl & SECONDARY_EXEC_ENABLE_VPID;
+}
+
+bool vmx_has_insouts_info(void)
+{
+	return vmcs_config.insouts_info;
 }
 
 u64 vmx_ept_caps(void)
@@ -1280,6 +1292,7 @@ static int handle_triple_fault(struct kvm_vcpu *vcpu)
 #define IO_QUAL_SIZE_MASK	GENMASK(2, 0)
 #define IO_QUAL_IN		BIT(3)
 #define IO_QUAL_STRING		BIT(4)
+#define IO_QUAL_REP		BIT(5)
 #define IO_QUAL_PORT_SHIFT	16
 
 static int handle_io(struct kvm_vcpu *vcpu)
@@ -1288,15 +1301,9 @@ static int handle_io(struct kvm_vcpu *vcpu)
 	int size = (qual & IO_QUAL_SIZE_MASK) + 1;
 	unsigned short port = qual >> IO_QUAL_PORT_SHIFT;
 
-	/* INS and OUTS need the instruction emulated: minikvm has no emulator yet. */
-	if (qual & IO_QUAL_STRING) {
-		pr_info_ratelimited("vcpu %u: string I/O at port 0x%x is not emulated\n",
-				    vcpu->vcpu_id, port);
-		vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-		vcpu->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
-		vcpu->run->internal.ndata = 0;
-		return 0;
-	}
+	if (qual & IO_QUAL_STRING)
+		return kvm_emulate_string_pio(vcpu, size, port, qual & IO_QUAL_IN,
+					      qual & IO_QUAL_REP);
 	return kvm_fast_pio(vcpu, size, port, qual & IO_QUAL_IN);
 }
 

@@ -99,10 +99,12 @@ unsigned long kvm_read_cr4(struct kvm_vcpu *vcpu);
 u64 vmx_cr4_valid_bits(void);
 int kvm_inject_gp(struct kvm_vcpu *vcpu);
 bool vmx_has_vpid(void);
+bool vmx_has_insouts_info(void);
 u64 vmx_ept_caps(void);
 
 /* x86.c: what the exit handlers hand on. */
 int kvm_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port, bool in);
+void kvm_pio_exit(struct kvm_vcpu *vcpu, int size, unsigned short port, bool in);
 int kvm_emulate_halt(struct kvm_vcpu *vcpu);
 int kvm_emulate_cpuid(struct kvm_vcpu *vcpu);
 int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu);
@@ -111,6 +113,11 @@ int kvm_load_pdptrs(struct kvm_vcpu *vcpu, unsigned long cr3);
 bool kvm_is_valid_cr0(struct kvm_vcpu *vcpu, unsigned long cr0);
 bool kvm_is_valid_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
 bool is_pae_paging(struct kvm_vcpu *vcpu);
+
+/* emulate.c: the instructions the exits leave to software. */
+int kvm_emulate_mmio(struct kvm_vcpu *vcpu, gpa_t gpa);
+int kvm_emulate_string_pio(struct kvm_vcpu *vcpu, int size, unsigned short port, bool in,
+			   bool rep);
 
 /* ept.c: guest memory through EPT. */
 int kvm_mmu_init_vm(struct kvm *kvm);

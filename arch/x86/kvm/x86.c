@@ -31,6 +31,7 @@ int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 {
 	switch (ext) {
 	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_READONLY_MEM:
 		return 1;
 	default:
 		return 0;
@@ -133,7 +134,7 @@ bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
 
 /* Port I/O (KVM_EXIT_IO): the data page holds the bytes, as in KVM. */
 
-static void kvm_pio_exit(struct kvm_vcpu *vcpu, int size, unsigned short port, bool in)
+void kvm_pio_exit(struct kvm_vcpu *vcpu, int size, unsigned short port, bool in)
 {
 	struct kvm_run *run = vcpu->run;
 
@@ -615,6 +616,8 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 
 		vcpu->arch.complete_userspace_io = NULL;
 		r = cui(vcpu);
+		if (!r)
+			kvm_vcpu_exit_to_user(vcpu);
 		if (r <= 0)
 			goto out;
 	}
