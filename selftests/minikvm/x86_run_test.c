@@ -29,6 +29,7 @@
 #define GUEST_DATA		0x5000ULL
 #define GUEST_STACK		0x7000ULL
 #define GUEST_HIGH_GPA		0x400000ULL	/* a second slot, above the first */
+#define GUEST_MMIO_GPA		0x600000ULL	/* in no slot: MMIO */
 
 /* Page table and segment bits (SDM 4.5, 3.4.5). */
 #define PTE_P			(1ULL << 0)
@@ -48,7 +49,7 @@
 /* The guests. Each sits between its two labels and is copied to its guest address. */
 asm(".pushsection .rodata\n"
 	".code16\n"
-    /* OUT of 1, 2 and 4 bytes, then IN of each, written back out, then HLT. */
+	/* OUT of 1, 2 and 4 bytes, then IN of each, written back out, then HLT. */
 	"guest_pio16:\n"
 	"	mov $0x12, %al\n"
 	"	out %al, $0x10\n"
@@ -64,21 +65,21 @@ asm(".pushsection .rodata\n"
 	"	out %eax, $0x22\n"
 	"	hlt\n"
 	"guest_pio16_end:\n"
-    /* IN, then HLT: for immediate_exit after a pending IN. */
+	/* IN, then HLT: for immediate_exit after a pending IN. */
 	"guest_in16:\n"
 	"	in $0x13, %al\n"
 	"	hlt\n"
 	"guest_in16_end:\n"
-    /* #UD with an empty IDT: #GP, #DF, then a triple fault. */
+	/* #UD with an empty IDT: #GP, #DF, then a triple fault. */
 	"guest_ud16:\n"
 	"	ud2\n"
 	"guest_ud16_end:\n"
-    /* Spins with interrupts enabled (the lab's Bochs needs IF=1, see lab-notes). */
+	/* Spins with interrupts enabled (the lab's Bochs needs IF=1, see lab-notes). */
 	"guest_spin16:\n"
 	"	sti\n"
 	"1:	jmp 1b\n"
 	"guest_spin16_end:\n"
-    /* Three writes to the ioeventfd port, then one to userspace, then HLT. */
+	/* Three writes to the ioeventfd port, then one to userspace, then HLT. */
 	"guest_ioeventfd16:\n"
 	"	mov $1, %al\n"
 	"	out %al, $0x40\n"
@@ -87,20 +88,64 @@ asm(".pushsection .rodata\n"
 	"	out %al, $0x41\n"
 	"	hlt\n"
 	"guest_ioeventfd16_end:\n"
-    /* Writes to its own slot (DS) and to a second one (ES base set by userspace). */
+	/* Writes to its own slot (DS) and to a second one (ES base set by userspace). */
 	"guest_mem16:\n"
 	"	movw $0xbeef, 0x5000\n"
 	"	movl $0xfeedface, %es:0x10\n"
 	"	hlt\n"
 	"guest_mem16_end:\n"
-    /* One OUT per loop, N times (N in CX), then HLT. */
+	/* One OUT per loop, N times (N in CX), then HLT. */
 	"guest_loop16:\n"
 	"1:	out %al, $0x50\n"
 	"	loop 1b\n"
 	"	hlt\n"
 	"guest_loop16_end:\n"
+	/* MMIO through ES (base set by userspace): a store of an immediate, a moffs load. */
+	"guest_mmio16:\n"
+	"	movw $0x1234, %es:0x4\n"
+	"	mov %es:0x8, %al\n"
+	"	out %al, $0x60\n"
+	"	hlt\n"
+	"guest_mmio16_end:\n"
+	/* A load from a read-only slot (ES), then a store to it: MMIO. */
+	"guest_readonly16:\n"
+	"	mov %es:0, %al\n"
+	"	out %al, $0x61\n"
+	"	movb $0x99, %es:1\n"
+	"	hlt\n"
+	"guest_readonly16_end:\n"
+	/* REP OUTSB of 3 bytes to port 0x70, REP INSW of 2 words from 0x71. */
+	"guest_string16:\n"
+	"	cld\n"
+	"	mov $0x5000, %si\n"
+	"	mov $3, %cx\n"
+	"	mov $0x70, %dx\n"
+	"	rep outsb\n"
+	"	mov $0x5100, %di\n"
+	"	mov $2, %cx\n"
+	"	mov $0x71, %dx\n"
+	"	rep insw\n"
+	"	hlt\n"
+	"guest_string16_end:\n"
 	".code64\n"
-    /* Long mode: a 64-bit value, its low half out, an IN zero-extending RAX, a push. */
+	/* Long mode MMIO: stores of 1, 2, 4, 8 bytes and from AH, loads with MOVZX/MOVSX. */
+	"guest_mmio64:\n"
+	"	mov $0x600000, %rdi\n"
+	"	movb $0x11, (%rdi)\n"
+	"	movw $0x2233, 2(%rdi)\n"
+	"	movl $0x44556677, 4(%rdi)\n"
+	"	mov $0x8899aabbccddeeff, %rax\n"
+	"	mov %rax, 8(%rdi)\n"
+	"	mov %ah, 0x10(%rdi)\n"
+	"	movzbl 0x20(%rdi), %ebx\n"
+	"	movsbq 0x21(%rdi), %rcx\n"
+	"	movswl 0x22(%rdi), %edx\n"
+	"	mov 0x28(%rdi), %rsi\n"
+	"	mov 0x30(%rdi), %r9d\n"
+	"	movl $1, 0x40(%rdi)\n"
+	"	hlt\n"
+	"guest_mmio64_end:\n"
+	/* Long mode: a 64-bit value, its low half out, an IN zero-extending RAX, a push. */
 	"guest_pio64:\n"
 	"	mov $0x1122334455667788, %rax\n"
 	"	out %eax, $0x30\n"
@@ -123,6 +168,10 @@ GUEST(ioeventfd16);
 GUEST(mem16);
 GUEST(loop16);
 GUEST(pio64);
+GUEST(mmio16);
+GUEST(readonly16);
+GUEST(string16);
+GUEST(mmio64);
 
 FIXTURE(x86) {
 	int kvm;
@@ -211,7 +260,11 @@ static void setup_long_mode(struct __test_metadata *_metadata, int vcpu, unsigne
 	memcpy(mem + GUEST_CODE64, code, end - code);
 	pml4[0] = PTE_P | PTE_RW | GUEST_PDPT;
 	pdpt[0] = PTE_P | PTE_RW | GUEST_PD;
+	/* 8 MiB identity-mapped: RAM, the second slot and the MMIO range. */
 	pd[0] = PTE_P | PTE_RW | PTE_PS;
+	pd[1] = PTE_P | PTE_RW | PTE_PS | 0x200000;
+	pd[2] = PTE_P | PTE_RW | PTE_PS | 0x400000;
+	pd[3] = PTE_P | PTE_RW | PTE_PS | 0x600000;
 	ASSERT_EQ(0, ioctl(vcpu, KVM_GET_SREGS, &sregs));
 	sregs.cr3 = GUEST_PML4;
 	sregs.cr4 = CR4_PAE;
@@ -259,6 +312,7 @@ static uint64_t pio_value(const struct kvm_run *run)
 	EXPECT_EQ((__u8)KVM_EXIT_IO_IN, self->run->io.direction);		\
 	EXPECT_EQ((__u16)(port_), self->run->io.port);				\
 	EXPECT_EQ((__u8)(size_), self->run->io.size);				\
+	EXPECT_EQ(1u, self->run->io.count);				\
 	memcpy((char *)self->run + self->run->io.data_offset, &v_, (size_)); \
 } while (0)
 
@@ -379,6 +433,140 @@ TEST_F(x86, immediate_exit_completes_pending_in)
 	self->run->immediate_exit = 0;
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_HLT);
+}
+
+/* Expects an MMIO store of @len bytes at @gpa carrying @val. */
+#define EXPECT_MMIO_STORE(gpa_, len_, val_) do {			\
+	uint64_t v_ = 0;						\
+	ASSERT_EQ(0, run_vcpu(self)) TH_LOG("KVM_RUN: %s", strerror(errno)); \
+	ASSERT_EXIT(KVM_EXIT_MMIO);					\
+	EXPECT_EQ(1, self->run->mmio.is_write);				\
+	EXPECT_EQ((__u64)(gpa_), self->run->mmio.phys_addr);		\
+	EXPECT_EQ((__u32)(len_), self->run->mmio.len);			\
+	memcpy(&v_, self->run->mmio.data, self->run->mmio.len);		\
+	EXPECT_EQ((uint64_t)(val_), v_);				\
+} while (0)
+
+/* Expects an MMIO load of @len bytes at @gpa, and answers @val. */
+#define ANSWER_MMIO_LOAD(gpa_, len_, val_) do {				\
+	uint64_t v_ = (val_);						\
+	ASSERT_EQ(0, run_vcpu(self)) TH_LOG("KVM_RUN: %s", strerror(errno)); \
+	ASSERT_EXIT(KVM_EXIT_MMIO);					\
+	EXPECT_EQ(0, self->run->mmio.is_write);				\
+	EXPECT_EQ((__u64)(gpa_), self->run->mmio.phys_addr);		\
+	EXPECT_EQ((__u32)(len_), self->run->mmio.len);			\
+	memcpy(self->run->mmio.data, &v_, (len_));			\
+} while (0)
+
+TEST_F(x86, real_mode_mmio)
+{
+	struct kvm_sregs sregs;
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_mmio16, guest_mmio16_end);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	sregs.es.base = GUEST_MMIO_GPA;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	EXPECT_MMIO_STORE(GUEST_MMIO_GPA + 4, 2, 0x1234);
+	ANSWER_MMIO_LOAD(GUEST_MMIO_GPA + 8, 1, 0x7e);
+	EXPECT_OUT(0x60, 1, 0x7e);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+}
+
+TEST_F(x86, long_mode_mmio)
+{
+	struct kvm_ioeventfd ioeventfd = { .addr = GUEST_MMIO_GPA + 0x40, .len = 4 };
+	uint64_t count = 0;
+	struct kvm_regs regs;
+	int efd = eventfd(0, EFD_NONBLOCK);
+
+	ASSERT_LE(0, efd);
+	ioeventfd.fd = efd;
+	ASSERT_EQ(0, ioctl(self->vm, KVM_IOEVENTFD, &ioeventfd));
+	setup_long_mode(_metadata, self->vcpu, self->mem, guest_mmio64, guest_mmio64_end);
+	EXPECT_MMIO_STORE(GUEST_MMIO_GPA, 1, 0x11);
+	/* As KVM: a store is done when userspace sees it, RIP is past it. */
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	EXPECT_EQ(GUEST_CODE64 + 7 + 3, regs.rip);
+	EXPECT_MMIO_STORE(GUEST_MMIO_GPA + 2, 2, 0x2233);
+	EXPECT_MMIO_STORE(GUEST_MMIO_GPA + 4, 4, 0x44556677);
+	EXPECT_MMIO_STORE(GUEST_MMIO_GPA + 8, 8, 0x8899aabbccddeeffULL);
+	EXPECT_MMIO_STORE(GUEST_MMIO_GPA + 0x10, 1, 0xee);
+	ANSWER_MMIO_LOAD(GUEST_MMIO_GPA + 0x20, 1, 0x80);
+	ANSWER_MMIO_LOAD(GUEST_MMIO_GPA + 0x21, 1, 0x80);
+	ANSWER_MMIO_LOAD(GUEST_MMIO_GPA + 0x22, 2, 0x8000);
+	ANSWER_MMIO_LOAD(GUEST_MMIO_GPA + 0x28, 8, 0x0123456789abcdefULL);
+	ANSWER_MMIO_LOAD(GUEST_MMIO_GPA + 0x30, 4, 0xfedcba98);
+	/* The store to the ioeventfd's address goes to the eventfd, not to userspace. */
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	ASSERT_EQ((ssize_t)sizeof(count), read(efd, &count, sizeof(count)));
+	EXPECT_EQ(1ULL, count);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	EXPECT_EQ(0x80ULL, regs.rbx);
+	EXPECT_EQ(0xffffffffffffff80ULL, regs.rcx);
+	EXPECT_EQ(0xffff8000ULL, regs.rdx);
+	EXPECT_EQ(0x0123456789abcdefULL, regs.rsi);
+	EXPECT_EQ(0xfedcba98ULL, regs.r9);
+	close(efd);
+}
+
+TEST_F(x86, readonly_slot_store_is_mmio)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 1,
+		.flags = KVM_MEM_READONLY,
+		.guest_phys_addr = GUEST_HIGH_GPA,
+		.memory_size = 0x1000,
+	};
+	unsigned char *ro = mmap(NULL, region.memory_size, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct kvm_sregs sregs;
+
+	ASSERT_EQ(1, ioctl(self->kvm, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM));
+	ASSERT_NE(MAP_FAILED, ro);
+	ro[0] = 0x42;
+	ro[1] = 0x24;
+	region.userspace_addr = (unsigned long)ro;
+	ASSERT_EQ(0, ioctl(self->vm, KVM_SET_USER_MEMORY_REGION, &region));
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_readonly16,
+			guest_readonly16_end);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	sregs.es.base = GUEST_HIGH_GPA;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	EXPECT_OUT(0x61, 1, 0x42);
+	EXPECT_MMIO_STORE(GUEST_HIGH_GPA + 1, 1, 0x99);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	EXPECT_EQ(0x24, ro[1]);
+	munmap(ro, region.memory_size);
+}
+
+TEST_F(x86, rep_string_io)
+{
+	struct kvm_regs regs;
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_string16, guest_string16_end);
+	memcpy(self->mem + GUEST_DATA, "abc", 3);
+	EXPECT_OUT(0x70, 1, 'a');
+	EXPECT_OUT(0x70, 1, 'b');
+	EXPECT_OUT(0x70, 1, 'c');
+	/* As KVM's emulator, REP INS reads ahead: both words in one exit. */
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_IO);
+	EXPECT_EQ((__u8)KVM_EXIT_IO_IN, self->run->io.direction);
+	EXPECT_EQ(0x71, self->run->io.port);
+	EXPECT_EQ(2, self->run->io.size);
+	ASSERT_EQ(2u, self->run->io.count);
+	memcpy((char *)self->run + self->run->io.data_offset, "\x11\x11\x22\x22", 4);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	EXPECT_EQ(0x1111, *(uint16_t *)(self->mem + 0x5100));
+	EXPECT_EQ(0x2222, *(uint16_t *)(self->mem + 0x5102));
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	EXPECT_EQ(0x5003ULL, regs.rsi & 0xffff);
+	EXPECT_EQ(0x5104ULL, regs.rdi & 0xffff);
+	EXPECT_EQ(0ULL, regs.rcx & 0xffff);
 }
 
 static struct timespec signal_time;
