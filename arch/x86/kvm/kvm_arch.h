@@ -54,6 +54,7 @@ enum kvm_reg_seg {
 	VCPU_SREG_LDTR,
 };
 
+struct kvm_cpuid_entry2;
 struct kvm_vcpu;
 
 /**
@@ -133,6 +134,8 @@ struct loaded_vmcs {
  *	REP prefix, address size, element count and the linear address of the first)
  * @mmio: the MMIO instruction in flight to userspace
  * @pio_data: the page KVM_EXIT_IO's data_offset points into
+ * @cpuid_entries: the CPUID table of KVM_SET_CPUID2, or NULL before one is set
+ * @cpuid_nent: its entries
  */
 struct kvm_vcpu_arch {
 	unsigned long regs[NR_VCPU_REGS];
@@ -162,6 +165,8 @@ struct kvm_vcpu_arch {
 	} pio;
 	struct mmio_insn mmio;
 	void *pio_data;
+	struct kvm_cpuid_entry2 *cpuid_entries;
+	int cpuid_nent;
 };
 
 #endif /* __MINIKVM_X86_KVM_ARCH_H */

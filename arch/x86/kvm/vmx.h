@@ -119,6 +119,11 @@ int kvm_emulate_mmio(struct kvm_vcpu *vcpu, gpa_t gpa);
 int kvm_emulate_string_pio(struct kvm_vcpu *vcpu, int size, unsigned short port, bool in,
 			   bool rep);
 
+/* cpuid.c: the guest's CPUID. */
+int kvm_vcpu_ioctl_set_cpuid2(struct kvm_vcpu *vcpu, struct kvm_cpuid2 __user *argp);
+int kvm_vcpu_ioctl_get_cpuid2(struct kvm_vcpu *vcpu, struct kvm_cpuid2 __user *argp);
+void kvm_vcpu_free_cpuid(struct kvm_vcpu *vcpu);
+
 /* ept.c: guest memory through EPT. */
 int kvm_mmu_init_vm(struct kvm *kvm);
 void kvm_mmu_destroy_vm(struct kvm *kvm);

@@ -14,7 +14,6 @@
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
-#include <asm/cpufeatures.h>
 #include <asm/fpu/api.h>
 #include <asm/msr-index.h>
 #include <asm/processor.h>
@@ -90,6 +89,7 @@ out_free_pio:
 
 void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 {
+	kvm_vcpu_free_cpuid(vcpu);
 	vmx_vcpu_free(vcpu);
 	fpu_free_guest_fpstate(&vcpu->arch.guest_fpu);
 	free_page((unsigned long)vcpu->arch.pio_data);
@@ -238,73 +238,6 @@ int kvm_emulate_halt(struct kvm_vcpu *vcpu)
 	vcpu->stat.halt_exits++;
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return kvm_skip_emulated_instruction(vcpu) ? 0 : 0;
-}
-
-/* CPUID bit masks, from the kernel's feature numbers (word * 32 + bit). */
-#define F(name)		BIT(X86_FEATURE_##name % 32)
-#define CPUID_HYPERVISOR_LEAF_BASE	0x40000000
-#define CPUID_EXT_FEATURES		0x80000001
-#define CPUID_1_EBX_APIC_ID_SHIFT	24
-
-/*
- * What a guest sees of the host CPU until KVM_SET_CPUID2 exists: the host's CPUID with
- * what minikvm does not virtualize taken out: VMX and SMX, MONITOR/MWAIT, XSAVE and the
- * features whose state needs it (XSETBV is not handled), the local APIC and its timer,
- * performance monitoring and debug store; the hypervisor bit set; and the vCPU's id as
- * its APIC id.
- */
-static void kvm_cpuid_mask(struct kvm_vcpu *vcpu, u32 leaf, u32 *eax, u32 *ebx, u32 *ecx,
-			   u32 *edx)
-{
-	switch (leaf) {
-	case 1:
-		*ebx = (*ebx & GENMASK(23, 0)) | (vcpu->vcpu_id << CPUID_1_EBX_APIC_ID_SHIFT);
-		*ecx &= ~(F(VMX) | F(SMX) | F(MWAIT) | F(XSAVE) | F(OSXSAVE) | F(AVX) | F(FMA) |
-			  F(F16C) | F(X2APIC) | F(TSC_DEADLINE_TIMER) | F(PDCM) | F(DTES64) |
-			  F(DSCPL) | F(EST) | F(TM2) | F(PCID));
-		*ecx |= F(HYPERVISOR);
-		*edx &= ~(F(APIC) | F(DS) | F(ACPI) | F(ACC) | F(PBE));
-		break;
-	case 7:
-		/* Only the subleaf-0 features that need nothing of the hypervisor. */
-		if (*eax || kvm_register_read(vcpu, VCPU_REGS_RCX)) {
-			*eax = *ebx = *ecx = *edx = 0;
-			break;
-		}
-		*ebx &= F(FSGSBASE) | F(BMI1) | F(BMI2) | F(ERMS) | F(SMEP) | F(SMAP) |
-			F(RDSEED) | F(ADX) | F(CLFLUSHOPT);
-		*ecx = 0;
-		*edx = 0;
-		break;
-	case 5:		/* MONITOR/MWAIT */
-	case 6:		/* power management */
-	case 0xa:	/* performance monitoring */
-	case 0xd:	/* XSAVE */
-		*eax = *ebx = *ecx = *edx = 0;
-		break;
-	case CPUID_EXT_FEATURES:
-		/* RDTSCP is not enabled in the VMCS: it would #UD. */
-		*edx &= ~F(RDTSCP);
-		break;
-	default:
-		if (leaf >= CPUID_HYPERVISOR_LEAF_BASE && leaf < CPUID_EXT_FEATURES - 1)
-			*eax = *ebx = *ecx = *edx = 0;
-		break;
-	}
-}
-
-int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
-{
-	u32 leaf = kvm_register_read(vcpu, VCPU_REGS_RAX);
-	u32 eax, ebx, ecx, edx;
-
-	cpuid_count(leaf, kvm_register_read(vcpu, VCPU_REGS_RCX), &eax, &ebx, &ecx, &edx);
-	kvm_cpuid_mask(vcpu, leaf, &eax, &ebx, &ecx, &edx);
-	kvm_register_write(vcpu, VCPU_REGS_RAX, eax);
-	kvm_register_write(vcpu, VCPU_REGS_RBX, ebx);
-	kvm_register_write(vcpu, VCPU_REGS_RCX, ecx);
-	kvm_register_write(vcpu, VCPU_REGS_RDX, edx);
-	return kvm_skip_emulated_instruction(vcpu);
 }
 
 /* EFER bits a guest may set (SDM 2.2.1); LMA is the CPU's, read-only to WRMSR. */
@@ -798,6 +731,10 @@ long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		vcpu_put(vcpu);
 		kfree(sregs);
 		return r;
+	case KVM_SET_CPUID2:
+		return kvm_vcpu_ioctl_set_cpuid2(vcpu, argp);
+	case KVM_GET_CPUID2:
+		return kvm_vcpu_ioctl_get_cpuid2(vcpu, argp);
 	default:
 		return -EINVAL;
 	}
