@@ -133,6 +133,26 @@ asm(".pushsection .rodata\n"
 	"	rep insw\n"
 	"	hlt\n"
 	"guest_string16_end:\n"
+	/* CPUID of leaves 0, 1 and 5, each stored at 0x5000 + 16 * n. */
+	"guest_cpuid16:\n"
+	"	xor %ecx, %ecx\n"
+	"	xor %eax, %eax\n"
+	"	mov $0x5000, %di\n"
+	"	call 1f\n"
+	"	mov $1, %eax\n"
+	"	call 1f\n"
+	"	mov $5, %eax\n"
+	"	call 1f\n"
+	"	hlt\n"
+	"1:	cpuid\n"
+	"	mov %eax, (%di)\n"
+	"	mov %ebx, 4(%di)\n"
+	"	mov %ecx, 8(%di)\n"
+	"	mov %edx, 12(%di)\n"
+	"	add $16, %di\n"
+	"	xor %ecx, %ecx\n"
+	"	ret\n"
+	"guest_cpuid16_end:\n"
 	".code64\n"
 	/* Long mode MMIO: stores of 1, 2, 4, 8 bytes and from AH, loads with MOVZX/MOVSX. */
 	"guest_mmio64:\n"
@@ -179,6 +199,7 @@ GUEST(mmio16);
 GUEST(readonly16);
 GUEST(string16);
 GUEST(mmio64);
+GUEST(cpuid16);
 
 FIXTURE(x86) {
 	int kvm;
@@ -634,6 +655,49 @@ TEST_F(x86, two_vcpus_at_once)
 	close(t[1].vcpu);
 }
 
+TEST_F(x86, cpuid_from_set_cpuid2)
+{
+	/* Leaf 0: max leaf 1, vendor "MiniKVM_test"; leaf 1 with the APIC bit KVM keeps. */
+	const struct kvm_cpuid_entry2 leaves[] = {
+		{ .function = 0, .eax = 1, .ebx = 0x696e694d, .edx = 0x5f4d564b,
+		  .ecx = 0x74736574 },
+		{ .function = 1, .eax = 0x000806ec, .ebx = 0x00010800, .ecx = 0x80000000,
+		  .edx = 0x00000201 },
+	};
+	struct {
+		struct kvm_cpuid2 header;
+		struct kvm_cpuid_entry2 entries[2];
+	} cpuid = { .header.nent = 2 };
+	uint32_t *out = (uint32_t *)(self->mem + GUEST_DATA);
+	int i;
+
+	memcpy(cpuid.entries, leaves, sizeof(leaves));
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_CPUID2, &cpuid));
+	/* Read back; too small an array is E2BIG, and nent is left alone. */
+	memset(cpuid.entries, 0, sizeof(cpuid.entries));
+	cpuid.header.nent = 1;
+	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_GET_CPUID2, &cpuid));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(1u, cpuid.header.nent);
+	cpuid.header.nent = 2;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_CPUID2, &cpuid));
+	EXPECT_EQ(2u, cpuid.header.nent);
+	EXPECT_EQ(leaves[1].eax, cpuid.entries[1].eax);
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_cpuid16, guest_cpuid16_end);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	for (i = 0; i < 3; i++) {
+		/* Leaf 5 is beyond the last basic leaf: the CPU answers with leaf 1's. */
+		const struct kvm_cpuid_entry2 *e = &leaves[i ? 1 : 0];
+
+		EXPECT_EQ(e->eax, out[4 * i]) TH_LOG("leaf %d eax", i);
+		EXPECT_EQ(e->ebx, out[4 * i + 1]) TH_LOG("leaf %d ebx", i);
+		EXPECT_EQ(e->ecx, out[4 * i + 2]) TH_LOG("leaf %d ecx", i);
+		EXPECT_EQ(e->edx, out[4 * i + 3]) TH_LOG("leaf %d edx", i);
+	}
+}
+
 static struct timespec signal_time;
 
 static void record_signal(int sig)
@@ -671,6 +735,30 @@ static void signal_leaves_guest(struct __test_metadata *_metadata, int vcpu,
 	EXPECT_LE(GUEST_CODE, regs.rip);
 	EXPECT_GT(GUEST_CODE + (end - code), regs.rip);
 	signal(SIGALRM, SIG_DFL);
+}
+
+TEST_F(x86, pio_exit_rate)
+{
+	const int loops = 5000;
+	struct timespec start, end;
+	struct kvm_regs regs;
+	double ms;
+	int i;
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_loop16, guest_loop16_end);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	regs.rcx = loops;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (i = 0; i < loops; i++) {
+		ASSERT_EQ(0, run_vcpu(self));
+		ASSERT_EXIT(KVM_EXIT_IO);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	ms = elapsed_ms(&start, &end);
+	TH_LOG("%d userspace PIO exits in %.0f ms: %.0f exits/s", loops, ms, loops * 1e3 / ms);
 }
 
 TEST_F(x86, signal_leaves_spinning_guest)
