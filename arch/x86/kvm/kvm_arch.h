@@ -134,6 +134,7 @@ struct loaded_vmcs {
  *	REP prefix, address size, element count and the linear address of the first)
  * @mmio: the MMIO instruction in flight to userspace
  * @pio_data: the page KVM_EXIT_IO's data_offset points into
+ * @interrupt: the external interrupt KVM_INTERRUPT queued, until the guest can take it
  * @cpuid_entries: the CPUID table of KVM_SET_CPUID2, or NULL before one is set
  * @cpuid_nent: its entries
  */
@@ -165,6 +166,10 @@ struct kvm_vcpu_arch {
 	} pio;
 	struct mmio_insn mmio;
 	void *pio_data;
+	struct {
+		bool pending;
+		u8 nr;
+	} interrupt;
 	struct kvm_cpuid_entry2 *cpuid_entries;
 	int cpuid_nent;
 };

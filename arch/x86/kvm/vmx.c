@@ -292,7 +292,8 @@ static int setup_vmcs_config(u64 basic)
 				&c->pin_based_exec_ctrl) ||
 	    adjust_vmx_controls(CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING |
 				CPU_BASED_MOV_DR_EXITING | CPU_BASED_USE_MSR_BITMAPS |
-				CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, 0, proc_msr,
+				CPU_BASED_ACTIVATE_SECONDARY_CONTROLS | CPU_BASED_INTR_WINDOW_EXITING,
+				0, proc_msr,
 				&c->cpu_based_exec_ctrl) ||
 	    adjust_vmx_controls(SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
 				SECONDARY_EXEC_ENABLE_VPID, MSR_IA32_VMX_PROCBASED_CTLS2,
@@ -309,6 +310,7 @@ static int setup_vmcs_config(u64 basic)
 	 * interrupt-window exiting are turned on only when wanted.
 	 */
 	c->vmexit_ctrl &= ~VM_EXIT_ACK_INTR_ON_EXIT;
+	c->cpu_based_exec_ctrl &= ~CPU_BASED_INTR_WINDOW_EXITING;
 	c->vmentry_ctrl &= ~VM_ENTRY_IA32E_MODE;
 
 	rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, c->ept_caps);
@@ -1272,6 +1274,39 @@ static void kvm_queue_exception_e(struct kvm_vcpu *vcpu, unsigned int nr, u32 er
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
 }
 
+/*
+ * The guest can take an external interrupt now: RFLAGS.IF set, no STI or MOV SS shadow
+ * (SDM 26.3.1.5 checks both for an injected one), and no event already queued.
+ */
+bool vmx_interrupt_allowed(struct kvm_vcpu *vcpu)
+{
+	return (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	       !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
+		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)) &&
+	       !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK);
+}
+
+void vmx_inject_irq(struct kvm_vcpu *vcpu, u8 nr)
+{
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, nr | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+}
+
+/* Interrupt-window exiting: exit as soon as the guest can take an interrupt (SDM 26.7.5). */
+void vmx_set_irq_window(struct kvm_vcpu *vcpu, bool enable)
+{
+	u32 ctl = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+
+	if (!!(ctl & CPU_BASED_INTR_WINDOW_EXITING) != enable)
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, ctl ^ CPU_BASED_INTR_WINDOW_EXITING);
+}
+
+/* The window opened: the run loop injects what is pending, or tells userspace. */
+static int handle_interrupt_window(struct kvm_vcpu *vcpu)
+{
+	vmx_set_irq_window(vcpu, false);
+	return 1;
+}
+
 int kvm_inject_gp(struct kvm_vcpu *vcpu)
 {
 	kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
@@ -1408,6 +1443,7 @@ static int (*const kvm_vmx_exit_handlers[])(struct kvm_vcpu *vcpu) = {
 	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_interrupt_window,
 	[EXIT_REASON_CPUID]			= kvm_emulate_cpuid,
 	[EXIT_REASON_HLT]			= kvm_emulate_halt,
 	[EXIT_REASON_CR_ACCESS]			= handle_cr,

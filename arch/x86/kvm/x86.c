@@ -457,6 +457,40 @@ int kvm_load_pdptrs(struct kvm_vcpu *vcpu, unsigned long cr3)
 /* The run loop. */
 
 /*
+ * Before an entry: a queued interrupt goes in if the guest can take it now, else the
+ * guest exits as soon as it can; so too when userspace asked to hear of that moment.
+ */
+static void kvm_check_and_inject_events(struct kvm_vcpu *vcpu)
+{
+	bool allowed = vmx_interrupt_allowed(vcpu);
+
+	if (vcpu->arch.interrupt.pending && allowed) {
+		vmx_inject_irq(vcpu, vcpu->arch.interrupt.nr);
+		vcpu->arch.interrupt.pending = false;
+		allowed = false;
+	}
+	if (vcpu->arch.interrupt.pending || vcpu->run->request_interrupt_window)
+		vmx_set_irq_window(vcpu, !allowed);
+}
+
+/* As KVM's kvm_vcpu_ready_for_interrupt_injection(), without an in-kernel irqchip. */
+static bool kvm_vcpu_ready_for_interrupt_injection(struct kvm_vcpu *vcpu)
+{
+	return vmx_interrupt_allowed(vcpu) && !vcpu->arch.interrupt.pending;
+}
+
+/* What every return of KVM_RUN tells userspace of the vCPU's interrupt state. */
+static void post_kvm_run_save(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->if_flag = !!(vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF);
+	run->cr8 = vcpu->arch.cr8;
+	run->apic_base = vcpu->arch.apic_base;
+	run->ready_for_interrupt_injection = kvm_vcpu_ready_for_interrupt_injection(vcpu);
+}
+
+/*
  * Checked with interrupts off, after vcpu->mode says IN_GUEST_MODE: a signal or a
  * reschedule request that came since kvm_vcpu_handle_host_work() would otherwise wait
  * for the next exit, and a kick sent from now on interrupts the guest (the IPI stays
@@ -486,6 +520,7 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 		local_irq_enable();
 		return 1;
 	}
+	kvm_check_and_inject_events(vcpu);
 	if (trace_kvm_entry_enabled())
 		trace_kvm_entry(vcpu->vcpu_id, kvm_rip_read(vcpu));
 
@@ -516,6 +551,13 @@ static int vcpu_run(struct kvm_vcpu *vcpu)
 		r = vcpu_enter_guest(vcpu);
 		if (r <= 0)
 			break;
+		/* Userspace injects interrupts itself: tell it when it can. */
+		if (vcpu->run->request_interrupt_window &&
+		    kvm_vcpu_ready_for_interrupt_injection(vcpu)) {
+			vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+			r = 0;
+			break;
+		}
 	}
 	if (!r)
 		kvm_vcpu_exit_to_user(vcpu);
@@ -561,6 +603,7 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 	}
 	r = vcpu_run(vcpu);
 out:
+	post_kvm_run_save(vcpu);
 	kvm_put_guest_fpu(vcpu);
 	vcpu_put(vcpu);
 	return r;
@@ -691,6 +734,59 @@ static int kvm_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 	return 0;
 }
 
+/* KVM's limit on the MSRs of one KVM_GET_MSRS or KVM_SET_MSRS. */
+#define MAX_IO_MSRS	256
+
+/*
+ * KVM_GET_MSRS and KVM_SET_MSRS: the MSRs in order, up to the first one minikvm does not
+ * know. Returns how many were done, as KVM.
+ */
+static int msr_io(struct kvm_vcpu *vcpu, struct kvm_msrs __user *argp, bool set)
+{
+	struct kvm_msr_entry *entries;
+	struct kvm_msrs msrs;
+	size_t size;
+	int i, r;
+
+	if (copy_from_user(&msrs, argp, sizeof(msrs)))
+		return -EFAULT;
+	if (msrs.nmsrs >= MAX_IO_MSRS)
+		return -E2BIG;
+	size = sizeof(*entries) * msrs.nmsrs;
+	entries = memdup_user(argp->entries, size);
+	if (IS_ERR(entries))
+		return PTR_ERR(entries);
+	vcpu_load(vcpu);
+	for (i = 0; i < msrs.nmsrs; i++) {
+		if (set ? kvm_set_msr(vcpu, entries[i].index, entries[i].data) :
+			  kvm_get_msr(vcpu, entries[i].index, &entries[i].data))
+			break;
+	}
+	vcpu_put(vcpu);
+	r = i;
+	if (!set && copy_to_user(argp->entries, entries, size))
+		r = -EFAULT;
+	kfree(entries);
+	return r;
+}
+
+/*
+ * KVM_INTERRUPT without an in-kernel interrupt controller: the vector waits until the
+ * guest can take it (kvm_check_and_inject_events()).
+ */
+static int kvm_vcpu_ioctl_interrupt(struct kvm_vcpu *vcpu, struct kvm_interrupt __user *argp)
+{
+	struct kvm_interrupt irq;
+
+	if (copy_from_user(&irq, argp, sizeof(irq)))
+		return -EFAULT;
+	if (irq.irq >= KVM_NR_INTERRUPTS)
+		return -EINVAL;
+	vcpu->arch.interrupt.nr = irq.irq;
+	vcpu->arch.interrupt.pending = true;
+	return 0;
+}
+
 long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	struct kvm_vcpu *vcpu = filp->private_data;
@@ -731,6 +827,12 @@ long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		vcpu_put(vcpu);
 		kfree(sregs);
 		return r;
+	case KVM_GET_MSRS:
+		return msr_io(vcpu, argp, false);
+	case KVM_SET_MSRS:
+		return msr_io(vcpu, argp, true);
+	case KVM_INTERRUPT:
+		return kvm_vcpu_ioctl_interrupt(vcpu, argp);
 	case KVM_SET_CPUID2:
 		return kvm_vcpu_ioctl_set_cpuid2(vcpu, argp);
 	case KVM_GET_CPUID2:
