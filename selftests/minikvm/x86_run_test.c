@@ -153,6 +153,35 @@ asm(".pushsection .rodata\n"
 	"	xor %ecx, %ecx\n"
 	"	ret\n"
 	"guest_cpuid16_end:\n"
+	/* RDMSR, WRMSR, then RDMSR of an MSR no one has: #GP, to the handler below. */
+	"guest_msr16:\n"
+	"	mov $0x174, %ecx\n"
+	"	rdmsr\n"
+	"	mov %eax, 0x5000\n"
+	"	mov $0x175, %ecx\n"
+	"	mov $0x11223344, %eax\n"
+	"	xor %edx, %edx\n"
+	"	wrmsr\n"
+	"	mov $0x12345678, %ecx\n"
+	"	rdmsr\n"
+	"	hlt\n"
+	"guest_msr16_end:\n"
+	/* A real-mode interrupt or exception handler: says so on port 0x21, returns. */
+	"guest_handler16:\n"
+	"	out %al, $0x21\n"
+	"	iret\n"
+	"guest_handler16_end:\n"
+	/* Halts with interrupts on; then with them off, opens a window with STI. */
+	"guest_irq16:\n"
+	"	sti\n"
+	"	hlt\n"
+	"	cli\n"
+	"	out %al, $0x22\n"
+	"	sti\n"
+	"	nop\n"
+	"	out %al, $0x23\n"
+	"	hlt\n"
+	"guest_irq16_end:\n"
 	".code64\n"
 	/* Long mode MMIO: stores of 1, 2, 4, 8 bytes and from AH, loads with MOVZX/MOVSX. */
 	"guest_mmio64:\n"
@@ -200,6 +229,9 @@ GUEST(readonly16);
 GUEST(string16);
 GUEST(mmio64);
 GUEST(cpuid16);
+GUEST(msr16);
+GUEST(handler16);
+GUEST(irq16);
 
 FIXTURE(x86) {
 	int kvm;
@@ -696,6 +728,76 @@ TEST_F(x86, cpuid_from_set_cpuid2)
 		EXPECT_EQ(e->ecx, out[4 * i + 2]) TH_LOG("leaf %d ecx", i);
 		EXPECT_EQ(e->edx, out[4 * i + 3]) TH_LOG("leaf %d edx", i);
 	}
+}
+
+#define GUEST_HANDLER		0x3000ULL	/* real-mode handler, IVT entries point here */
+
+/* Points real-mode vector @vec (IVT at 0, SDM 21.1.4) at the handler guest. */
+static void set_real_mode_vector(unsigned char *mem, int vec)
+{
+	uint16_t *ivt = (uint16_t *)mem;
+
+	memcpy(mem + GUEST_HANDLER, guest_handler16, guest_handler16_end - guest_handler16);
+	ivt[vec * 2] = GUEST_HANDLER;
+	ivt[vec * 2 + 1] = 0;
+}
+
+TEST_F(x86, msrs_and_gp_for_unknown_msr)
+{
+	struct {
+		struct kvm_msrs header;
+		struct kvm_msr_entry entries[2];
+	} msrs = { .header.nmsrs = 2 };
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_msr16, guest_msr16_end);
+	set_real_mode_vector(self->mem, 13);
+	msrs.entries[0].index = 0x174;		/* IA32_SYSENTER_CS */
+	msrs.entries[0].data = 0x10;
+	msrs.entries[1].index = 0x175;		/* IA32_SYSENTER_ESP */
+	msrs.entries[1].data = 0x1000;
+	ASSERT_EQ(2, ioctl(self->vcpu, KVM_SET_MSRS, &msrs));
+	/* #GP (vector 13) comes from the RDMSR of an unknown MSR. */
+	EXPECT_OUT(0x21, 1, 0x44);
+	EXPECT_EQ(0x10u, *(uint32_t *)(self->mem + GUEST_DATA));
+	memset(msrs.entries, 0, sizeof(msrs.entries));
+	msrs.entries[0].index = 0x175;
+	msrs.entries[1].index = 0x12345678;
+	/* KVM_GET_MSRS stops at the first MSR it does not know. */
+	ASSERT_EQ(1, ioctl(self->vcpu, KVM_GET_MSRS, &msrs));
+	EXPECT_EQ(0x11223344ULL, msrs.entries[0].data);
+}
+
+TEST_F(x86, interrupt_injection)
+{
+	struct kvm_interrupt irq = { .irq = 0x20 };
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_irq16, guest_irq16_end);
+	set_real_mode_vector(self->mem, 0x20);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	/* Halted with IF set: an interrupt can go in now. */
+	EXPECT_EQ(1, self->run->if_flag);
+	EXPECT_EQ(1, self->run->ready_for_interrupt_injection);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_INTERRUPT, &irq));
+	EXPECT_OUT(0x21, 1, 0);
+	/* Back after the HLT: interrupts off, so userspace asks for the window. */
+	EXPECT_OUT(0x22, 1, 0);
+	EXPECT_EQ(0, self->run->if_flag);
+	EXPECT_EQ(0, self->run->ready_for_interrupt_injection);
+	self->run->request_interrupt_window = 1;
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_IRQ_WINDOW_OPEN);
+	EXPECT_EQ(1, self->run->ready_for_interrupt_injection);
+	self->run->request_interrupt_window = 0;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_INTERRUPT, &irq));
+	/* The handler runs before the instruction after STI's shadow. */
+	EXPECT_OUT(0x21, 1, 0);
+	EXPECT_OUT(0x23, 1, 0);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	irq.irq = 256;
+	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_INTERRUPT, &irq));
+	EXPECT_EQ(EINVAL, errno);
 }
 
 static struct timespec signal_time;
