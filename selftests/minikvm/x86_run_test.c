@@ -182,6 +182,21 @@ asm(".pushsection .rodata\n"
 	"	out %al, $0x23\n"
 	"	hlt\n"
 	"guest_irq16_end:\n"
+	".code32\n"
+	/* 32-bit code: OUT, MMIO store and load through EDI, REP OUTSB from ESI. */
+	"guest_pm32:\n"
+	"	mov $0xdeadbeef, %eax\n"
+	"	out %eax, $0x42\n"
+	"	movl $0x12345678, 0x10(%edi)\n"
+	"	movzwl 0x20(%edi), %ebx\n"
+	"	mov %ebx, %eax\n"
+	"	out %eax, $0x43\n"
+	"	mov $0x44, %dx\n"
+	"	mov $2, %ecx\n"
+	"	cld\n"
+	"	rep outsb\n"
+	"	hlt\n"
+	"guest_pm32_end:\n"
 	".code64\n"
 	/* Long mode MMIO: stores of 1, 2, 4, 8 bytes and from AH, loads with MOVZX/MOVSX. */
 	"guest_mmio64:\n"
@@ -232,6 +247,7 @@ GUEST(cpuid16);
 GUEST(msr16);
 GUEST(handler16);
 GUEST(irq16);
+GUEST(pm32);
 
 FIXTURE(x86) {
 	int kvm;
@@ -798,6 +814,114 @@ TEST_F(x86, interrupt_injection)
 	irq.irq = 256;
 	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_INTERRUPT, &irq));
 	EXPECT_EQ(EINVAL, errno);
+}
+
+/*
+ * 32-bit guests. With paging, the code runs at a virtual address that is not its
+ * physical one, and EDI/ESI name virtual pages of MMIO and data elsewhere, so that
+ * minikvm's page walk (instruction fetch, string I/O) is what finds them.
+ */
+#define PM32_VIRT_MMIO		0x800000ULL	/* -> GUEST_MMIO_GPA when paged */
+#define PM32_VIRT_DATA		0x801000ULL	/* -> GUEST_DATA */
+#define PM32_VIRT_CODE		0x802000ULL	/* -> GUEST_CODE */
+#define GUEST_PM32_PD		0x9000ULL
+#define GUEST_PM32_PT		0xa000ULL
+#define GUEST_PAE_PDPT		0xc000ULL
+#define CR4_PSE			(1ULL << 4)
+
+enum pm32_paging { PM32_FLAT, PM32_PAGED, PM32_PAE };
+
+static void set_seg32(struct kvm_segment *seg, bool code)
+{
+	memset(seg, 0, sizeof(*seg));
+	seg->limit = 0xffffffff;
+	seg->selector = code ? 0x8 : 0x10;
+	seg->type = code ? 0xb : 0x3;
+	seg->present = 1;
+	seg->s = 1;
+	seg->g = 1;
+	seg->db = 1;
+}
+
+static void run_pm32_guest(struct __test_metadata *_metadata, FIXTURE_DATA(x86) * self,
+			   enum pm32_paging paging)
+{
+	uint64_t mmio_gpa = paging == PM32_FLAT ? PM32_VIRT_MMIO : GUEST_MMIO_GPA;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	memcpy(self->mem + GUEST_CODE, guest_pm32, guest_pm32_end - guest_pm32);
+	memcpy(self->mem + GUEST_DATA, "xy", 2);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	sregs.cr0 = CR0_PE | CR0_ET | CR0_NE;
+	set_seg32(&sregs.cs, true);
+	set_seg32(&sregs.ds, false);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	memset(&regs, 0, sizeof(regs));
+	regs.rflags = 2;
+	regs.rsp = GUEST_STACK;
+	regs.rdi = PM32_VIRT_MMIO;
+	if (paging == PM32_FLAT) {
+		regs.rip = GUEST_CODE;
+		regs.rsi = GUEST_DATA;
+	} else {
+		regs.rip = PM32_VIRT_CODE;
+		regs.rsi = PM32_VIRT_DATA;
+		sregs.cr0 |= CR0_PG;
+	}
+	if (paging == PM32_PAGED) {
+		/* 4 MiB page for the first 4 MiB (PSE), 4 KiB pages at 8 MiB. */
+		uint32_t *pd = (uint32_t *)(self->mem + GUEST_PM32_PD);
+		uint32_t *pt = (uint32_t *)(self->mem + GUEST_PM32_PT);
+
+		pd[0] = PTE_P | PTE_RW | PTE_PS;
+		pd[2] = PTE_P | PTE_RW | GUEST_PM32_PT;
+		pt[0] = PTE_P | PTE_RW | GUEST_MMIO_GPA;
+		pt[1] = PTE_P | PTE_RW | GUEST_DATA;
+		pt[2] = PTE_P | PTE_RW | GUEST_CODE;
+		sregs.cr3 = GUEST_PM32_PD;
+		sregs.cr4 = CR4_PSE;
+	} else if (paging == PM32_PAE) {
+		/* PDPT -> PD: a 2 MiB page at 0, 4 KiB pages at 8 MiB. */
+		uint64_t *pdpt = (uint64_t *)(self->mem + GUEST_PAE_PDPT);
+		uint64_t *pd = (uint64_t *)(self->mem + GUEST_PM32_PD);
+		uint64_t *pt = (uint64_t *)(self->mem + GUEST_PM32_PT);
+
+		pdpt[0] = PTE_P | GUEST_PM32_PD;
+		pd[0] = PTE_P | PTE_RW | PTE_PS;
+		pd[4] = PTE_P | PTE_RW | GUEST_PM32_PT;
+		pt[0] = PTE_P | PTE_RW | GUEST_MMIO_GPA;
+		pt[1] = PTE_P | PTE_RW | GUEST_DATA;
+		pt[2] = PTE_P | PTE_RW | GUEST_CODE;
+		sregs.cr3 = GUEST_PAE_PDPT;
+		sregs.cr4 = CR4_PAE;
+	}
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+
+	EXPECT_OUT(0x42, 4, 0xdeadbeef);
+	EXPECT_MMIO_STORE(mmio_gpa + 0x10, 4, 0x12345678);
+	ANSWER_MMIO_LOAD(mmio_gpa + 0x20, 2, 0xabcd);
+	EXPECT_OUT(0x43, 4, 0xabcd);
+	EXPECT_OUT(0x44, 1, 'x');
+	EXPECT_OUT(0x44, 1, 'y');
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+}
+
+TEST_F(x86, protected_mode_guest)
+{
+	run_pm32_guest(_metadata, self, PM32_FLAT);
+}
+
+TEST_F(x86, paged_32bit_guest)
+{
+	run_pm32_guest(_metadata, self, PM32_PAGED);
+}
+
+TEST_F(x86, paged_pae_guest)
+{
+	run_pm32_guest(_metadata, self, PM32_PAE);
 }
 
 static struct timespec signal_time;
