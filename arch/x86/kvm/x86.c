@@ -14,7 +14,10 @@
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
+#include <asm/cpufeature.h>
 #include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
+#include <asm/fpu/xstate.h>
 #include <asm/msr-index.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
@@ -734,6 +737,48 @@ static int kvm_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 	return 0;
 }
 
+/*
+ * KVM_GET_FPU and KVM_SET_FPU: the legacy x87/SSE area of the guest's FPU state, which
+ * is in memory whenever no KVM_RUN is under way (it is in the registers only inside).
+ */
+static void kvm_get_fpu(struct kvm_vcpu *vcpu, struct kvm_fpu *fpu)
+{
+	struct fxregs_state *fxsave = &vcpu->arch.guest_fpu.fpstate->regs.fxsave;
+
+	memset(fpu, 0, sizeof(*fpu));
+	memcpy(fpu->fpr, fxsave->st_space, sizeof(fpu->fpr));
+	fpu->fcw = fxsave->cwd;
+	fpu->fsw = fxsave->swd;
+	fpu->ftwx = fxsave->twd;
+	fpu->last_opcode = fxsave->fop;
+	fpu->last_ip = fxsave->rip;
+	fpu->last_dp = fxsave->rdp;
+	memcpy(fpu->xmm, fxsave->xmm_space, sizeof(fpu->xmm));
+	fpu->mxcsr = fxsave->mxcsr;
+}
+
+static void kvm_set_fpu(struct kvm_vcpu *vcpu, const struct kvm_fpu *fpu)
+{
+	struct fpstate *fpstate = vcpu->arch.guest_fpu.fpstate;
+	struct fxregs_state *fxsave = &fpstate->regs.fxsave;
+
+	memcpy(fxsave->st_space, fpu->fpr, sizeof(fpu->fpr));
+	fxsave->cwd = fpu->fcw;
+	fxsave->swd = fpu->fsw;
+	fxsave->twd = fpu->ftwx;
+	fxsave->fop = fpu->last_opcode;
+	fxsave->rip = fpu->last_ip;
+	fxsave->rdp = fpu->last_dp;
+	memcpy(fxsave->xmm_space, fpu->xmm, sizeof(fpu->xmm));
+	fxsave->mxcsr = fpu->mxcsr;
+	/*
+	 * XRSTOR loads a component only if its XSTATE_BV bit is set, and initializes it
+	 * otherwise (SDM 13.8.1): mark x87 and SSE as present, or they would be lost.
+	 */
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		fpstate->regs.xsave.header.xfeatures |= XFEATURE_MASK_FPSSE;
+}
+
 /* KVM's limit on the MSRs of one KVM_GET_MSRS or KVM_SET_MSRS. */
 #define MAX_IO_MSRS	256
 
@@ -791,8 +836,10 @@ long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 {
 	struct kvm_vcpu *vcpu = filp->private_data;
 	void __user *argp = (void __user *)arg;
+	struct kvm_mp_state mp_state;
 	struct kvm_sregs *sregs;
 	struct kvm_regs regs;
+	struct kvm_fpu *fpu;
 	long r;
 
 	switch (ioctl) {
@@ -827,6 +874,30 @@ long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		vcpu_put(vcpu);
 		kfree(sregs);
 		return r;
+	case KVM_GET_FPU:
+		fpu = kzalloc(sizeof(*fpu), GFP_KERNEL_ACCOUNT);
+		if (!fpu)
+			return -ENOMEM;
+		kvm_get_fpu(vcpu, fpu);
+		r = copy_to_user(argp, fpu, sizeof(*fpu)) ? -EFAULT : 0;
+		kfree(fpu);
+		return r;
+	case KVM_SET_FPU:
+		fpu = memdup_user(argp, sizeof(*fpu));
+		if (IS_ERR(fpu))
+			return PTR_ERR(fpu);
+		kvm_set_fpu(vcpu, fpu);
+		kfree(fpu);
+		return 0;
+	case KVM_GET_MP_STATE:
+		/* HLT exits to userspace: the vCPU is never halted in the kernel. */
+		mp_state.mp_state = KVM_MP_STATE_RUNNABLE;
+		return copy_to_user(argp, &mp_state, sizeof(mp_state)) ? -EFAULT : 0;
+	case KVM_SET_MP_STATE:
+		if (copy_from_user(&mp_state, argp, sizeof(mp_state)))
+			return -EFAULT;
+		/* Without an in-kernel local APIC, KVM has no other state either. */
+		return mp_state.mp_state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
 	case KVM_GET_MSRS:
 		return msr_io(vcpu, argp, false);
 	case KVM_SET_MSRS:
