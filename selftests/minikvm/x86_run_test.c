@@ -182,6 +182,14 @@ asm(".pushsection .rodata\n"
 	"	out %al, $0x23\n"
 	"	hlt\n"
 	"guest_irq16_end:\n"
+	/* SSE in real mode: XMM0 out, then a value into XMM1. */
+	"guest_fpu16:\n"
+	"	movd %xmm0, %eax\n"
+	"	out %eax, $0x45\n"
+	"	mov $0x13572468, %eax\n"
+	"	movd %eax, %xmm1\n"
+	"	hlt\n"
+	"guest_fpu16_end:\n"
 	".code32\n"
 	/* 32-bit code: OUT, MMIO store and load through EDI, REP OUTSB from ESI. */
 	"guest_pm32:\n"
@@ -248,6 +256,7 @@ GUEST(msr16);
 GUEST(handler16);
 GUEST(irq16);
 GUEST(pm32);
+GUEST(fpu16);
 
 FIXTURE(x86) {
 	int kvm;
@@ -922,6 +931,58 @@ TEST_F(x86, paged_32bit_guest)
 TEST_F(x86, paged_pae_guest)
 {
 	run_pm32_guest(_metadata, self, PM32_PAE);
+}
+
+#define CR4_OSFXSR		(1ULL << 9)
+
+static void setup_fpu_guest(struct __test_metadata *_metadata, int vcpu, unsigned char *mem)
+{
+	struct kvm_sregs sregs;
+
+	setup_real_mode(_metadata, vcpu, mem, guest_fpu16, guest_fpu16_end);
+	ASSERT_EQ(0, ioctl(vcpu, KVM_GET_SREGS, &sregs));
+	sregs.cr4 |= CR4_OSFXSR;
+	ASSERT_EQ(0, ioctl(vcpu, KVM_SET_SREGS, &sregs));
+}
+
+TEST_F(x86, fpu_state_from_guest_and_mp_state)
+{
+	struct kvm_mp_state mp_state;
+	struct kvm_fpu fpu;
+	uint32_t val;
+
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_MP_STATE, &mp_state));
+	EXPECT_EQ((__u32)KVM_MP_STATE_RUNNABLE, mp_state.mp_state);
+	mp_state.mp_state = KVM_MP_STATE_HALTED;
+	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_SET_MP_STATE, &mp_state));
+	EXPECT_EQ(EINVAL, errno);
+
+	setup_fpu_guest(_metadata, self->vcpu, self->mem);
+	EXPECT_OUT(0x45, 4, 0);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	/* What the guest put in XMM1 is in its FPU state, not in ours. */
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_FPU, &fpu));
+	memcpy(&val, fpu.xmm[1], sizeof(val));
+	EXPECT_EQ(0x13572468u, val);
+}
+
+TEST_F(x86, fpu_state_to_guest)
+{
+	uint32_t val = 0xcafebabe;
+	struct kvm_fpu fpu;
+
+	if (!kvm_dev_is_minikvm())
+		SKIP(return, "real KVM 6.1 here: KVM_SET_FPU XMM did not reach a new vCPU (measured)");
+	setup_fpu_guest(_metadata, self->vcpu, self->mem);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_FPU, &fpu));
+	/* MXCSR's value after reset (SDM 10.1.1). */
+	EXPECT_EQ(0x1f80u, fpu.mxcsr);
+	memcpy(fpu.xmm[0], &val, sizeof(val));
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_FPU, &fpu));
+	EXPECT_OUT(0x45, 4, 0xcafebabe);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
 }
 
 static struct timespec signal_time;
