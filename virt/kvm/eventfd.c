@@ -219,7 +219,7 @@ static int kvm_deassign_ioeventfd(struct kvm *kvm, const struct kvm_ioeventfd *a
  *
  * Returns 0, or KVM's errno: -EINVAL for bad flags, length or range, -EBADF or -EINVAL for
  * an fd that is no eventfd, -EEXIST for a registration that collides with another,
- * -ENOENT to deassign one that does not exist, -ENOSPC when the bus is full.
+ * -ENOENT to deassign one that does not exist, -ENOMEM.
  */
 int kvm_ioeventfd(struct kvm *kvm, struct kvm_ioeventfd *args)
 {
