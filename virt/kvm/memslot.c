@@ -69,7 +69,8 @@ struct page *kvm_pin_guest_page(struct kvm *kvm, const struct kvm_memory_slot *s
 	/*
 	 * FOLL_WRITE on a writable slot breaks copy-on-write now, so that what the guest
 	 * writes is what the VM owner reads. FOLL_LONGTERM: the pin lasts as long as the slot,
-	 * so the page must not sit in a movable zone or CMA.
+	 * so the page must not sit in a movable zone or CMA. The _fast variant, as 6.1's
+	 * pin_user_pages_unlocked() refuses FOLL_LONGTERM with a WARN and -EINVAL.
 	 */
 	unsigned int flags = FOLL_LONGTERM;
 	struct page *page;
@@ -77,7 +78,7 @@ struct page *kvm_pin_guest_page(struct kvm *kvm, const struct kvm_memory_slot *s
 
 	if (!(slot->flags & KVM_MEM_READONLY))
 		flags |= FOLL_WRITE;
-	n = pin_user_pages_unlocked(gfn_to_hva(slot, gfn), 1, &page, flags);
+	n = pin_user_pages_fast(gfn_to_hva(slot, gfn), 1, flags, &page);
 	if (n != 1)
 		return ERR_PTR(n < 0 ? n : -EFAULT);
 	atomic64_inc(&kvm->stat.pages_pinned);
