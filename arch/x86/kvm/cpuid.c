@@ -156,7 +156,8 @@ int kvm_vcpu_ioctl_set_cpuid2(struct kvm_vcpu *vcpu, struct kvm_cpuid2 __user *a
 	if (copy_from_user(&cpuid, argp, sizeof(cpuid)))
 		return -EFAULT;
 	if (cpuid.nent > KVM_MAX_CPUID_ENTRIES)
-		return -E2BIG;
+		return kvm_refuse(-E2BIG, "KVM_SET_CPUID2: %u entries, at most %d", cpuid.nent,
+				  KVM_MAX_CPUID_ENTRIES);
 	if (cpuid.nent) {
 		entries = vmemdup_user(argp->entries, array_size(sizeof(*entries), cpuid.nent));
 		if (IS_ERR(entries))
@@ -176,7 +177,8 @@ int kvm_vcpu_ioctl_get_cpuid2(struct kvm_vcpu *vcpu, struct kvm_cpuid2 __user *a
 	if (copy_from_user(&cpuid, argp, sizeof(cpuid)))
 		return -EFAULT;
 	if (cpuid.nent < vcpu->arch.cpuid_nent)
-		return -E2BIG;
+		return kvm_refuse(-E2BIG, "KVM_GET_CPUID2: room for %u entries, %d needed",
+				  cpuid.nent, vcpu->arch.cpuid_nent);
 	if (copy_to_user(argp->entries, vcpu->arch.cpuid_entries,
 			 array_size(sizeof(*vcpu->arch.cpuid_entries), vcpu->arch.cpuid_nent)))
 		return -EFAULT;

@@ -42,9 +42,8 @@ int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 
 int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 {
-	/* x86 has one machine type, 0. */
 	if (type)
-		return -EINVAL;
+		return kvm_refuse(-EINVAL, "machine type %lu: x86 has only type 0", type);
 	return kvm_mmu_init_vm(kvm);
 }
 
@@ -53,7 +52,10 @@ int kvm_arch_prepare_memory_region(struct kvm *kvm, const struct kvm_memory_slot
 	/* EPT maps guest addresses up to the host's MAXPHYADDR. */
 	gfn_t max_gfn = (1ULL << (boot_cpu_data.x86_phys_bits - PAGE_SHIFT)) - 1;
 
-	return new->base_gfn + new->npages - 1 > max_gfn ? -EINVAL : 0;
+	if (new->base_gfn + new->npages - 1 > max_gfn)
+		return kvm_refuse(-EINVAL, "slot %u ends beyond the host's physical address width",
+				  new->id);
+	return 0;
 }
 
 void kvm_arch_destroy_vm(struct kvm *kvm)
@@ -115,7 +117,7 @@ long kvm_arch_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		return 0;
 	default:
 		/* KVM on x86 answers an unknown VM ioctl with ENOTTY (EINVAL elsewhere). */
-		return -ENOTTY;
+		return kvm_refuse(-ENOTTY, "unknown VM ioctl 0x%x", ioctl);
 	}
 }
 
@@ -688,31 +690,34 @@ static void kvm_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
 /*
  * As KVM's kvm_is_valid_sregs(): a state a CPU could be in. IA-32e mode is LME with paging,
  * which needs PAE and LMA; LMA or a 64-bit code segment without it is no state at all.
+ * Returns NULL, or why not.
  */
-static bool kvm_is_valid_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
+static const char *kvm_invalid_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 {
 	if (sregs->efer & ~EFER_VALID_BITS)
-		return false;
+		return "EFER sets bits minikvm does not virtualize";
 	if ((sregs->efer & EFER_LME) && (sregs->cr0 & X86_CR0_PG)) {
 		if (!(sregs->cr4 & X86_CR4_PAE) || !(sregs->efer & EFER_LMA))
-			return false;
+			return "IA-32e paging without CR4.PAE or EFER.LMA";
 		if (sregs->cr3 >> boot_cpu_data.x86_phys_bits)
-			return false;
+			return "CR3 beyond the physical address width";
 	} else if ((sregs->efer & EFER_LMA) || sregs->cs.l) {
-		return false;
+		return "EFER.LMA or CS.L outside IA-32e mode";
 	}
 	if (sregs->cr4 & ~vmx_cr4_valid_bits())
-		return false;
+		return "CR4 sets reserved bits";
 	if (sregs->cr0 >> 32 || ((sregs->cr0 & X86_CR0_NW) && !(sregs->cr0 & X86_CR0_CD)) ||
 	    ((sregs->cr0 & X86_CR0_PG) && !(sregs->cr0 & X86_CR0_PE)))
-		return false;
-	return true;
+		return "CR0 sets reserved bits, NW without CD, or PG without PE";
+	return NULL;
 }
 
 static int kvm_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 {
-	if (!kvm_is_valid_sregs(vcpu, sregs))
-		return -EINVAL;
+	const char *invalid = kvm_invalid_sregs(vcpu, sregs);
+
+	if (invalid)
+		return kvm_refuse(-EINVAL, "KVM_SET_SREGS: %s", invalid);
 	vmx_set_segment(vcpu, &sregs->cs, VCPU_SREG_CS);
 	vmx_set_segment(vcpu, &sregs->ds, VCPU_SREG_DS);
 	vmx_set_segment(vcpu, &sregs->es, VCPU_SREG_ES);
@@ -733,7 +738,7 @@ static int kvm_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 	vmcs_writel(CR0_READ_SHADOW, sregs->cr0);
 	vmx_set_cr0(vcpu, sregs->cr0);
 	if (is_pae_paging(vcpu) && kvm_load_pdptrs(vcpu, sregs->cr3))
-		return -EINVAL;
+		return kvm_refuse(-EINVAL, "KVM_SET_SREGS: PAE paging with bad PDPTEs");
 	return 0;
 }
 
@@ -796,7 +801,7 @@ static int msr_io(struct kvm_vcpu *vcpu, struct kvm_msrs __user *argp, bool set)
 	if (copy_from_user(&msrs, argp, sizeof(msrs)))
 		return -EFAULT;
 	if (msrs.nmsrs >= MAX_IO_MSRS)
-		return -E2BIG;
+		return kvm_refuse(-E2BIG, "%u MSRs at once: fewer than %d", msrs.nmsrs, MAX_IO_MSRS);
 	size = sizeof(*entries) * msrs.nmsrs;
 	entries = memdup_user(argp->entries, size);
 	if (IS_ERR(entries))
@@ -826,7 +831,8 @@ static int kvm_vcpu_ioctl_interrupt(struct kvm_vcpu *vcpu, struct kvm_interrupt 
 	if (copy_from_user(&irq, argp, sizeof(irq)))
 		return -EFAULT;
 	if (irq.irq >= KVM_NR_INTERRUPTS)
-		return -EINVAL;
+		return kvm_refuse(-EINVAL, "KVM_INTERRUPT: vector %u is not below %d", irq.irq,
+				  KVM_NR_INTERRUPTS);
 	vcpu->arch.interrupt.nr = irq.irq;
 	vcpu->arch.interrupt.pending = true;
 	return 0;
@@ -897,7 +903,10 @@ long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		if (copy_from_user(&mp_state, argp, sizeof(mp_state)))
 			return -EFAULT;
 		/* Without an in-kernel local APIC, KVM has no other state either. */
-		return mp_state.mp_state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
+		if (mp_state.mp_state != KVM_MP_STATE_RUNNABLE)
+			return kvm_refuse(-EINVAL, "MP state %u: only RUNNABLE without a local APIC",
+					  mp_state.mp_state);
+		return 0;
 	case KVM_GET_MSRS:
 		return msr_io(vcpu, argp, false);
 	case KVM_SET_MSRS:
@@ -909,7 +918,7 @@ long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 	case KVM_GET_CPUID2:
 		return kvm_vcpu_ioctl_get_cpuid2(vcpu, argp);
 	default:
-		return -EINVAL;
+		return kvm_refuse(-EINVAL, "unknown vCPU ioctl 0x%x", ioctl);
 	}
 }
 
