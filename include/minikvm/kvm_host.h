@@ -397,6 +397,14 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu);
 void kvm_arch_flush_shadow_memslot(struct kvm *kvm, const struct kvm_memory_slot *slot);
 
 /**
+ * kvm_arch_dev_ioctl() - a /dev/minikvm ioctl the core does not handle
+ *
+ * x86: KVM_GET_SUPPORTED_CPUID, KVM_GET_MSR_INDEX_LIST. The core's default, for an arch
+ * with none, refuses every ioctl with -EINVAL, KVM's answer.
+ */
+long kvm_arch_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg);
+
+/**
  * kvm_arch_vm_ioctl() - a VM ioctl the core does not handle
  *
  * Returns the ioctl's result; for an ioctl the arch does not know either, the errno KVM

@@ -460,6 +460,11 @@ static int kvm_dev_ioctl_create_vm(unsigned long type)
 	return fd;
 }
 
+long __weak kvm_arch_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	return kvm_refuse(-EINVAL, "unknown ioctl 0x%x on /dev/minikvm", ioctl);
+}
+
 static long kvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	switch (ioctl) {
@@ -477,7 +482,7 @@ static long kvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 			return kvm_refuse(-EINVAL, "KVM_GET_VCPU_MMAP_SIZE takes no argument");
 		return KVM_VCPU_MMAP_PAGES * PAGE_SIZE;
 	default:
-		return kvm_refuse(-EINVAL, "unknown ioctl 0x%x on /dev/minikvm", ioctl);
+		return kvm_arch_dev_ioctl(filp, ioctl, arg);
 	}
 }
 

@@ -39,12 +39,12 @@
  * handled), the local APIC and its timer, performance monitoring and debug store; the
  * hypervisor bit set; and the vCPU's id as its APIC id.
  */
-static void kvm_cpuid_mask_host(struct kvm_vcpu *vcpu, u32 leaf, u32 index, u32 *eax,
-				u32 *ebx, u32 *ecx, u32 *edx)
+static void kvm_cpuid_mask_host(u32 apic_id, u32 leaf, u32 index, u32 *eax, u32 *ebx,
+				u32 *ecx, u32 *edx)
 {
 	switch (leaf) {
 	case 1:
-		*ebx = (*ebx & GENMASK(23, 0)) | (vcpu->vcpu_id << CPUID_1_EBX_APIC_ID_SHIFT);
+		*ebx = (*ebx & GENMASK(23, 0)) | (apic_id << CPUID_1_EBX_APIC_ID_SHIFT);
 		*ecx &= ~(F(VMX) | F(SMX) | F(MWAIT) | F(XSAVE) | F(OSXSAVE) | F(AVX) | F(FMA) |
 			  F(F16C) | F(X2APIC) | F(TSC_DEADLINE_TIMER) | F(PDCM) | F(DTES64) |
 			  F(DSCPL) | F(EST) | F(TM2) | F(PCID));
@@ -138,7 +138,7 @@ int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
 		}
 	} else {
 		cpuid_count(leaf, index, &eax, &ebx, &ecx, &edx);
-		kvm_cpuid_mask_host(vcpu, leaf, index, &eax, &ebx, &ecx, &edx);
+		kvm_cpuid_mask_host(vcpu->vcpu_id, leaf, index, &eax, &ebx, &ecx, &edx);
 	}
 	kvm_register_write(vcpu, VCPU_REGS_RAX, eax);
 	kvm_register_write(vcpu, VCPU_REGS_RBX, ebx);
@@ -183,6 +183,99 @@ int kvm_vcpu_ioctl_get_cpuid2(struct kvm_vcpu *vcpu, struct kvm_cpuid2 __user *a
 			 array_size(sizeof(*vcpu->arch.cpuid_entries), vcpu->arch.cpuid_nent)))
 		return -EFAULT;
 	return put_user(vcpu->arch.cpuid_nent, &argp->nent) ? -EFAULT : 0;
+}
+
+/* Leaves whose subleaves differ (SDM Vol. 2, CPUID): all of them are reported. */
+#define CPUID_LEAF_CACHE_PARAMS		4	/* subleaves until cache type 0 */
+#define CPUID_LEAF_EXT_FEATURES		7
+#define CPUID_LEAF_TOPOLOGY		0xb	/* subleaves until level type 0 */
+#define CPUID_LEAF_XSAVE		0xd
+/* The last extended leaf reported, whatever the host's maximum. */
+#define CPUID_EXT_LEAF_LAST		0x80000008
+
+/* Appends the masked host leaf @leaf.@index to @e; returns false once @e is full. */
+static bool add_supported_leaf(struct kvm_cpuid_entry2 *e, u32 *nent, u32 max, u32 leaf,
+			       u32 index, bool indexed)
+{
+	struct kvm_cpuid_entry2 *entry;
+
+	if (*nent >= max)
+		return false;
+	entry = &e[(*nent)++];
+	*entry = (struct kvm_cpuid_entry2) {
+		.function = leaf,
+		.index = index,
+		.flags = indexed ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0,
+	};
+	cpuid_count(leaf, index, &entry->eax, &entry->ebx, &entry->ecx, &entry->edx);
+	kvm_cpuid_mask_host(0, leaf, index, &entry->eax, &entry->ebx, &entry->ecx, &entry->edx);
+	/* Telling the guest it runs under a hypervisor is the VMM's choice here, as in KVM. */
+	if (leaf == 1)
+		entry->ecx &= ~F(HYPERVISOR);
+	return true;
+}
+
+/* One leaf with all its subleaves; false once @e is full. */
+static bool add_supported_leaves(struct kvm_cpuid_entry2 *e, u32 *nent, u32 max, u32 leaf)
+{
+	u32 eax, ebx, ecx, edx, i;
+
+	switch (leaf) {
+	case CPUID_LEAF_CACHE_PARAMS:
+	case CPUID_LEAF_TOPOLOGY:
+		for (i = 0; ; i++) {
+			cpuid_count(leaf, i, &eax, &ebx, &ecx, &edx);
+			if (!add_supported_leaf(e, nent, max, leaf, i, true))
+				return false;
+			/* Cache type (EAX[4:0]) or level type (ECX[15:8]) 0 ends the list. */
+			if (leaf == CPUID_LEAF_CACHE_PARAMS ? !(eax & 0x1f) : !(ecx & 0xff00))
+				return true;
+		}
+	case CPUID_LEAF_EXT_FEATURES:
+	case CPUID_LEAF_XSAVE:
+		return add_supported_leaf(e, nent, max, leaf, 0, true);
+	default:
+		return add_supported_leaf(e, nent, max, leaf, 0, false);
+	}
+}
+
+/**
+ * kvm_dev_ioctl_get_supported_cpuid() - KVM_GET_SUPPORTED_CPUID
+ * @argp: userspace's struct kvm_cpuid2, nent saying how many entries it has room for
+ *
+ * The host's leaves as a guest may see them (kvm_cpuid_mask_host(): what minikvm does
+ * not virtualize taken out), basic then extended. Returns 0 with nent set, or -E2BIG,
+ * as KVM, when the array is too small.
+ */
+int kvm_dev_ioctl_get_supported_cpuid(struct kvm_cpuid2 __user *argp)
+{
+	u32 max_basic = cpuid_eax(0), max_ext = cpuid_eax(CPUID_EXT_LEAF_BASE), leaf, nent = 0;
+	struct kvm_cpuid_entry2 *entries;
+	struct kvm_cpuid2 cpuid;
+	bool room = true;
+	int r = 0;
+
+	if (copy_from_user(&cpuid, argp, sizeof(cpuid)))
+		return -EFAULT;
+	if (cpuid.nent < 1)
+		return kvm_refuse(-E2BIG, "KVM_GET_SUPPORTED_CPUID: room for no entry");
+	cpuid.nent = min_t(u32, cpuid.nent, KVM_MAX_CPUID_ENTRIES);
+	entries = kvcalloc(cpuid.nent, sizeof(*entries), GFP_KERNEL_ACCOUNT);
+	if (!entries)
+		return -ENOMEM;
+	for (leaf = 0; room && leaf <= max_basic; leaf++)
+		room = add_supported_leaves(entries, &nent, cpuid.nent, leaf);
+	max_ext = min_t(u32, max_ext, CPUID_EXT_LEAF_LAST);
+	for (leaf = CPUID_EXT_LEAF_BASE; room && leaf <= max_ext; leaf++)
+		room = add_supported_leaves(entries, &nent, cpuid.nent, leaf);
+	if (!room)
+		r = kvm_refuse(-E2BIG, "KVM_GET_SUPPORTED_CPUID: room for %u entries, more needed",
+			       cpuid.nent);
+	else if (copy_to_user(argp->entries, entries, array_size(sizeof(*entries), nent)) ||
+		 put_user(nent, &argp->nent))
+		r = -EFAULT;
+	kvfree(entries);
+	return r;
 }
 
 void kvm_vcpu_free_cpuid(struct kvm_vcpu *vcpu)

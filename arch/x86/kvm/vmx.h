@@ -110,6 +110,7 @@ int kvm_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port, bool in);
 void kvm_pio_exit(struct kvm_vcpu *vcpu, int size, unsigned short port, bool in);
 int kvm_emulate_halt(struct kvm_vcpu *vcpu);
 int kvm_emulate_cpuid(struct kvm_vcpu *vcpu);
+int kvm_dev_ioctl_get_supported_cpuid(struct kvm_cpuid2 __user *argp);
 int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu);
 int kvm_emulate_wrmsr(struct kvm_vcpu *vcpu);
 int kvm_load_pdptrs(struct kvm_vcpu *vcpu, unsigned long cr3);

@@ -34,6 +34,7 @@ int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 	switch (ext) {
 	case KVM_CAP_SET_TSS_ADDR:
 	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_EXT_CPUID:
 		return 1;
 	default:
 		return 0;
@@ -280,6 +281,41 @@ static void kvm_set_kernel_gs_base(struct kvm_vcpu *vcpu, u64 val)
 		wrmsrl(MSR_KERNEL_GS_BASE, val);
 	else
 		vcpu->arch.msr_kernel_gs_base = val;
+}
+
+/*
+ * The MSRs KVM_GET_MSRS and KVM_SET_MSRS handle, for KVM_GET_MSR_INDEX_LIST: what a VMM
+ * saves and restores. EFER is not listed, as in KVM: it travels in struct kvm_sregs.
+ */
+static const u32 msrs_to_save[] = {
+	MSR_IA32_CR_PAT, MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP,
+	MSR_IA32_SYSENTER_EIP, MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_IA32_TSC,
+	MSR_IA32_APICBASE, MSR_IA32_MISC_ENABLE,
+};
+
+/* KVM_GET_MSR_INDEX_LIST: nmsrs set in any case, -E2BIG if the list does not fit. */
+static int kvm_dev_ioctl_get_msr_index_list(struct kvm_msr_list __user *argp)
+{
+	u32 room;
+
+	if (get_user(room, &argp->nmsrs) || put_user(ARRAY_SIZE(msrs_to_save), &argp->nmsrs))
+		return -EFAULT;
+	if (room < ARRAY_SIZE(msrs_to_save))
+		return kvm_refuse(-E2BIG, "KVM_GET_MSR_INDEX_LIST: room for %u MSRs, %zu needed",
+				  room, ARRAY_SIZE(msrs_to_save));
+	return copy_to_user(argp->indices, msrs_to_save, sizeof(msrs_to_save)) ? -EFAULT : 0;
+}
+
+long kvm_arch_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	switch (ioctl) {
+	case KVM_GET_SUPPORTED_CPUID:
+		return kvm_dev_ioctl_get_supported_cpuid((void __user *)arg);
+	case KVM_GET_MSR_INDEX_LIST:
+		return kvm_dev_ioctl_get_msr_index_list((void __user *)arg);
+	default:
+		return kvm_refuse(-EINVAL, "unknown ioctl 0x%x on /dev/minikvm", ioctl);
+	}
 }
 
 /* Returns 0, or 1 for an MSR the guest cannot read: #GP, as KVM's default. */
