@@ -15,7 +15,9 @@
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/preempt.h>
+#include <linux/printk.h>
 #include <linux/refcount.h>
+#include <linux/sched.h>
 #include <linux/srcu.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -171,6 +173,19 @@ struct kvm_vcpu {
 	struct kvm_vcpu_stat stat;
 	struct kvm_vcpu_arch arch;
 };
+
+/**
+ * kvm_refuse() - say in dmesg why a request from userspace is refused, and return the errno
+ * @err: the negative errno, as KVM returns it for the same request
+ * @fmt: the reason: one line, no newline
+ *
+ * Rate-limited, as userspace decides how often it is refused. The caller's pr_fmt applies.
+ */
+#define kvm_refuse(err, fmt, ...) ({						\
+	pr_info_ratelimited("%s[%d]: " fmt "\n", current->comm, task_pid_nr(current),	\
+			    ##__VA_ARGS__);					\
+	(err);									\
+})
 
 void kvm_get_kvm(struct kvm *kvm);
 void kvm_put_kvm(struct kvm *kvm);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -167,15 +168,19 @@ TEST_F(module, double_load_is_refused)
 	close(fd);
 }
 
-/* One VM with two vCPUs, a memory slot and a mapped kvm_run, created and closed. */
+/*
+ * One VM with two vCPUs, a memory slot, a mapped kvm_run, ioeventfds on both buses and a
+ * stats fd, created and closed (the ioeventfds and the stats fd left for the VM to free).
+ */
 static void vm_cycle(struct __test_metadata *_metadata, int kvm, void *mem, size_t size)
 {
 	struct kvm_userspace_memory_region region = {
 		.memory_size = size,
 		.userspace_addr = (unsigned long)mem,
 	};
+	struct kvm_ioeventfd ioeventfd = { .addr = 0x10000000, .len = 4 };
 	struct kvm_run *run;
-	int vm, vcpu0, vcpu1;
+	int vm, vcpu0, vcpu1, stats;
 
 	vm = ioctl(kvm, KVM_CREATE_VM, 0);
 	ASSERT_LE(0, vm);
@@ -188,9 +193,18 @@ static void vm_cycle(struct __test_metadata *_metadata, int kvm, void *mem, size
 	ASSERT_NE(MAP_FAILED, run);
 	ASSERT_EQ(KVM_EXIT_UNKNOWN, (int)run->exit_reason);
 	munmap(run, getpagesize());
+	ioeventfd.fd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, ioeventfd.fd);
+	ASSERT_EQ(0, ioctl(vm, KVM_IOEVENTFD, &ioeventfd));
+	ioeventfd.flags = KVM_IOEVENTFD_FLAG_PIO;
+	ASSERT_EQ(0, ioctl(vm, KVM_IOEVENTFD, &ioeventfd));
+	close(ioeventfd.fd);
+	stats = ioctl(vcpu1, KVM_GET_STATS_FD, 0);
+	ASSERT_LE(0, stats);
 	close(vcpu1);
 	close(vm);
 	close(vcpu0);
+	close(stats);
 }
 
 /* Every object a VM owns goes away with its last fd. */

@@ -167,4 +167,30 @@ TEST_F(vm, other_process_gets_eio)
 	close(vcpu);
 }
 
+/* KVM_RUN takes no argument: EINVAL on both; minikvm also says why in dmesg. */
+TEST_F(vm, run_with_an_argument_is_einval_and_explained)
+{
+	int vcpu = ioctl(self->vm, KVM_CREATE_VCPU, 6);
+	char line[1024];
+	bool seen = false;
+	ssize_t n;
+	int kmsg;
+
+	ASSERT_LE(0, vcpu);
+	/* /dev/kmsg from its end: only what this test makes the kernel say. */
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, kmsg);
+	ASSERT_LE(0, lseek(kmsg, 0, SEEK_END));
+	EXPECT_EQ(-1, ioctl(vcpu, KVM_RUN, 1));
+	EXPECT_EQ(EINVAL, errno);
+	while ((n = read(kmsg, line, sizeof(line) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		line[n > 0 ? n : 0] = 0;
+		seen |= strstr(line, "minikvm: ") && strstr(line, "KVM_RUN takes no argument");
+	}
+	if (kvm_dev_is_minikvm())
+		EXPECT_TRUE(seen) TH_LOG("no reason for the refusal in /dev/kmsg");
+	close(kmsg);
+	close(vcpu);
+}
+
 TEST_HARNESS_MAIN

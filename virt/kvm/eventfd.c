@@ -6,6 +6,8 @@
  * and data when DATAMATCH is asked) is left to the next device or to userspace.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/eventfd.h>
 #include <linux/list.h>
 #include <linux/slab.h>
@@ -138,17 +140,17 @@ static int kvm_assign_ioeventfd(struct kvm *kvm, const struct kvm_ioeventfd *arg
 	case 8:
 		break;
 	default:
-		return -EINVAL;
+		return kvm_refuse(-EINVAL, "ioeventfd: length %u is not 0, 1, 2, 4 or 8", args->len);
 	}
 	if (args->addr + args->len < args->addr)
-		return -EINVAL;
+		return kvm_refuse(-EINVAL, "ioeventfd: range at 0x%llx wraps around", args->addr);
 	/* A length of 0 matches any write, so there is no data size to match against. */
 	if (!args->len && (args->flags & KVM_IOEVENTFD_FLAG_DATAMATCH))
-		return -EINVAL;
+		return kvm_refuse(-EINVAL, "ioeventfd: datamatch needs a length");
 
 	eventfd = eventfd_ctx_fdget(args->fd);
 	if (IS_ERR(eventfd))
-		return PTR_ERR(eventfd);
+		return kvm_refuse(PTR_ERR(eventfd), "ioeventfd: fd %d is not an eventfd", args->fd);
 	r = -ENOMEM;
 	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
@@ -165,9 +167,11 @@ static int kvm_assign_ioeventfd(struct kvm *kvm, const struct kvm_ioeventfd *arg
 	kvm_iodevice_init(&p->dev, &ioeventfd_ops);
 
 	mutex_lock(&kvm->slots_lock);
-	r = -EEXIST;
-	if (ioeventfd_check_collision(kvm, p))
+	if (ioeventfd_check_collision(kvm, p)) {
+		r = kvm_refuse(-EEXIST, "ioeventfd: one at 0x%llx already matches such writes",
+			       args->addr);
 		goto out_unlock;
+	}
 	r = kvm_io_bus_register_dev(kvm, p->bus_idx, p->addr, p->length, &p->dev);
 	if (r)
 		goto out_unlock;
@@ -193,7 +197,7 @@ static int kvm_deassign_ioeventfd(struct kvm *kvm, const struct kvm_ioeventfd *a
 
 	eventfd = eventfd_ctx_fdget(args->fd);
 	if (IS_ERR(eventfd))
-		return PTR_ERR(eventfd);
+		return kvm_refuse(PTR_ERR(eventfd), "ioeventfd: fd %d is not an eventfd", args->fd);
 
 	mutex_lock(&kvm->slots_lock);
 	list_for_each_entry(p, &kvm->ioeventfds, list) {
@@ -209,7 +213,9 @@ static int kvm_deassign_ioeventfd(struct kvm *kvm, const struct kvm_ioeventfd *a
 	}
 	mutex_unlock(&kvm->slots_lock);
 	eventfd_ctx_put(eventfd);
-	return r;
+	if (r)
+		return kvm_refuse(r, "ioeventfd: none at 0x%llx to deassign", args->addr);
+	return 0;
 }
 
 /**
@@ -219,7 +225,7 @@ static int kvm_deassign_ioeventfd(struct kvm *kvm, const struct kvm_ioeventfd *a
  *
  * Returns 0, or KVM's errno: -EINVAL for bad flags, length or range, -EBADF or -EINVAL for
  * an fd that is no eventfd, -EEXIST for a registration that collides with another,
- * -ENOENT to deassign one that does not exist, -ENOSPC when the bus is full.
+ * -ENOENT to deassign one that does not exist, -ENOMEM.
  */
 int kvm_ioeventfd(struct kvm *kvm, struct kvm_ioeventfd *args)
 {
@@ -229,7 +235,7 @@ int kvm_ioeventfd(struct kvm *kvm, struct kvm_ioeventfd *args)
 	 */
 	if (args->flags & ~(KVM_IOEVENTFD_FLAG_DATAMATCH | KVM_IOEVENTFD_FLAG_PIO |
 			    KVM_IOEVENTFD_FLAG_DEASSIGN))
-		return -EINVAL;
+		return kvm_refuse(-EINVAL, "ioeventfd: unknown flags 0x%x", args->flags);
 	if (args->flags & KVM_IOEVENTFD_FLAG_DEASSIGN)
 		return kvm_deassign_ioeventfd(kvm, args);
 	return kvm_assign_ioeventfd(kvm, args);

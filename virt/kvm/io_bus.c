@@ -16,9 +16,6 @@
 #include <minikvm/kvm_host.h>
 #include <minikvm/trace.h>
 
-/* Devices per bus, as KVM: a bound on what a VM can make the kernel allocate. */
-#define NR_IOBUS_DEVS	1000
-
 /**
  * struct kvm_io_range - one device's addresses on a bus
  * @addr: first port or guest physical address
@@ -161,7 +158,9 @@ static void kvm_io_bus_update_max_len(struct kvm_io_bus *bus)
  * @len: how many bytes from there (0: any access starting at @addr)
  * @dev: the device, which must stay valid until unregistered
  *
- * Returns 0 once every vCPU will see the device, -ENOSPC when the bus is full, -ENOMEM.
+ * Returns 0 once every vCPU will see the device, or -ENOMEM. There is no count limit: KVM
+ * limits its other devices but not ioeventfds, minikvm's only devices so far; the arrays
+ * are charged to the VM owner's memory cgroup.
  */
 int kvm_io_bus_register_dev(struct kvm *kvm, enum kvm_bus bus_idx, gpa_t addr, int len,
 			    struct kvm_io_device *dev)
@@ -171,8 +170,6 @@ int kvm_io_bus_register_dev(struct kvm *kvm, enum kvm_bus bus_idx, gpa_t addr, i
 
 	old = rcu_dereference_protected(kvm->buses[bus_idx], lockdep_is_held(&kvm->slots_lock));
 	count = old ? old->dev_count : 0;
-	if (count >= NR_IOBUS_DEVS)
-		return -ENOSPC;
 	new = kmalloc(struct_size(new, range, count + 1), GFP_KERNEL_ACCOUNT);
 	if (!new)
 		return -ENOMEM;

@@ -249,18 +249,19 @@ static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long 
 
 	/* Guest memory is the creator's address space: another process has no business here. */
 	if (vcpu->kvm->mm != current->mm)
-		return -EIO;
+		return kvm_refuse(-EIO, "vCPU used by another process than its VM's creator");
 	if (_IOC_TYPE(ioctl) != KVMIO)
-		return -EINVAL;
+		return kvm_refuse(-EINVAL, "ioctl 0x%x on a vCPU is not a KVM ioctl", ioctl);
 
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
 	switch (ioctl) {
 	case KVM_RUN:
 		/* KVM_RUN takes no argument; KVM refuses one. */
-		r = -EINVAL;
-		if (arg)
+		if (arg) {
+			r = kvm_refuse(-EINVAL, "KVM_RUN takes no argument");
 			break;
+		}
 		r = kvm_arch_vcpu_ioctl_run(vcpu);
 		break;
 	case KVM_GET_STATS_FD:
@@ -303,15 +304,17 @@ static int kvm_vm_ioctl_create_vcpu(struct kvm *kvm, unsigned long id)
 	int r;
 
 	if (id >= KVM_MAX_VCPU_IDS)
-		return -EINVAL;
+		return kvm_refuse(-EINVAL, "vCPU id %lu: ids are 0 to %d", id, KVM_MAX_VCPU_IDS - 1);
 
 	mutex_lock(&kvm->lock);
-	r = -EINVAL;
-	if (kvm->created_vcpus >= KVM_MAX_VCPUS)
+	if (kvm->created_vcpus >= KVM_MAX_VCPUS) {
+		r = kvm_refuse(-EINVAL, "vCPU %lu: a VM has at most %d", id, KVM_MAX_VCPUS);
 		goto out_unlock;
-	r = -EEXIST;
-	if (kvm_get_vcpu_by_id(kvm, id))
+	}
+	if (kvm_get_vcpu_by_id(kvm, id)) {
+		r = kvm_refuse(-EEXIST, "vCPU %lu exists already", id);
 		goto out_unlock;
+	}
 
 	r = -ENOMEM;
 	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
@@ -368,7 +371,7 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 	struct kvm_ioeventfd ioeventfd;
 
 	if (kvm->mm != current->mm)
-		return -EIO;
+		return kvm_refuse(-EIO, "VM used by another process than its creator");
 
 	switch (ioctl) {
 	case KVM_CREATE_VCPU:
@@ -463,7 +466,7 @@ static long kvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 	case KVM_GET_API_VERSION:
 		/* KVM refuses a non-zero argument: the ioctl takes none. */
 		if (arg)
-			return -EINVAL;
+			return kvm_refuse(-EINVAL, "KVM_GET_API_VERSION takes no argument");
 		return MINIKVM_API_VERSION;
 	case KVM_CREATE_VM:
 		return kvm_dev_ioctl_create_vm(arg);
@@ -471,10 +474,10 @@ static long kvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 		return kvm_vm_ioctl_check_extension_generic(NULL, arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		if (arg)
-			return -EINVAL;
+			return kvm_refuse(-EINVAL, "KVM_GET_VCPU_MMAP_SIZE takes no argument");
 		return KVM_VCPU_MMAP_PAGES * PAGE_SIZE;
 	default:
-		return -EINVAL;
+		return kvm_refuse(-EINVAL, "unknown ioctl 0x%x on /dev/minikvm", ioctl);
 	}
 }
 

@@ -12,6 +12,8 @@
  * pages until the slot changes. The host's memory is never at risk, only coherence.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/kvm.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -67,7 +69,8 @@ struct page *kvm_pin_guest_page(struct kvm *kvm, const struct kvm_memory_slot *s
 	/*
 	 * FOLL_WRITE on a writable slot breaks copy-on-write now, so that what the guest
 	 * writes is what the VM owner reads. FOLL_LONGTERM: the pin lasts as long as the slot,
-	 * so the page must not sit in a movable zone or CMA.
+	 * so the page must not sit in a movable zone or CMA. The _fast variant, as 6.1's
+	 * pin_user_pages_unlocked() refuses FOLL_LONGTERM with a WARN and -EINVAL.
 	 */
 	unsigned int flags = FOLL_LONGTERM;
 	struct page *page;
@@ -75,7 +78,7 @@ struct page *kvm_pin_guest_page(struct kvm *kvm, const struct kvm_memory_slot *s
 
 	if (!(slot->flags & KVM_MEM_READONLY))
 		flags |= FOLL_WRITE;
-	n = pin_user_pages_unlocked(gfn_to_hva(slot, gfn), 1, &page, flags);
+	n = pin_user_pages_fast(gfn_to_hva(slot, gfn), 1, flags, &page);
 	if (n != 1)
 		return ERR_PTR(n < 0 ? n : -EFAULT);
 	atomic64_inc(&kvm->stat.pages_pinned);
@@ -158,19 +161,24 @@ static int check_memory_region(const struct kvm_userspace_memory_region *mem)
 {
 	/* Dirty logging is not implemented: refuse it rather than log nothing. */
 	if (mem->flags & ~KVM_MEM_READONLY)
-		return -EINVAL;
+		return kvm_refuse(-EINVAL, "memslot %u: flags 0x%x: only KVM_MEM_READONLY is supported",
+				  mem->slot, mem->flags);
 	/* One address space (x86's SMM space is not supported): slot >> 16 must be 0. */
 	if (mem->slot >= KVM_USER_MEM_SLOTS)
-		return -EINVAL;
+		return kvm_refuse(-EINVAL, "memslot %u: slots are 0 to %d", mem->slot,
+				  KVM_USER_MEM_SLOTS - 1);
 	if (!PAGE_ALIGNED(mem->memory_size) || !PAGE_ALIGNED(mem->guest_phys_addr) ||
 	    !PAGE_ALIGNED(mem->userspace_addr))
-		return -EINVAL;
+		return kvm_refuse(-EINVAL, "memslot %u: size and addresses must be page-aligned",
+				  mem->slot);
 	if (!access_ok((void __user *)(unsigned long)mem->userspace_addr, mem->memory_size))
-		return -EINVAL;
+		return kvm_refuse(-EINVAL, "memslot %u: userspace range is not user memory",
+				  mem->slot);
 	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr)
-		return -EINVAL;
+		return kvm_refuse(-EINVAL, "memslot %u: guest range wraps around", mem->slot);
 	if ((mem->memory_size >> PAGE_SHIFT) > KVM_MEM_MAX_NR_PAGES)
-		return -EINVAL;
+		return kvm_refuse(-EINVAL, "memslot %u: more than %lu pages", mem->slot,
+				  KVM_MEM_MAX_NR_PAGES);
 	return 0;
 }
 
@@ -191,7 +199,8 @@ static int kvm_prepare_memslots(struct kvm *kvm, struct kvm_memslots *slots,
 
 	if (!npages) {
 		if (!old)
-			return -EINVAL;
+			return kvm_refuse(-EINVAL, "memslot %u: deleting a slot that does not exist",
+					  mem->slot);
 		*gone = *old;
 		*old = slots->slots[--slots->used];
 		return 0;
@@ -200,12 +209,14 @@ static int kvm_prepare_memslots(struct kvm *kvm, struct kvm_memslots *slots,
 		/* A slot keeps its backing and size; only its place and flags may change. */
 		if (mem->userspace_addr != old->userspace_addr || npages != old->npages ||
 		    ((mem->flags ^ old->flags) & KVM_MEM_READONLY))
-			return -EINVAL;
+			return kvm_refuse(-EINVAL,
+					  "memslot %u: a slot's size, backing and read-only flag cannot change",
+					  mem->slot);
 		if (base_gfn == old->base_gfn && mem->flags == old->flags)
 			return 1;
 	}
 	if (kvm_check_memslot_overlap(slots, mem->slot, base_gfn, base_gfn + npages))
-		return -EEXIST;
+		return kvm_refuse(-EEXIST, "memslot %u: overlaps another slot", mem->slot);
 	new = (struct kvm_memory_slot) {
 		.base_gfn = base_gfn,
 		.npages = npages,

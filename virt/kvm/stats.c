@@ -79,10 +79,14 @@ struct kvm_stats_file {
 	char id[KVM_STATS_NAME_SIZE];
 };
 
-/* The layout: header, id, descriptors with their names, then the u64 data. */
+/*
+ * The layout: header, id, descriptors with their names, then the u64 data. A descriptor's
+ * name follows its fixed part: the kernel's view of the struct has a sized name array
+ * from 6.8 on, userspace's a flexible one, so the size is counted from the name's offset.
+ */
 static size_t kvm_stats_desc_size(void)
 {
-	return sizeof(struct kvm_stats_desc) + KVM_STATS_NAME_SIZE;
+	return offsetof(struct kvm_stats_desc, name) + KVM_STATS_NAME_SIZE;
 }
 
 static u32 kvm_stats_data_words(const struct kvm_stats_file *sf)

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * minikvm-run (tools/) with each example guest in each of its modes, against the device
+ * under test: the guest's hello must come out on stdout and the run end with status 0; with
+ * --trace, one line per userspace exit. The test hosts hold the runner in /tools. On
+ * minikvm, until its backend has vCPU register ioctls and a KVM_RUN that enters guests,
+ * SKIP.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "minikvm_util.h"
+
+#define RUNNER		"/tools/minikvm-run"
+
+FIXTURE(runner) {
+	char out[4096];
+	char err[4096];
+};
+
+FIXTURE_VARIANT(runner) {
+	const char *guest;
+	const char *mode;
+	const char *hello;
+};
+
+#if defined(__x86_64__)
+FIXTURE_VARIANT_ADD(runner, real_mode_asm) {
+	.guest = "hello16.bin", .mode = "real", .hello = "Hello from a real-mode guest\n",
+};
+
+FIXTURE_VARIANT_ADD(runner, protected_mode_asm) {
+	.guest = "hello32.bin", .mode = "protected",
+	.hello = "Hello from a 32-bit guest\nHello from a 32-bit guest\n",
+};
+
+FIXTURE_VARIANT_ADD(runner, paged_mode_asm) {
+	.guest = "hello32.bin", .mode = "paged",
+	.hello = "Hello from a 32-bit guest\nHello from a 32-bit guest\n",
+};
+
+FIXTURE_VARIANT_ADD(runner, long_mode_c) {
+	.guest = "hello64.elf", .mode = "long", .hello = "Hello from a 64-bit C guest\n",
+};
+#else
+FIXTURE_VARIANT_ADD(runner, el1_asm) {
+	.guest = "hello.bin", .mode = "el1", .hello = "Hello from an EL1 guest\n",
+};
+
+FIXTURE_VARIANT_ADD(runner, el1_c) {
+	.guest = "hello.elf", .mode = "el1", .hello = "Hello from a C guest at EL1\n",
+};
+#endif
+
+FIXTURE_SETUP(runner)
+{
+}
+
+FIXTURE_TEARDOWN(runner)
+{
+}
+
+static void drain(int fd, char *buf, size_t size)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	while (n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0)
+		n += r;
+	buf[n] = 0;
+}
+
+/*
+ * Runs the runner on the guest at @path in @mode, with @extra (or nothing) before it; its
+ * stdout and stderr land in @out and @err. Returns its exit status.
+ */
+static int run_guest(const char *path, const char *mode, const char *extra, char *out_buf,
+		     char *err_buf, size_t size)
+{
+	char *argv[10];
+	int out[2], err[2], status, argc = 0;
+	pid_t pid;
+
+	argv[argc++] = RUNNER;
+	argv[argc++] = "--dev";
+	argv[argc++] = (char *)kvm_dev_path();
+	argv[argc++] = "--mode";
+	argv[argc++] = (char *)mode;
+	if (extra)
+		argv[argc++] = (char *)extra;
+	argv[argc++] = (char *)path;
+	argv[argc] = NULL;
+
+	if (pipe(out) || pipe(err))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		close(out[0]);
+		close(err[0]);
+		alarm(20);
+		execv(RUNNER, argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	drain(out[0], out_buf, size);
+	drain(err[0], err_buf, size);
+	close(out[0]);
+	close(err[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
+ * Whether minikvm's backend cannot run guests yet: it has no vCPU register ioctl, or its
+ * KVM_RUN refuses with EOPNOTSUPP. Real KVM always can.
+ */
+static bool backend_cannot_run(const char *err)
+{
+#if defined(__x86_64__)
+	const char *setup = "KVM_GET_SREGS: Invalid argument";
+#else
+	const char *setup = "KVM_ARM_PREFERRED_TARGET: Invalid argument";
+#endif
+
+	return kvm_dev_is_minikvm() &&
+	       (strstr(err, setup) || strstr(err, "KVM_RUN: Operation not supported"));
+}
+
+/* The variant's guest, from /tools. */
+static const char *guest_path(const char *guest)
+{
+	static char path[128];
+
+	snprintf(path, sizeof(path), "/tools/%s", guest);
+	return path;
+}
+
+TEST_F(runner, says_hello_and_ends)
+{
+	int status = run_guest(guest_path(variant->guest), variant->mode, NULL, self->out,
+			       self->err, sizeof(self->out));
+
+	if (backend_cannot_run(self->err))
+		SKIP(return, "minikvm's backend cannot run guests yet");
+	EXPECT_EQ(0, status) TH_LOG("stderr: %s", self->err);
+	EXPECT_STREQ(variant->hello, self->out);
+}
+
+TEST_F(runner, traces_each_userspace_exit)
+{
+	int status = run_guest(guest_path(variant->guest), variant->mode, "--trace", self->out,
+			       self->err, sizeof(self->out));
+	const char *line = strstr(self->out, "trace: exit ");
+
+	if (backend_cannot_run(self->err))
+		SKIP(return, "minikvm's backend cannot run guests yet");
+	EXPECT_EQ(0, status) TH_LOG("stderr: %s", self->err);
+	ASSERT_NE(NULL, line) TH_LOG("stdout: %s", self->out);
+	EXPECT_NE(NULL, strstr(line, "-> userspace"));
+	EXPECT_NE(NULL, strstr(self->out, "the guest is done"));
+}
+
+TEST_F(runner, prints_the_stats)
+{
+	int status = run_guest(guest_path(variant->guest), variant->mode, "--stats", self->out,
+			       self->err, sizeof(self->out));
+
+	if (backend_cannot_run(self->err))
+		SKIP(return, "minikvm's backend cannot run guests yet");
+	EXPECT_EQ(0, status) TH_LOG("stderr: %s", self->err);
+	EXPECT_NE(NULL, strstr(self->out, "stats: exits = "));
+}
+
+TEST(runner_refuses_a_missing_guest)
+{
+	char out[256], err[256];
+
+	EXPECT_EQ(1, run_guest("/nonexistent", "el1", NULL, out, err, sizeof(out)));
+	EXPECT_NE(NULL, strstr(err, "/nonexistent")) TH_LOG("stderr: %s", err);
+}
+
+TEST_HARNESS_MAIN

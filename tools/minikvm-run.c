@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * minikvm-run: loads a guest (flat binary or ELF), runs it on one vCPU, and plays its
+ * devices: a serial console printed to stdout, and an end (x86 HLT, arm64 PSCI
+ * SYSTEM_OFF) that ends the run with status 0. Any other exit ends it with a message and
+ * status 1. It uses only the KVM ABI, so it runs on /dev/kvm as well as on /dev/minikvm.
+ *
+ *   minikvm-run [--dev PATH] [--mem SIZE] [--load ADDR] [--entry ADDR] [--mode MODE]
+ *               [--trace] [--stats] GUEST
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "minikvm-run.h"
+
+_Noreturn void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("minikvm-run: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* Guest physical [gpa, gpa + len) in this process, or NULL outside guest memory. */
+void *guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa < vm->mem_base || len > vm->mem_size || gpa - vm->mem_base > vm->mem_size - len)
+		return NULL;
+	return vm->mem + (gpa - vm->mem_base);
+}
+
+/* "4M", "64k", "0x1000", "1G". */
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	uint64_t v = strtoull(s, &end, 0);
+	const char *units = "kmg";
+	char *unit = *end ? strchr(units, *end | 0x20) : NULL;
+
+	if (unit) {
+		v <<= 10 * (unit - units + 1);
+		end++;
+	}
+	if (*end || end == s)
+		die("bad number '%s'", s);
+	return v;
+}
+
+static void *read_file(const char *path, size_t *size)
+{
+	struct stat st;
+	void *buf;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || fstat(fd, &st))
+		die("%s: %s", path, strerror(errno));
+	buf = malloc(st.st_size ? st.st_size : 1);
+	if (!buf || read(fd, buf, st.st_size) != st.st_size)
+		die("%s: cannot read it", path);
+	close(fd);
+	*size = st.st_size;
+	return buf;
+}
+
+/* An ELF64 image: each PT_LOAD segment at its physical address; the entry from the header. */
+static void load_elf(struct vm *vm, const uint8_t *img, size_t size, bool entry_given)
+{
+	const Elf64_Ehdr *eh = (const void *)img;
+	int i;
+
+	if (size < sizeof(*eh) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_phoff > size || eh->e_phnum > (size - eh->e_phoff) / sizeof(Elf64_Phdr))
+		die("not a 64-bit ELF image, or a truncated one");
+	for (i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = (const void *)(img + eh->e_phoff) + i * sizeof(*ph);
+		uint8_t *dst;
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		dst = guest_ptr(vm, ph->p_paddr, ph->p_memsz);
+		if (!dst || ph->p_filesz > ph->p_memsz || ph->p_offset > size ||
+		    ph->p_filesz > size - ph->p_offset)
+			die("ELF segment at 0x%llx (%llu bytes) is outside guest memory or the file",
+			    (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_memsz);
+		memcpy(dst, img + ph->p_offset, ph->p_filesz);
+		memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
+	}
+	if (!entry_given)
+		vm->entry = eh->e_entry;
+}
+
+static void load_guest(struct vm *vm, const char *path, uint64_t load, bool entry_given)
+{
+	size_t size;
+	uint8_t *img = read_file(path, &size);
+	void *dst;
+
+	if (size >= SELFMAG && !memcmp(img, ELFMAG, SELFMAG)) {
+		load_elf(vm, img, size, entry_given);
+	} else {
+		dst = guest_ptr(vm, load, size);
+		if (!dst)
+			die("%s (%zu bytes) does not fit in guest memory at 0x%llx", path, size,
+			    (unsigned long long)load);
+		memcpy(dst, img, size);
+		if (!entry_given)
+			vm->entry = load;
+	}
+	free(img);
+}
+
+/**
+ * struct stats - the vCPU's binary stats (KVM_GET_STATS_FD), as far as the runner uses them
+ * @fd: the stats fd, or -1 if the device has none
+ * @hdr: its header
+ * @desc: the descriptors, each hdr.name_size bytes of name after the fixed part
+ * @data: the latest values
+ * @data_size: bytes in @data
+ */
+struct stats {
+	int fd;
+	struct kvm_stats_header hdr;
+	uint8_t *desc;
+	uint64_t *data;
+	size_t data_size;
+};
+
+static struct kvm_stats_desc *stats_desc(struct stats *st, unsigned int i)
+{
+	return (void *)(st->desc + i * (sizeof(struct kvm_stats_desc) + st->hdr.name_size));
+}
+
+static void stats_open(struct stats *st, int vcpu)
+{
+	size_t desc_bytes;
+	unsigned int i;
+
+	st->fd = ioctl(vcpu, KVM_GET_STATS_FD, 0);
+	if (st->fd < 0)
+		return;
+	if (pread(st->fd, &st->hdr, sizeof(st->hdr), 0) != sizeof(st->hdr))
+		die("cannot read the stats header");
+	desc_bytes = st->hdr.num_desc * (sizeof(struct kvm_stats_desc) + st->hdr.name_size);
+	st->desc = malloc(desc_bytes);
+	if (!st->desc || pread(st->fd, st->desc, desc_bytes, st->hdr.desc_offset) != (ssize_t)desc_bytes)
+		die("cannot read the stats descriptors");
+	for (i = 0; i < st->hdr.num_desc; i++) {
+		struct kvm_stats_desc *d = stats_desc(st, i);
+		size_t end = d->offset + d->size * sizeof(uint64_t);
+
+		if (end > st->data_size)
+			st->data_size = end;
+	}
+	st->data = calloc(1, st->data_size);
+	if (!st->data)
+		die("out of memory");
+}
+
+static void stats_read(struct stats *st)
+{
+	if (st->fd >= 0 && pread(st->fd, st->data, st->data_size, st->hdr.data_offset) < 0)
+		die("cannot read the stats: %s", strerror(errno));
+}
+
+/* The first value of the counter @name, or 0 if the device does not count it. */
+static uint64_t stat_value(struct stats *st, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; st->fd >= 0 && i < st->hdr.num_desc; i++)
+		if (!strcmp(stats_desc(st, i)->name, name))
+			return st->data[stats_desc(st, i)->offset / sizeof(uint64_t)];
+	return 0;
+}
+
+static void stats_print(struct stats *st)
+{
+	unsigned int i, j;
+
+	if (st->fd < 0) {
+		printf("stats: the device has no binary stats\n");
+		return;
+	}
+	stats_read(st);
+	for (i = 0; i < st->hdr.num_desc; i++) {
+		struct kvm_stats_desc *d = stats_desc(st, i);
+		uint64_t *v = st->data + d->offset / sizeof(uint64_t);
+
+		if (d->size == 1) {
+			printf("stats: %s = %llu\n", d->name, (unsigned long long)v[0]);
+			continue;
+		}
+		for (j = 0; j < d->size; j++)
+			if (v[j])
+				printf("stats: %s[%u] = %llu\n", d->name, j, (unsigned long long)v[j]);
+	}
+}
+
+static void bad_usage(void)
+{
+	fputs("usage: minikvm-run [--dev PATH] [--mem SIZE] [--load ADDR] [--entry ADDR]\n", stderr);
+	fputs("                   [--mode MODE] [--trace] [--stats] GUEST\n", stderr);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dev", required_argument, NULL, 'd' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "load", required_argument, NULL, 'l' },
+		{ "entry", required_argument, NULL, 'e' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "trace", no_argument, NULL, 't' },
+		{ "stats", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vm vm = { .mem_base = arch_default_mem_base, .mem_size = 4 << 20,
+			 .mode = arch_default_mode };
+	const char *dev = "/dev/minikvm";
+	bool entry_given = false, want_stats = false;
+	uint64_t load = UINT64_MAX;
+	struct kvm_userspace_memory_region region;
+	struct stats st = { .fd = -1 };
+	enum run_verdict verdict;
+	int c, mmap_size;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dev = optarg;
+			break;
+		case 'm':
+			vm.mem_size = parse_size(optarg);
+			break;
+		case 'l':
+			load = parse_size(optarg);
+			break;
+		case 'e':
+			vm.entry = parse_size(optarg);
+			entry_given = true;
+			break;
+		case 'M':
+			vm.mode = optarg;
+			break;
+		case 't':
+			vm.trace = true;
+			break;
+		case 's':
+			want_stats = true;
+			break;
+		default:
+			bad_usage();
+		}
+	}
+	if (optind != argc - 1)
+		bad_usage();
+	if (load == UINT64_MAX)
+		load = vm.mem_base + 0x10000;
+
+	vm.kvm = open(dev, O_RDWR | O_CLOEXEC);
+	if (vm.kvm < 0)
+		die("%s: %s", dev, strerror(errno));
+	if (ioctl(vm.kvm, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
+		die("%s: not KVM API version %d", dev, KVM_API_VERSION);
+	vm.vm = ioctl(vm.kvm, KVM_CREATE_VM, 0);
+	if (vm.vm < 0)
+		die("KVM_CREATE_VM: %s", strerror(errno));
+
+	vm.mem = mmap(NULL, vm.mem_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm.mem == MAP_FAILED)
+		die("cannot map %llu bytes of guest memory", (unsigned long long)vm.mem_size);
+	region = (struct kvm_userspace_memory_region) {
+		.slot = 0, .guest_phys_addr = vm.mem_base, .memory_size = vm.mem_size,
+		.userspace_addr = (uintptr_t)vm.mem,
+	};
+	if (ioctl(vm.vm, KVM_SET_USER_MEMORY_REGION, &region))
+		die("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+	load_guest(&vm, argv[optind], load, entry_given);
+
+	vm.vcpu = ioctl(vm.vm, KVM_CREATE_VCPU, 0);
+	if (vm.vcpu < 0)
+		die("KVM_CREATE_VCPU: %s", strerror(errno));
+	mmap_size = ioctl(vm.kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (mmap_size < (int)sizeof(struct kvm_run))
+		die("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+	vm.run = mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm.vcpu, 0);
+	if (vm.run == MAP_FAILED)
+		die("cannot mmap the vCPU: %s", strerror(errno));
+	if (arch_setup_vcpu(&vm))
+		return 1;
+	if (vm.trace || want_stats)
+		stats_open(&st, vm.vcpu);
+
+	do {
+		uint64_t exits = 0, bus = 0;
+
+		if (ioctl(vm.vcpu, KVM_RUN, 0))
+			die("KVM_RUN: %s", strerror(errno));
+		if (vm.trace && st.fd >= 0) {
+			/* What the kernel handled on its own during this KVM_RUN. */
+			exits = stat_value(&st, "exits");
+			bus = stat_value(&st, "io_bus_pio") + stat_value(&st, "io_bus_mmio");
+			stats_read(&st);
+			exits = stat_value(&st, "exits") - exits;
+			bus = stat_value(&st, "io_bus_pio") + stat_value(&st, "io_bus_mmio") - bus;
+			if (exits > 1)
+				printf("trace: %llu exits handled in the kernel (%llu by the io bus)\n",
+				       (unsigned long long)exits - 1, (unsigned long long)bus);
+		}
+		verdict = arch_handle_exit(&vm);
+	} while (verdict == RUN_CONTINUE);
+
+	if (want_stats)
+		stats_print(&st);
+	fflush(stdout);
+	return verdict == RUN_DONE ? 0 : 1;
+}

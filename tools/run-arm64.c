@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * minikvm-run, arm64: starts the vCPU at EL1 with PSCI 0.2, and plays the transmit side of a
+ * PL011 UART at QEMU virt's address, 0x09000000. PSCI SYSTEM_OFF ends the run.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "minikvm-run.h"
+
+/* Guest RAM where QEMU's virt machine has it, so guests can be written for both. */
+const uint64_t arch_default_mem_base = 0x40000000;
+const char *const arch_default_mode = "el1";
+
+#define PL011_BASE	0x09000000
+#define PL011_DR	(PL011_BASE + 0x00)	/* data register */
+#define PL011_FR	(PL011_BASE + 0x18)	/* flag register: 0 = room to send */
+
+static uint64_t core_reg(size_t offset)
+{
+	return KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | (offset / sizeof(__u32));
+}
+
+static void set_core_reg(struct vm *vm, size_t offset, uint64_t value)
+{
+	struct kvm_one_reg reg = { .id = core_reg(offset), .addr = (uintptr_t)&value };
+
+	if (ioctl(vm->vcpu, KVM_SET_ONE_REG, &reg))
+		die("KVM_SET_ONE_REG 0x%llx: %s", (unsigned long long)reg.id, strerror(errno));
+}
+
+int arch_setup_vcpu(struct vm *vm)
+{
+	struct kvm_vcpu_init init;
+
+	if (strcmp(vm->mode, "el1"))
+		die("unknown mode '%s' (el1)", vm->mode);
+	if (ioctl(vm->vm, KVM_ARM_PREFERRED_TARGET, &init))
+		die("KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
+	init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2;
+	if (ioctl(vm->vcpu, KVM_ARM_VCPU_INIT, &init))
+		die("KVM_ARM_VCPU_INIT: %s", strerror(errno));
+	/* The reset state is EL1h with DAIF masked: only the PC and a stack are ours to set. */
+	set_core_reg(vm, offsetof(struct kvm_regs, regs.pc), vm->entry);
+	set_core_reg(vm, offsetof(struct kvm_regs, sp_el1), vm->mem_base + vm->mem_size);
+	return 0;
+}
+
+static enum run_verdict handle_mmio(struct vm *vm)
+{
+	struct kvm_run *run = vm->run;
+	uint64_t addr = run->mmio.phys_addr;
+
+	if (vm->trace)
+		printf("trace: exit mmio %s addr 0x%llx len %u data 0x%x -> userspace\n",
+		       run->mmio.is_write ? "write" : "read", (unsigned long long)addr,
+		       run->mmio.len, run->mmio.is_write ? run->mmio.data[0] : 0);
+	if (run->mmio.is_write && addr == PL011_DR) {
+		putchar(run->mmio.data[0]);
+		return RUN_CONTINUE;
+	}
+	if (!run->mmio.is_write && addr == PL011_FR) {
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+		return RUN_CONTINUE;
+	}
+	fprintf(stderr, "minikvm-run: unexpected MMIO %s of %u bytes at 0x%llx\n",
+		run->mmio.is_write ? "write" : "read", run->mmio.len, (unsigned long long)addr);
+	return RUN_FAILED;
+}
+
+enum run_verdict arch_handle_exit(struct vm *vm)
+{
+	struct kvm_run *run = vm->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_MMIO:
+		return handle_mmio(vm);
+	case KVM_EXIT_SYSTEM_EVENT:
+		if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN) {
+			if (vm->trace)
+				printf("trace: exit system_event shutdown -> userspace: the guest is done\n");
+			return RUN_DONE;
+		}
+		fprintf(stderr, "minikvm-run: the guest asked for system event %u\n",
+			run->system_event.type);
+		return RUN_FAILED;
+	case KVM_EXIT_INTERNAL_ERROR:
+		fprintf(stderr, "minikvm-run: internal error, suberror %u\n",
+			run->internal.suberror);
+		return RUN_FAILED;
+	default:
+		fprintf(stderr, "minikvm-run: unexpected exit reason %u\n", run->exit_reason);
+		return RUN_FAILED;
+	}
+}
