@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * arm64 guests run by KVM_RUN: MMIO loads and stores of every size with sign extension,
+ * PSCI calls, ONE_REG, immediate_exit, a signal out of a spinning guest, an ioeventfd hit,
+ * guest writes to a memslot, the host's FP/SIMD registers across a guest that clobbers
+ * them, and many VM lifetimes. Each guest is real AArch64 code (assembled into this
+ * binary, copied into guest memory at an address of its own) run at EL1 by the
+ * hypervisor under test: minikvm, or real KVM in the reference host. Both must agree.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "kselftest_harness.h"
+#include "minikvm_util.h"
+#include "arm64_guest.h"
+
+#if defined(__aarch64__)
+
+/* Guest memory: 1 MiB at 1 GiB; MMIO below it, where no memslot is. */
+#define RAM_GPA		0x40000000UL
+#define RAM_SIZE	0x100000UL
+#define MMIO_GPA	0x10000000UL
+/* Guest code, one page per guest program (see guest_code_gpa()), and a data page. */
+#define CODE_OFFSET	0x1000UL
+#define DATA_OFFSET	0x80000UL
+
+/* What KVM answers to PSCI_VERSION for a vCPU with KVM_ARM_VCPU_PSCI_0_2. */
+#define PSCI_VERSION_1_1		0x10001U
+
+/* x0 = MMIO base; x1-x4 = values to store. Loads land in x5-x10. */
+GUEST_CODE(guest_mmio,
+	"strb	w1, [x0, #0x00]\n"
+	"strh	w2, [x0, #0x08]\n"
+	"str	w3, [x0, #0x10]\n"
+	"str	x4, [x0, #0x18]\n"
+	"ldrsb	x5, [x0, #0x20]\n"
+	"ldrsh	x6, [x0, #0x28]\n"
+	"ldrsw	x7, [x0, #0x30]\n"
+	"ldr	x8, [x0, #0x38]\n"
+	"ldrb	w9, [x0, #0x40]\n"
+	"ldrsb	w10, [x0, #0x48]\n"
+	SYSTEM_OFF);
+
+/* PSCI_VERSION into x19, an unknown SMCCC function's result into x20-x23. */
+GUEST_CODE(guest_psci,
+	"movz	w0, #0x8400, lsl #16\n"
+	"hvc	#0\n"
+	"mov	x19, x0\n"
+	"movz	w0, #0xff00\n"
+	"movk	w0, #0x8400, lsl #16\n"
+	"mov	x1, #1\n"
+	"mov	x2, #2\n"
+	"mov	x3, #3\n"
+	"hvc	#0\n"
+	"mov	x20, x0\n"
+	"mov	x21, x1\n"
+	"mov	x22, x2\n"
+	"mov	x23, x3\n"
+	SYSTEM_OFF);
+
+/* Spins forever. */
+GUEST_CODE(guest_spin,
+	"1:	add	x0, x0, #1\n"
+	"b	1b\n");
+
+/* x1 stored at the guest address in x2, then x3 stored to the MMIO address in x4. */
+GUEST_CODE(guest_store,
+	"str	x1, [x2]\n"
+	"str	w3, [x4]\n"
+	SYSTEM_OFF);
+
+/* Enables FP/SIMD (CPACR_EL1.FPEN) and fills V<n> with bytes 0xa0 + n. */
+#define MOVI(n)	"movi	v" #n ".16b, #(0xa0 + " #n ")\n"
+GUEST_CODE(guest_fpsimd,
+	"mov	x0, #(3 << 20)\n"
+	"msr	cpacr_el1, x0\n"
+	"isb\n"
+	MOVI(0) MOVI(1) MOVI(2) MOVI(3) MOVI(4) MOVI(5) MOVI(6) MOVI(7)
+	MOVI(8) MOVI(9) MOVI(10) MOVI(11) MOVI(12) MOVI(13) MOVI(14) MOVI(15)
+	MOVI(16) MOVI(17) MOVI(18) MOVI(19) MOVI(20) MOVI(21) MOVI(22) MOVI(23)
+	MOVI(24) MOVI(25) MOVI(26) MOVI(27) MOVI(28) MOVI(29) MOVI(30) MOVI(31)
+	SYSTEM_OFF);
+
+/* Each guest program at a page of its own: see lab-notes on QEMU TCG's stale code. */
+enum guest_prog { PROG_MMIO, PROG_PSCI, PROG_SPIN, PROG_STORE, PROG_FPSIMD };
+
+static __u64 guest_code_gpa(enum guest_prog prog)
+{
+	return RAM_GPA + CODE_OFFSET * (1 + prog);
+}
+
+struct vm {
+	int kvm;
+	int vm;
+	int vcpu;
+	struct kvm_run *run;
+	void *mem;
+};
+
+static int vm_create(struct vm *vm, enum guest_prog prog, const char *start, const char *end)
+{
+	struct kvm_userspace_memory_region region = {
+		.guest_phys_addr = RAM_GPA,
+		.memory_size = RAM_SIZE,
+	};
+	struct kvm_vcpu_init init;
+	int mmap_size;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm = open_kvm_dev();
+	if (vm->kvm < 0)
+		return -1;
+	vm->vm = ioctl(vm->kvm, KVM_CREATE_VM, 0);
+	if (vm->vm < 0)
+		return -1;
+	vm->mem = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	if (vm->mem == MAP_FAILED)
+		return -1;
+	memcpy((char *)vm->mem + (guest_code_gpa(prog) - RAM_GPA), start, end - start);
+	region.userspace_addr = (unsigned long)vm->mem;
+	if (ioctl(vm->vm, KVM_SET_USER_MEMORY_REGION, &region))
+		return -1;
+	vm->vcpu = ioctl(vm->vm, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu < 0)
+		return -1;
+	mmap_size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	vm->run = mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu, 0);
+	if (vm->run == MAP_FAILED)
+		return -1;
+	if (ioctl(vm->vm, KVM_ARM_PREFERRED_TARGET, &init))
+		return -1;
+	init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2;
+	if (ioctl(vm->vcpu, KVM_ARM_VCPU_INIT, &init))
+		return -1;
+	return 0;
+}
+
+static void vm_destroy(struct vm *vm)
+{
+	if (vm->run && vm->run != MAP_FAILED)
+		munmap(vm->run, sizeof(*vm->run));
+	if (vm->mem && vm->mem != MAP_FAILED)
+		munmap(vm->mem, RAM_SIZE);
+	close(vm->vcpu);
+	close(vm->vm);
+	close(vm->kvm);
+}
+
+static int set_reg(struct vm *vm, __u64 id, __u64 val)
+{
+	struct kvm_one_reg reg = { .id = id, .addr = (unsigned long)&val };
+
+	return ioctl(vm->vcpu, KVM_SET_ONE_REG, &reg);
+}
+
+static __u64 get_reg(struct vm *vm, __u64 id)
+{
+	struct kvm_one_reg reg;
+	__u64 val = 0xdeadbeef;
+
+	reg.id = id;
+	reg.addr = (unsigned long)&val;
+	if (ioctl(vm->vcpu, KVM_GET_ONE_REG, &reg))
+		return 0xbad0bad0bad0bad0ULL;
+	return val;
+}
+
+/* Expects the guest's PSCI SYSTEM_OFF: KVM_EXIT_SYSTEM_EVENT of type SHUTDOWN. */
+static int is_system_off(struct vm *vm)
+{
+	return vm->run->exit_reason == KVM_EXIT_SYSTEM_EVENT &&
+	       vm->run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN;
+}
+
+FIXTURE(guest) {
+	struct vm vm;
+};
+
+FIXTURE_SETUP(guest)
+{
+}
+
+FIXTURE_TEARDOWN(guest)
+{
+	vm_destroy(&self->vm);
+}
+
+#define GUEST_SETUP(prog, name) do {						\
+	ASSERT_EQ(0, vm_create(&self->vm, prog, name##_start, name##_end))	\
+		TH_LOG("VM setup: %s", strerror(errno));			\
+	ASSERT_EQ(0, set_reg(&self->vm, REG_PC, guest_code_gpa(prog)));	\
+} while (0)
+
+TEST(run_before_vcpu_init_is_enoexec)
+{
+	int kvm = open_kvm_dev(), vm, vcpu;
+
+	ASSERT_LE(0, kvm);
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	ASSERT_LE(0, vm);
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	ASSERT_LE(0, vcpu);
+	EXPECT_EQ(-1, ioctl(vcpu, KVM_RUN, 0));
+	EXPECT_EQ(ENOEXEC, errno);
+	close(vcpu);
+	close(vm);
+	close(kvm);
+}
+
+TEST_F(guest, one_reg_round_trip)
+{
+	struct kvm_one_reg reg;
+	__u64 val;
+
+	GUEST_SETUP(PROG_PSCI, guest_psci);
+	EXPECT_EQ(guest_code_gpa(PROG_PSCI), get_reg(&self->vm, REG_PC));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(0), 0x0123456789abcdefULL));
+	EXPECT_EQ(0x0123456789abcdefULL, get_reg(&self->vm, REG_X(0)));
+	/* KVM's reset state: x1 zero, PSTATE EL1h with DAIF masked. */
+	EXPECT_EQ(0ULL, get_reg(&self->vm, REG_X(1)));
+	EXPECT_EQ(0x3c5ULL, get_reg(&self->vm, CORE_REG(regs.pstate, KVM_REG_SIZE_U64)));
+	/* A wrong size is EINVAL, an offset past struct kvm_regs ENOENT. */
+	reg.id = CORE_REG(regs.pc, KVM_REG_SIZE_U32);
+	reg.addr = (unsigned long)&val;
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu, KVM_GET_ONE_REG, &reg));
+	EXPECT_EQ(EINVAL, errno);
+	reg.id = KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | 0x1000;
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu, KVM_GET_ONE_REG, &reg));
+	EXPECT_EQ(ENOENT, errno);
+}
+
+TEST_F(guest, psci_version_and_unknown_call)
+{
+	GUEST_SETUP(PROG_PSCI, guest_psci);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0)) TH_LOG("KVM_RUN: %s", strerror(errno));
+	ASSERT_TRUE(is_system_off(&self->vm))
+		TH_LOG("exit_reason %u", self->vm.run->exit_reason);
+	EXPECT_EQ(PSCI_VERSION_1_1, get_reg(&self->vm, REG_X(19)));
+	/* SMCCC_RET_NOT_SUPPORTED, all 64 bits, and x1-x3 cleared. */
+	EXPECT_EQ(~0ULL, get_reg(&self->vm, REG_X(20)));
+	EXPECT_EQ(0ULL, get_reg(&self->vm, REG_X(21)));
+	EXPECT_EQ(0ULL, get_reg(&self->vm, REG_X(22)));
+	EXPECT_EQ(0ULL, get_reg(&self->vm, REG_X(23)));
+}
+
+/* Runs to the next exit, which must be an MMIO access of @len at MMIO_GPA + @off. */
+static int run_to_mmio(struct vm *vm, __u64 off, __u32 len, __u8 is_write)
+{
+	if (ioctl(vm->vcpu, KVM_RUN, 0))
+		return -1;
+	return vm->run->exit_reason == KVM_EXIT_MMIO &&
+	       vm->run->mmio.phys_addr == MMIO_GPA + off && vm->run->mmio.len == len &&
+	       vm->run->mmio.is_write == is_write ? 0 : -1;
+}
+
+TEST_F(guest, mmio_every_size_with_sign_extension)
+{
+	static const struct {
+		__u64 off;
+		__u32 len;
+		__u64 data;
+	} stores[] = {
+		{ 0x00, 1, 0xa1 },
+		{ 0x08, 2, 0xb2b1 },
+		{ 0x10, 4, 0xc4c3c2c1 },
+		{ 0x18, 8, 0xd8d7d6d5d4d3d2d1ULL },
+	}, loads[] = {
+		{ 0x20, 1, 0x80 },
+		{ 0x28, 2, 0x8001 },
+		{ 0x30, 4, 0x80000002 },
+		{ 0x38, 8, 0x8877665544332211ULL },
+		{ 0x40, 1, 0xf0 },
+		{ 0x48, 1, 0x81 },
+	};
+	/* What x5-x10 must hold: ldrsb x, ldrsh x, ldrsw x, ldr x, ldrb w, ldrsb w. */
+	static const __u64 expect[] = {
+		0xffffffffffffff80ULL, 0xffffffffffff8001ULL, 0xffffffff80000002ULL,
+		0x8877665544332211ULL, 0xf0, 0xffffff81,
+	};
+	__u64 data;
+	size_t i;
+
+	GUEST_SETUP(PROG_MMIO, guest_mmio);
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(0), MMIO_GPA));
+	/* Register bits beyond each store's size must not reach the bus. */
+	for (i = 0; i < ARRAY_SIZE(stores); i++) {
+		data = stores[i].data;
+		if (stores[i].len < 8)
+			data |= ~0ULL << 8 * stores[i].len;
+		ASSERT_EQ(0, set_reg(&self->vm, REG_X(1 + i), data));
+	}
+
+	for (i = 0; i < ARRAY_SIZE(stores); i++) {
+		ASSERT_EQ(0, run_to_mmio(&self->vm, stores[i].off, stores[i].len, 1))
+			TH_LOG("store %zu: exit_reason %u addr 0x%llx len %u", i,
+			       self->vm.run->exit_reason, self->vm.run->mmio.phys_addr,
+			       self->vm.run->mmio.len);
+		data = 0;
+		memcpy(&data, self->vm.run->mmio.data, stores[i].len);
+		EXPECT_EQ(stores[i].data, data);
+	}
+	for (i = 0; i < ARRAY_SIZE(loads); i++) {
+		ASSERT_EQ(0, run_to_mmio(&self->vm, loads[i].off, loads[i].len, 0))
+			TH_LOG("load %zu: exit_reason %u addr 0x%llx len %u", i,
+			       self->vm.run->exit_reason, self->vm.run->mmio.phys_addr,
+			       self->vm.run->mmio.len);
+		memcpy(self->vm.run->mmio.data, &loads[i].data, loads[i].len);
+	}
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
+	ASSERT_TRUE(is_system_off(&self->vm));
+	for (i = 0; i < ARRAY_SIZE(expect); i++)
+		EXPECT_EQ(expect[i], get_reg(&self->vm, REG_X(5 + i))) TH_LOG("x%zu", 5 + i);
+}
+
+TEST_F(guest, immediate_exit_completes_a_pending_load)
+{
+	__u64 data = 0x7f, pc;
+
+	GUEST_SETUP(PROG_MMIO, guest_mmio);
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(0), MMIO_GPA));
+	self->vm.run->immediate_exit = 1;
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu, KVM_RUN, 0));
+	EXPECT_EQ(EINTR, errno);
+	self->vm.run->immediate_exit = 0;
+	/* Four stores, then the first load. */
+	for (int i = 0; i < 5; i++)
+		ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
+	ASSERT_EQ((__u32)KVM_EXIT_MMIO, self->vm.run->exit_reason);
+	ASSERT_EQ(0, self->vm.run->mmio.is_write);
+	pc = get_reg(&self->vm, REG_PC);
+	memcpy(self->vm.run->mmio.data, &data, 1);
+	self->vm.run->immediate_exit = 1;
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu, KVM_RUN, 0));
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_EQ((__u32)KVM_EXIT_MMIO, self->vm.run->exit_reason);
+	EXPECT_EQ(0x7fULL, get_reg(&self->vm, REG_X(5)));
+	EXPECT_EQ(pc + 4, get_reg(&self->vm, REG_PC));
+}
+
+static struct timespec signal_time;
+
+static void record_signal(int sig)
+{
+	clock_gettime(CLOCK_MONOTONIC, &signal_time);
+}
+
+TEST_F(guest, signal_ends_a_spinning_guest_within_10ms)
+{
+	struct sigaction sa = { .sa_handler = record_signal };
+	struct itimerval timer = { .it_value = { .tv_usec = 50000 } };
+	struct timespec back;
+	long latency_us;
+
+	GUEST_SETUP(PROG_SPIN, guest_spin);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &timer, NULL));
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu, KVM_RUN, 0));
+	clock_gettime(CLOCK_MONOTONIC, &back);
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_EQ((__u32)KVM_EXIT_INTR, self->vm.run->exit_reason);
+	/* The guest really ran: its counter moved. */
+	EXPECT_NE(0ULL, get_reg(&self->vm, REG_X(0)));
+	latency_us = (back.tv_sec - signal_time.tv_sec) * 1000000 +
+		     (back.tv_nsec - signal_time.tv_nsec) / 1000;
+	EXPECT_GT(10000, latency_us) TH_LOG("KVM_RUN returned %ld us after the signal",
+					    latency_us);
+	signal(SIGALRM, SIG_DFL);
+}
+
+TEST_F(guest, guest_writes_reach_memslot_and_ioeventfd)
+{
+	struct kvm_ioeventfd ioeventfd = { .addr = MMIO_GPA + 0x100, .len = 4 };
+	__u64 count = 0;
+	int efd;
+
+	GUEST_SETUP(PROG_STORE, guest_store);
+	efd = eventfd(0, EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	ioeventfd.fd = efd;
+	ASSERT_EQ(0, ioctl(self->vm.vm, KVM_IOEVENTFD, &ioeventfd))
+		TH_LOG("KVM_IOEVENTFD: %s", strerror(errno));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(1), 0x1122334455667788ULL));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(2), RAM_GPA + DATA_OFFSET));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(3), 42));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(4), MMIO_GPA + 0x100));
+	/* The MMIO store goes to the eventfd: the next exit is the SYSTEM_OFF. */
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
+	EXPECT_TRUE(is_system_off(&self->vm)) TH_LOG("exit_reason %u",
+						     self->vm.run->exit_reason);
+	EXPECT_EQ(0x1122334455667788ULL, *(__u64 *)((char *)self->vm.mem + DATA_OFFSET));
+	EXPECT_EQ(8, read(efd, &count, sizeof(count)));
+	EXPECT_EQ(1ULL, count);
+	close(efd);
+}
+
+/*
+ * KVM_RUN by a raw "svc", with every V register loaded before and stored after, so that
+ * nothing in between (no libc) may use them. Returns the syscall's result.
+ */
+static long run_with_vregs(int vcpu, const __uint128_t in[32], __uint128_t out[32])
+{
+	register long x0 asm("x0") = vcpu;
+	register long x1 asm("x1") = KVM_RUN;
+	register long x2 asm("x2") = 0;
+	register long x8 asm("x8") = __NR_ioctl;
+	register const __uint128_t *x9 asm("x9") = in;
+	register __uint128_t *x10 asm("x10") = out;
+
+	asm volatile(
+		"ldp	q0, q1, [x9, #0]\n	ldp	q2, q3, [x9, #32]\n"
+		"ldp	q4, q5, [x9, #64]\n	ldp	q6, q7, [x9, #96]\n"
+		"ldp	q8, q9, [x9, #128]\n	ldp	q10, q11, [x9, #160]\n"
+		"ldp	q12, q13, [x9, #192]\n	ldp	q14, q15, [x9, #224]\n"
+		"ldp	q16, q17, [x9, #256]\n	ldp	q18, q19, [x9, #288]\n"
+		"ldp	q20, q21, [x9, #320]\n	ldp	q22, q23, [x9, #352]\n"
+		"ldp	q24, q25, [x9, #384]\n	ldp	q26, q27, [x9, #416]\n"
+		"ldp	q28, q29, [x9, #448]\n	ldp	q30, q31, [x9, #480]\n"
+		"svc	#0\n"
+		"stp	q0, q1, [x10, #0]\n	stp	q2, q3, [x10, #32]\n"
+		"stp	q4, q5, [x10, #64]\n	stp	q6, q7, [x10, #96]\n"
+		"stp	q8, q9, [x10, #128]\n	stp	q10, q11, [x10, #160]\n"
+		"stp	q12, q13, [x10, #192]\n	stp	q14, q15, [x10, #224]\n"
+		"stp	q16, q17, [x10, #256]\n	stp	q18, q19, [x10, #288]\n"
+		"stp	q20, q21, [x10, #320]\n	stp	q22, q23, [x10, #352]\n"
+		"stp	q24, q25, [x10, #384]\n	stp	q26, q27, [x10, #416]\n"
+		"stp	q28, q29, [x10, #448]\n	stp	q30, q31, [x10, #480]\n"
+		: "+r" (x0)
+		: "r" (x1), "r" (x2), "r" (x8), "r" (x9), "r" (x10)
+		: "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10",
+		  "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21",
+		  "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
+	return x0;
+}
+
+TEST_F(guest, host_fpsimd_intact_after_guest_clobbers_it)
+{
+	__uint128_t in[32], out[32];
+	__uint128_t v;
+	struct kvm_one_reg reg = { .addr = (unsigned long)&v };
+	int i;
+
+	GUEST_SETUP(PROG_FPSIMD, guest_fpsimd);
+	for (i = 0; i < 32; i++)
+		in[i] = ((__uint128_t)0x0123456789abcdefULL << 64 | 0xfedcba9876543210ULL) + i;
+	ASSERT_EQ(0, run_with_vregs(self->vm.vcpu, in, out));
+	ASSERT_TRUE(is_system_off(&self->vm));
+	for (i = 0; i < 32; i++)
+		EXPECT_TRUE(in[i] == out[i]) TH_LOG("host V%d changed", i);
+	/* The guest's own values were kept for it. */
+	for (i = 0; i < 32; i++) {
+		__uint128_t want = 0;
+
+		memset(&want, 0xa0 + i, sizeof(want));
+		reg.id = REG_V(i);
+		ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_ONE_REG, &reg));
+		EXPECT_TRUE(v == want) TH_LOG("guest V%d lost", i);
+	}
+}
+
+/* Enough lifetimes to show a leak of pinned pages, tables or VMIDs (255 of them). */
+#define VM_CYCLES	300
+
+TEST(many_vm_lifetimes)
+{
+	struct vm vm;
+	int i;
+
+	for (i = 0; i < VM_CYCLES; i++) {
+		ASSERT_EQ(0, vm_create(&vm, PROG_STORE, guest_store_start, guest_store_end))
+			TH_LOG("cycle %d: %s", i, strerror(errno));
+		ASSERT_EQ(0, set_reg(&vm, REG_PC, guest_code_gpa(PROG_STORE)));
+		ASSERT_EQ(0, set_reg(&vm, REG_X(1), i));
+		ASSERT_EQ(0, set_reg(&vm, REG_X(2), RAM_GPA + DATA_OFFSET));
+		ASSERT_EQ(0, set_reg(&vm, REG_X(4), MMIO_GPA));
+		ASSERT_EQ(0, ioctl(vm.vcpu, KVM_RUN, 0));
+		ASSERT_EQ((__u32)KVM_EXIT_MMIO, vm.run->exit_reason);
+		ASSERT_EQ(0, ioctl(vm.vcpu, KVM_RUN, 0));
+		ASSERT_TRUE(is_system_off(&vm));
+		ASSERT_EQ((__u64)i, *(__u64 *)((char *)vm.mem + DATA_OFFSET));
+		vm_destroy(&vm);
+	}
+}
+
+#else
+
+TEST(arm64_only)
+{
+	SKIP(return, "arm64 guests");
+}
+
+#endif
+
+TEST_HARNESS_MAIN
