@@ -468,7 +468,10 @@ void kvm_arch_vcpu_put(struct kvm_vcpu *vcpu)
 {
 }
 
-/* Without an interrupt controller, only a powered-on vCPU's... nothing wakes a WFI. */
+/*
+ * What would wake a WFI or a stopped vCPU: an interrupt for it, or PSCI CPU_ON from
+ * another vCPU. minikvm injects neither yet, so only a signal ends the wait.
+ */
 bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
 {
 	return false;

@@ -88,7 +88,8 @@ struct kvm_vcpu_hyp {
  * @hyp: what EL2 switches; first, so that one cache-line walk covers it
  * @features: the KVM_ARM_VCPU_INIT features
  * @initialized: KVM_ARM_VCPU_INIT done: KVM_RUN refuses to run before
- * @power_off: stopped (POWER_OFF feature, PSCI CPU_OFF): only a signal ends KVM_RUN
+ * @power_off: stopped (POWER_OFF feature; PSCI CPU_OFF, SYSTEM_OFF, SYSTEM_RESET): KVM_RUN
+ *	sleeps until a signal; set by other vCPU threads too
  * @mmio_needed: the access of a KVM_EXIT_MMIO is to be completed by the next KVM_RUN
  * @mmio_is_write: it was a store (only the PC moves on)
  * @mmio_len: its size in bytes

@@ -27,12 +27,23 @@ static void smccc_set_retval(struct kvm_vcpu *vcpu, u64 a0, u64 a1, u64 a2, u64 
 }
 
 /*
- * SYSTEM_OFF and SYSTEM_RESET end in userspace. Should the VMM run the vCPU again anyway,
- * the call returns INTERNAL_FAILURE, as PSCI says these calls never return.
+ * SYSTEM_OFF and SYSTEM_RESET end in userspace, and, as under KVM, stop every vCPU of the
+ * VM: none runs again (KVM_RUN sleeps until a signal) before KVM_ARM_VCPU_INIT resets it,
+ * since the guest that asked expects no instruction after. The call itself returns
+ * INTERNAL_FAILURE, PSCI's word for "this should not have returned".
  */
 static int kvm_prepare_system_event(struct kvm_vcpu *vcpu, u32 type)
 {
+	struct kvm *kvm = vcpu->kvm;
 	struct kvm_run *run = vcpu->run;
+	int i;
+
+	mutex_lock(&kvm->lock);
+	for (i = 0; i < kvm->created_vcpus; i++) {
+		WRITE_ONCE(kvm->vcpus[i]->arch.power_off, true);
+		kvm_vcpu_kick(kvm->vcpus[i]);
+	}
+	mutex_unlock(&kvm->lock);
 
 	smccc_set_retval(vcpu, (u64)(s64)PSCI_RET_INTERNAL_FAILURE, 0, 0, 0);
 	memset(&run->system_event, 0, sizeof(run->system_event));
