@@ -205,6 +205,13 @@ static int is_system_off(struct vm *vm)
 	       vm->run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN;
 }
 
+static struct timespec signal_time;
+
+static void record_signal(int sig)
+{
+	clock_gettime(CLOCK_MONOTONIC, &signal_time);
+}
+
 FIXTURE(guest) {
 	struct vm vm;
 };
@@ -274,6 +281,26 @@ TEST_F(guest, psci_version_and_unknown_call)
 	EXPECT_EQ(0ULL, get_reg(&self->vm, REG_X(21)));
 	EXPECT_EQ(0ULL, get_reg(&self->vm, REG_X(22)));
 	EXPECT_EQ(0ULL, get_reg(&self->vm, REG_X(23)));
+}
+
+/* After SYSTEM_OFF, as on KVM, the vCPU does not run again: KVM_RUN sleeps to a signal. */
+TEST_F(guest, system_off_stops_the_vcpu)
+{
+	struct sigaction sa = { .sa_handler = record_signal };
+	struct itimerval timer = { .it_value = { .tv_usec = 20000 } };
+
+	GUEST_SETUP(PROG_PSCI, guest_psci);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
+	ASSERT_TRUE(is_system_off(&self->vm));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_PC, guest_code_gpa(PROG_PSCI)));
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &timer, NULL));
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu, KVM_RUN, 0));
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_EQ((__u32)KVM_EXIT_INTR, self->vm.run->exit_reason);
+	/* The guest did not run: the PC is where it was set. */
+	EXPECT_EQ(guest_code_gpa(PROG_PSCI), get_reg(&self->vm, REG_PC));
+	signal(SIGALRM, SIG_DFL);
 }
 
 /* Runs to the next exit, which must be an MMIO access of @len at MMIO_GPA + @off. */
@@ -378,13 +405,6 @@ TEST_F(guest, immediate_exit_completes_a_pending_load)
 	EXPECT_EQ((__u32)KVM_EXIT_MMIO, self->vm.run->exit_reason);
 	EXPECT_EQ(0x7fULL, get_reg(&self->vm, REG_X(5)));
 	EXPECT_EQ(pc + 4, get_reg(&self->vm, REG_PC));
-}
-
-static struct timespec signal_time;
-
-static void record_signal(int sig)
-{
-	clock_gettime(CLOCK_MONOTONIC, &signal_time);
 }
 
 TEST_F(guest, signal_ends_a_spinning_guest_within_10ms)
@@ -511,6 +531,75 @@ TEST_F(guest, readonly_slot_reads_and_traps_writes)
 	EXPECT_EQ(0x0badc0dedeadbeefULL, get_reg(&self->vm, REG_X(5)));
 	EXPECT_EQ(0x0badc0dedeadbeefULL, *(__u64 *)rom);
 	munmap(rom, ROM_SIZE);
+}
+
+/*
+ * A page the guest wrote is mapped in stage 2; deleting its slot must unmap it (and
+ * flush the TLBs), so that the same store then finds no memory: an MMIO exit.
+ */
+#define DATA_SLOT_GPA	(ROM_GPA + ROM_SIZE)
+
+TEST_F(guest, deleted_slot_is_unmapped)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 2,
+		.guest_phys_addr = DATA_SLOT_GPA,
+		.memory_size = ROM_SIZE,
+	};
+	void *data;
+
+	GUEST_SETUP(PROG_STORE, guest_store);
+	data = mmap(NULL, ROM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, data);
+	region.userspace_addr = (unsigned long)data;
+	ASSERT_EQ(0, ioctl(self->vm.vm, KVM_SET_USER_MEMORY_REGION, &region));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(1), 0x600d));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(2), DATA_SLOT_GPA));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(4), MMIO_GPA));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
+	ASSERT_EQ((__u32)KVM_EXIT_MMIO, self->vm.run->exit_reason);
+	EXPECT_EQ(MMIO_GPA, self->vm.run->mmio.phys_addr);
+	EXPECT_EQ(0x600dULL, *(__u64 *)data);
+	/* Complete the store without running on: the next PC set must stay as set. */
+	self->vm.run->immediate_exit = 1;
+	ASSERT_EQ(-1, ioctl(self->vm.vcpu, KVM_RUN, 0));
+	self->vm.run->immediate_exit = 0;
+
+	region.memory_size = 0;
+	ASSERT_EQ(0, ioctl(self->vm.vm, KVM_SET_USER_MEMORY_REGION, &region));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_PC, guest_code_gpa(PROG_STORE)));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
+	ASSERT_EQ((__u32)KVM_EXIT_MMIO, self->vm.run->exit_reason);
+	EXPECT_EQ(DATA_SLOT_GPA, self->vm.run->mmio.phys_addr);
+	EXPECT_EQ(1, self->vm.run->mmio.is_write);
+	munmap(data, ROM_SIZE);
+}
+
+/* The IPA size: KVM's default of 40 bits, and a 32-bit VM whose slots end at 4 GiB. */
+TEST(ipa_size_bounds_memslots)
+{
+	struct kvm_userspace_memory_region region = {
+		.guest_phys_addr = 1ULL << 32,
+		.memory_size = RAM_SIZE,
+	};
+	int kvm = open_kvm_dev(), vm;
+	void *mem;
+
+	ASSERT_LE(0, kvm);
+	EXPECT_LE(40, ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_VM_IPA_SIZE));
+	EXPECT_EQ(1, ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_PSCI_0_2));
+	vm = ioctl(kvm, KVM_CREATE_VM, KVM_VM_TYPE_ARM_IPA_SIZE(32));
+	ASSERT_LE(0, vm);
+	mem = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	region.userspace_addr = (unsigned long)mem;
+	EXPECT_EQ(-1, ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region));
+	EXPECT_EQ(EFAULT, errno);
+	region.guest_phys_addr -= RAM_SIZE;
+	EXPECT_EQ(0, ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region));
+	munmap(mem, RAM_SIZE);
+	close(vm);
+	close(kvm);
 }
 
 /*
