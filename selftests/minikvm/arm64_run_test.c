@@ -8,6 +8,7 @@
  * hypervisor under test: minikvm, or real KVM in the reference host. Both must agree.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -493,6 +494,61 @@ TEST_F(guest, mmio_exit_rate)
 	printf("# %s: %d MMIO exits to userspace in %.3f s: %.0f exits/s\n", kvm_dev_path(),
 	       EXIT_RATE_EXITS, secs, EXIT_RATE_EXITS / secs);
 	EXPECT_LT(EXIT_RATE_MIN * secs, EXIT_RATE_EXITS);
+}
+
+struct smp_vcpu {
+	struct vm *vm;
+	int fd;
+	struct kvm_run *run;
+	__u64 mmio_gpa;
+	int exits;
+};
+
+/* Runs one vCPU of the MMIO loop guest, checking that each exit is its own store. */
+static void *smp_vcpu_thread(void *arg)
+{
+	struct smp_vcpu *v = arg;
+
+	for (v->exits = 0; v->exits < EXIT_RATE_EXITS / 4; v->exits++)
+		if (ioctl(v->fd, KVM_RUN, 0) || v->run->exit_reason != KVM_EXIT_MMIO ||
+		    v->run->mmio.phys_addr != v->mmio_gpa)
+			break;
+	return NULL;
+}
+
+/* Two vCPUs of one VM in the guest at the same time, one thread each. */
+TEST_F(guest, two_vcpus_run_at_once)
+{
+	struct kvm_vcpu_init init;
+	struct smp_vcpu v[2];
+	pthread_t thread[2];
+	int i;
+
+	GUEST_SETUP(PROG_MMIO_LOOP, guest_mmio_loop);
+	v[0] = (struct smp_vcpu){ .fd = self->vm.vcpu, .run = self->vm.run };
+	v[1].fd = ioctl(self->vm.vm, KVM_CREATE_VCPU, 1);
+	ASSERT_LE(0, v[1].fd);
+	v[1].run = mmap(NULL, sizeof(*v[1].run), PROT_READ | PROT_WRITE, MAP_SHARED,
+			v[1].fd, 0);
+	ASSERT_NE(MAP_FAILED, v[1].run);
+	ASSERT_EQ(0, ioctl(self->vm.vm, KVM_ARM_PREFERRED_TARGET, &init));
+	init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2;
+	ASSERT_EQ(0, ioctl(v[1].fd, KVM_ARM_VCPU_INIT, &init));
+	for (i = 0; i < 2; i++) {
+		struct vm one = { .vcpu = v[i].fd };
+
+		v[i].mmio_gpa = MMIO_GPA + 0x1000 * i;
+		ASSERT_EQ(0, set_reg(&one, REG_PC, guest_code_gpa(PROG_MMIO_LOOP)));
+		ASSERT_EQ(0, set_reg(&one, REG_X(0), v[i].mmio_gpa));
+	}
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&thread[i], NULL, smp_vcpu_thread, &v[i]));
+	for (i = 0; i < 2; i++) {
+		pthread_join(thread[i], NULL);
+		EXPECT_EQ(EXIT_RATE_EXITS / 4, v[i].exits) TH_LOG("vCPU %d", i);
+	}
+	munmap(v[1].run, sizeof(*v[1].run));
+	close(v[1].fd);
 }
 
 /* A read-only slot above the RAM: loads read it, stores are MMIO exits, as on KVM. */
