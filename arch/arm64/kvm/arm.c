@@ -435,7 +435,6 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;
 
-	vcpu->arch.hyp.hcr_el2 = kvm_guest_hcr();
 	vcpu->arch.hyp.vttbr_el2 = kvm->arch.vttbr;
 	vcpu->arch.hyp.vtcr_el2 = kvm->arch.vtcr;
 	return 0;
@@ -445,11 +444,65 @@ void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 {
 }
 
+/*
+ * vcpu_interrupt_line() - raise or lower the vCPU's IRQ or FIQ line: the guest sees it
+ * as a virtual IRQ or FIQ (HCR_EL2.VI, VF; Arm ARM D1.14.5) from its next entry on.
+ */
+static int vcpu_interrupt_line(struct kvm_vcpu *vcpu, unsigned int line, bool level)
+{
+	bool was;
+
+	if (level)
+		was = test_and_set_bit(line, &vcpu->arch.irq_lines);
+	else
+		was = test_and_clear_bit(line, &vcpu->arch.irq_lines);
+	/* Out of WFI, or out of the guest, to enter again with the new lines. */
+	if (was != level)
+		kvm_vcpu_kick(vcpu);
+	return 0;
+}
+
+/*
+ * KVM_IRQ_LINE without an in-kernel interrupt controller: only the CPU type, which names
+ * a vCPU by creation index and one of its two lines.
+ */
+static int kvm_vm_ioctl_irq_line(struct kvm *kvm, const struct kvm_irq_level *irq_level)
+{
+	u32 irq = irq_level->irq;
+	unsigned int type = (irq >> KVM_ARM_IRQ_TYPE_SHIFT) & KVM_ARM_IRQ_TYPE_MASK;
+	unsigned int idx = ((irq >> KVM_ARM_IRQ_VCPU_SHIFT) & KVM_ARM_IRQ_VCPU_MASK) +
+			   ((irq >> KVM_ARM_IRQ_VCPU2_SHIFT) & KVM_ARM_IRQ_VCPU2_MASK) *
+			   (KVM_ARM_IRQ_VCPU_MASK + 1);
+	unsigned int num = (irq >> KVM_ARM_IRQ_NUM_SHIFT) & KVM_ARM_IRQ_NUM_MASK;
+	struct kvm_vcpu *vcpu = NULL;
+
+	if (type == KVM_ARM_IRQ_TYPE_SPI || type == KVM_ARM_IRQ_TYPE_PPI)
+		return kvm_refuse(-ENXIO, "KVM_IRQ_LINE: no in-kernel interrupt controller");
+	if (type != KVM_ARM_IRQ_TYPE_CPU)
+		return kvm_refuse(-EINVAL, "KVM_IRQ_LINE: unknown type %u", type);
+	if (num > KVM_ARM_IRQ_CPU_FIQ)
+		return kvm_refuse(-EINVAL, "KVM_IRQ_LINE: a CPU has IRQ (0) and FIQ (1), not %u",
+				  num);
+	mutex_lock(&kvm->lock);
+	if (idx < kvm->created_vcpus)
+		vcpu = kvm->vcpus[idx];
+	mutex_unlock(&kvm->lock);
+	if (!vcpu)
+		return kvm_refuse(-EINVAL, "KVM_IRQ_LINE: no vCPU %u", idx);
+	return vcpu_interrupt_line(vcpu, num, irq_level->level);
+}
+
 long kvm_arch_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	struct kvm_vcpu_init init = { .target = KVM_ARM_TARGET_GENERIC_V8 };
+	struct kvm *kvm = filp->private_data;
+	struct kvm_irq_level irq_level;
 
 	switch (ioctl) {
+	case KVM_IRQ_LINE:
+		if (copy_from_user(&irq_level, (void __user *)arg, sizeof(irq_level)))
+			return -EFAULT;
+		return kvm_vm_ioctl_irq_line(kvm, &irq_level);
 	case KVM_ARM_PREFERRED_TARGET:
 		/* Every CPU is the generic ARMv8 target, with no features preset. */
 		if (copy_to_user((void __user *)arg, &init, sizeof(init)))
@@ -468,13 +521,23 @@ void kvm_arch_vcpu_put(struct kvm_vcpu *vcpu)
 {
 }
 
-/*
- * What would wake a WFI or a stopped vCPU: an interrupt for it, or PSCI CPU_ON from
- * another vCPU. minikvm injects neither yet, so only a signal ends the wait.
- */
+/* What wakes a WFI: a line held high. A stopped vCPU stays stopped whatever its lines. */
 bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
 {
-	return false;
+	return READ_ONCE(vcpu->arch.irq_lines) && !READ_ONCE(vcpu->arch.power_off);
+}
+
+/* HCR_EL2 for this entry: the virtual IRQ and FIQ follow the lines (D13.2.46, VI, VF). */
+static u64 kvm_vcpu_hcr(struct kvm_vcpu *vcpu)
+{
+	unsigned long lines = READ_ONCE(vcpu->arch.irq_lines);
+	u64 hcr = kvm_guest_hcr();
+
+	if (lines & BIT(KVM_ARM_IRQ_CPU_IRQ))
+		hcr |= HCR_VI;
+	if (lines & BIT(KVM_ARM_IRQ_CPU_FIQ))
+		hcr |= HCR_VF;
+	return hcr;
 }
 
 /*
@@ -562,8 +625,12 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		kernel_neon_begin();
 		local_irq_disable();
 		WRITE_ONCE(vcpu->mode, IN_GUEST_MODE);
-		/* Pairs with kvm_vcpu_kick(): a kick after this sees IN_GUEST_MODE. */
+		/*
+		 * Pairs with kvm_vcpu_kick(): a line raised after this sees IN_GUEST_MODE and
+		 * interrupts the guest; one raised before is in the HCR_EL2 read next.
+		 */
 		smp_mb();
+		vcpu->arch.hyp.hcr_el2 = kvm_vcpu_hcr(vcpu);
 		trace_kvm_entry(vcpu->vcpu_id, *vcpu_pc(vcpu));
 		exception_index = __kvm_vcpu_run(vcpu);
 		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);

@@ -86,6 +86,8 @@ struct kvm_vcpu_hyp {
 /**
  * struct kvm_vcpu_arch - an arm64 vCPU
  * @hyp: what EL2 switches; first, so that one cache-line walk covers it
+ * @irq_lines: the IRQ and FIQ lines userspace holds high (bits KVM_ARM_IRQ_CPU_IRQ,
+ *	KVM_ARM_IRQ_CPU_FIQ), set by KVM_IRQ_LINE from any thread
  * @features: the KVM_ARM_VCPU_INIT features
  * @initialized: KVM_ARM_VCPU_INIT done: KVM_RUN refuses to run before
  * @power_off: stopped (POWER_OFF feature; PSCI CPU_OFF, SYSTEM_OFF, SYSTEM_RESET): KVM_RUN
@@ -99,6 +101,7 @@ struct kvm_vcpu_hyp {
  */
 struct kvm_vcpu_arch {
 	struct kvm_vcpu_hyp hyp;
+	unsigned long irq_lines;
 	u32 features;
 	bool initialized;
 	bool power_off;
