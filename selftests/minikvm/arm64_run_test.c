@@ -111,10 +111,26 @@ GUEST_CODE(guest_wfi,
 	"add	x0, x0, #1\n"
 	"b	1b\n");
 
+/*
+ * Its own vector table (VBAR_EL1 needs 2 KiB alignment): unmasks IRQs and waits in WFI;
+ * the IRQ vector (current EL with SP_ELx, +0x280) stores x3 to the MMIO address in x2.
+ */
+GUEST_CODE(guest_irq,
+	".balign 2048\n"
+	"1:	adr	x0, 1b\n"
+	"msr	vbar_el1, x0\n"
+	"isb\n"
+	"msr	daifclr, #2\n"
+	"2:	wfi\n"
+	"b	2b\n"
+	".org	1b + 0x280\n"
+	"str	w3, [x2]\n"
+	SYSTEM_OFF);
+
 /* Each guest program at a page of its own: see lab-notes on QEMU TCG's stale code. */
 enum guest_prog {
 	PROG_MMIO, PROG_PSCI, PROG_SPIN, PROG_STORE, PROG_FPSIMD, PROG_LOAD_STORE, PROG_WFI,
-	PROG_MMIO_LOOP,
+	PROG_MMIO_LOOP, PROG_IRQ,
 };
 
 static __u64 guest_code_gpa(enum guest_prog prog)
@@ -549,6 +565,59 @@ TEST_F(guest, two_vcpus_run_at_once)
 	}
 	munmap(v[1].run, sizeof(*v[1].run));
 	close(v[1].fd);
+}
+
+struct irq_line_args {
+	int vm;
+	__u32 irq;
+};
+
+/* Raises the line while the vCPU thread sleeps in the guest's WFI. */
+static void *raise_irq_line(void *arg)
+{
+	struct irq_line_args *a = arg;
+	struct kvm_irq_level level = { .irq = a->irq, .level = 1 };
+
+	usleep(20000);
+	ioctl(a->vm, KVM_IRQ_LINE, &level);
+	return NULL;
+}
+
+/* KVM_IRQ_LINE on vCPU 0's IRQ line wakes its WFI and enters its IRQ vector. */
+TEST_F(guest, irq_line_wakes_wfi_into_the_irq_vector)
+{
+	struct irq_line_args args;
+	struct kvm_irq_level bad;
+	pthread_t thread;
+	__u64 data = 0;
+
+	GUEST_SETUP(PROG_IRQ, guest_irq);
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(2), MMIO_GPA));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(3), 0x1e9));
+	args.vm = self->vm.vm;
+	args.irq = KVM_ARM_IRQ_TYPE_CPU << KVM_ARM_IRQ_TYPE_SHIFT | KVM_ARM_IRQ_CPU_IRQ;
+	/* No such line, no such vCPU, no in-kernel GIC for a PPI. */
+	bad.level = 1;
+	bad.irq = KVM_ARM_IRQ_TYPE_CPU << KVM_ARM_IRQ_TYPE_SHIFT | 2;
+	EXPECT_EQ(-1, ioctl(self->vm.vm, KVM_IRQ_LINE, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	bad.irq = args.irq | 1 << KVM_ARM_IRQ_VCPU_SHIFT;
+	EXPECT_EQ(-1, ioctl(self->vm.vm, KVM_IRQ_LINE, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	bad.irq = KVM_ARM_IRQ_TYPE_PPI << KVM_ARM_IRQ_TYPE_SHIFT | 27;
+	EXPECT_EQ(-1, ioctl(self->vm.vm, KVM_IRQ_LINE, &bad));
+	EXPECT_EQ(ENXIO, errno);
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, raise_irq_line, &args));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0)) TH_LOG("KVM_RUN: %s", strerror(errno));
+	pthread_join(thread, NULL);
+	ASSERT_EQ((__u32)KVM_EXIT_MMIO, self->vm.run->exit_reason);
+	EXPECT_EQ(MMIO_GPA, self->vm.run->mmio.phys_addr);
+	memcpy(&data, self->vm.run->mmio.data, 4);
+	EXPECT_EQ(0x1e9ULL, data);
+	/* Taken from EL1h: the handler's ELR_EL1 is the WFI loop's branch. */
+	EXPECT_EQ(guest_code_gpa(PROG_IRQ) + 0x14,
+		  get_reg(&self->vm, CORE_REG(elr_el1, KVM_REG_SIZE_U64)));
 }
 
 /* A read-only slot above the RAM: loads read it, stores are MMIO exits, as on KVM. */
