@@ -521,10 +521,15 @@ void kvm_arch_vcpu_put(struct kvm_vcpu *vcpu)
 {
 }
 
-/* What wakes a WFI: a line held high. A stopped vCPU stays stopped whatever its lines. */
+/*
+ * Whether a sleeping vCPU may go on: a stopped one when PSCI CPU_ON starts it, one in
+ * WFI when a line is high (or, stopped meanwhile, never).
+ */
 bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
 {
-	return READ_ONCE(vcpu->arch.irq_lines) && !READ_ONCE(vcpu->arch.power_off);
+	if (READ_ONCE(vcpu->arch.power_off))
+		return false;
+	return !vcpu->arch.in_wfi || READ_ONCE(vcpu->arch.irq_lines);
 }
 
 /* HCR_EL2 for this entry: the virtual IRQ and FIQ follow the lines (D13.2.46, VI, VF). */
@@ -617,6 +622,7 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 			ret = kvm_vcpu_block(vcpu);
 			continue;
 		}
+		kvm_psci_reset_on(vcpu);
 
 		/*
 		 * The guest may clobber every FP/SIMD register: the kernel saves the task's

@@ -29,12 +29,14 @@ void kvm_handle_mmio_return(struct kvm_vcpu *vcpu);
 
 /* psci.c */
 int kvm_smccc_call_handler(struct kvm_vcpu *vcpu);
+void kvm_psci_reset_on(struct kvm_vcpu *vcpu);
 
 /* handle_exit.c */
 int handle_exit(struct kvm_vcpu *vcpu, int exception_index);
 void kvm_inject_undefined(struct kvm_vcpu *vcpu);
 
 /* guest.c */
+void kvm_reset_vcpu(struct kvm_vcpu *vcpu);
 int kvm_arm_vcpu_init(struct kvm_vcpu *vcpu, const struct kvm_vcpu_init *init);
 int kvm_arm_get_reg(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 int kvm_arm_set_reg(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg);

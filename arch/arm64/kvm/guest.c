@@ -39,8 +39,11 @@ static u64 kvm_vcpu_mpidr(u32 id)
 	       ((u64)((id >> 12) & 0xff) << MPIDR_LEVEL_SHIFT(2));
 }
 
-/* The state KVM gives a vCPU at KVM_ARM_VCPU_INIT: zero but for PSTATE, SCTLR and MPIDR. */
-static void kvm_reset_vcpu(struct kvm_vcpu *vcpu)
+/*
+ * kvm_reset_vcpu() - the state KVM gives a vCPU at KVM_ARM_VCPU_INIT and PSCI CPU_ON:
+ * zero but for PSTATE, SCTLR and MPIDR. Called in the vCPU's own thread.
+ */
+void kvm_reset_vcpu(struct kvm_vcpu *vcpu)
 {
 	struct kvm_vcpu_hyp *hyp = &vcpu->arch.hyp;
 
@@ -48,7 +51,6 @@ static void kvm_reset_vcpu(struct kvm_vcpu *vcpu)
 	hyp->guest.regs.regs.pstate = VCPU_RESET_PSTATE_EL1;
 	hyp->guest.sys_regs[CTX_SCTLR_EL1] = VCPU_RESET_SCTLR_EL1;
 	hyp->vmpidr_el2 = kvm_vcpu_mpidr(vcpu->vcpu_id);
-	vcpu->arch.power_off = vcpu->arch.features & BIT(KVM_ARM_VCPU_POWER_OFF);
 	vcpu->arch.mmio_needed = false;
 }
 
@@ -83,6 +85,7 @@ int kvm_arm_vcpu_init(struct kvm_vcpu *vcpu, const struct kvm_vcpu_init *init)
 
 	vcpu->arch.features = features;
 	kvm_reset_vcpu(vcpu);
+	WRITE_ONCE(vcpu->arch.power_off, features & BIT(KVM_ARM_VCPU_POWER_OFF));
 	vcpu->arch.initialized = true;
 	return 0;
 }

@@ -84,12 +84,16 @@ static int kvm_handle_unknown_ec(struct kvm_vcpu *vcpu)
 static int kvm_handle_wfx(struct kvm_vcpu *vcpu)
 {
 	bool is_wfe = vcpu->arch.hyp.esr_el2 & ESR_ELx_WFx_ISS_WFE;
+	int ret;
 
 	kvm_incr_pc(vcpu);
 	if (is_wfe)
 		return 1;
 	vcpu->stat.halt_exits++;
-	return kvm_vcpu_block(vcpu);
+	vcpu->arch.in_wfi = true;
+	ret = kvm_vcpu_block(vcpu);
+	vcpu->arch.in_wfi = false;
+	return ret;
 }
 
 static int handle_hvc(struct kvm_vcpu *vcpu)

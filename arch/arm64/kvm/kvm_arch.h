@@ -90,6 +90,11 @@ struct kvm_vcpu_hyp {
  *	KVM_ARM_IRQ_CPU_FIQ), set by KVM_IRQ_LINE from any thread
  * @features: the KVM_ARM_VCPU_INIT features
  * @initialized: KVM_ARM_VCPU_INIT done: KVM_RUN refuses to run before
+ * @in_wfi: the vCPU thread sleeps for a WFI (not for being stopped)
+ * @reset_pending: PSCI CPU_ON asked for a reset at @reset_pc with x0 = @reset_r0, which
+ *	the vCPU's own thread does before its next entry
+ * @reset_pc: the entry point CPU_ON gave
+ * @reset_r0: the context id CPU_ON gave
  * @power_off: stopped (POWER_OFF feature; PSCI CPU_OFF, SYSTEM_OFF, SYSTEM_RESET): KVM_RUN
  *	sleeps until a signal; set by other vCPU threads too
  * @mmio_needed: the access of a KVM_EXIT_MMIO is to be completed by the next KVM_RUN
@@ -104,6 +109,10 @@ struct kvm_vcpu_arch {
 	unsigned long irq_lines;
 	u32 features;
 	bool initialized;
+	bool in_wfi;
+	bool reset_pending;
+	u64 reset_pc;
+	u64 reset_r0;
 	bool power_off;
 	bool mmio_needed;
 	bool mmio_is_write;
