@@ -127,10 +127,44 @@ GUEST_CODE(guest_irq,
 	"str	w3, [x2]\n"
 	SYSTEM_OFF);
 
+/*
+ * PSCI CPU_ON of the vCPU whose MPIDR is in x20, at x21 with context id x22; then
+ * AFFINITY_INFO of it, then CPU_ON again. Each result is stored to the MMIO address in
+ * x23, at +0, +8 and +16.
+ */
+#define PSCI_FN64(n)	"movz	w0, #" #n "\n	movk	w0, #0xc400, lsl #16\n"
+GUEST_CODE(guest_cpu_on,
+	PSCI_FN64(3)
+	"mov	x1, x20\n"
+	"mov	x2, x21\n"
+	"mov	x3, x22\n"
+	"hvc	#0\n"
+	"str	x0, [x23]\n"
+	PSCI_FN64(4)
+	"mov	x1, x20\n"
+	"mov	x2, #0\n"
+	"hvc	#0\n"
+	"str	x0, [x23, #8]\n"
+	PSCI_FN64(3)
+	"mov	x1, x20\n"
+	"mov	x2, x21\n"
+	"mov	x3, x22\n"
+	"hvc	#0\n"
+	"str	x0, [x23, #16]\n"
+	"1:	wfi\n"
+	"b	1b\n");
+
+/* Where CPU_ON starts the second vCPU: stores x0, its context id, to MMIO + 0x100. */
+GUEST_CODE(guest_secondary,
+	"movz	x1, #0x1000, lsl #16\n"
+	"str	x0, [x1, #0x100]\n"
+	"1:	wfi\n"
+	"b	1b\n");
+
 /* Each guest program at a page of its own: see lab-notes on QEMU TCG's stale code. */
 enum guest_prog {
 	PROG_MMIO, PROG_PSCI, PROG_SPIN, PROG_STORE, PROG_FPSIMD, PROG_LOAD_STORE, PROG_WFI,
-	PROG_MMIO_LOOP, PROG_IRQ,
+	PROG_MMIO_LOOP, PROG_IRQ, PROG_CPU_ON, PROG_SECONDARY,
 };
 
 static __u64 guest_code_gpa(enum guest_prog prog)
@@ -565,6 +599,71 @@ TEST_F(guest, two_vcpus_run_at_once)
 	}
 	munmap(v[1].run, sizeof(*v[1].run));
 	close(v[1].fd);
+}
+
+/* PSCI return values and AFFINITY_INFO's ON. */
+#define PSCI_RET_SUCCESS	0ULL
+#define PSCI_RET_ALREADY_ON	((__u64)-4)
+#define PSCI_AFFINITY_ON	0ULL
+#define SECONDARY_MMIO		(MMIO_GPA + 0x100)
+
+struct secondary {
+	int fd;
+	struct kvm_run *run;
+	int r;
+};
+
+/* The second vCPU's thread: KVM_RUN sleeps until CPU_ON, then runs to its MMIO store. */
+static void *run_secondary(void *arg)
+{
+	struct secondary *s = arg;
+
+	s->r = ioctl(s->fd, KVM_RUN, 0);
+	return NULL;
+}
+
+/* vCPU 0 starts vCPU 1 (created powered off) with PSCI CPU_ON, as a guest OS boots. */
+TEST_F(guest, psci_cpu_on_starts_a_stopped_vcpu)
+{
+	static const __u64 results[] = {
+		PSCI_RET_SUCCESS, PSCI_AFFINITY_ON, PSCI_RET_ALREADY_ON,
+	};
+	struct kvm_vcpu_init init;
+	struct secondary sec;
+	pthread_t thread;
+	__u64 data;
+	size_t i;
+
+	GUEST_SETUP(PROG_CPU_ON, guest_cpu_on);
+	memcpy((char *)self->vm.mem + (guest_code_gpa(PROG_SECONDARY) - RAM_GPA),
+	       guest_secondary_start, guest_secondary_end - guest_secondary_start);
+	sec.fd = ioctl(self->vm.vm, KVM_CREATE_VCPU, 1);
+	ASSERT_LE(0, sec.fd);
+	sec.run = mmap(NULL, sizeof(*sec.run), PROT_READ | PROT_WRITE, MAP_SHARED, sec.fd, 0);
+	ASSERT_NE(MAP_FAILED, sec.run);
+	ASSERT_EQ(0, ioctl(self->vm.vm, KVM_ARM_PREFERRED_TARGET, &init));
+	init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2 | 1U << KVM_ARM_VCPU_POWER_OFF;
+	ASSERT_EQ(0, ioctl(sec.fd, KVM_ARM_VCPU_INIT, &init));
+	/* vCPU 1's MPIDR affinity, as KVM gives it: Aff0 = 1. */
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(20), 1));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(21), guest_code_gpa(PROG_SECONDARY)));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(22), 0xc0ffee));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(23), MMIO_GPA));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, run_secondary, &sec));
+
+	for (i = 0; i < ARRAY_SIZE(results); i++) {
+		ASSERT_EQ(0, run_to_mmio(&self->vm, 8 * i, 8, 1)) TH_LOG("result %zu", i);
+		memcpy(&data, self->vm.run->mmio.data, sizeof(data));
+		EXPECT_EQ(results[i], data) TH_LOG("result %zu", i);
+	}
+	pthread_join(thread, NULL);
+	ASSERT_EQ(0, sec.r);
+	ASSERT_EQ((__u32)KVM_EXIT_MMIO, sec.run->exit_reason);
+	EXPECT_EQ(SECONDARY_MMIO, sec.run->mmio.phys_addr);
+	memcpy(&data, sec.run->mmio.data, sizeof(data));
+	EXPECT_EQ(0xc0ffeeULL, data);
+	munmap(sec.run, sizeof(*sec.run));
+	close(sec.fd);
 }
 
 struct irq_line_args {
