@@ -666,6 +666,10 @@ long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		if (copy_from_user(&init, argp, sizeof(init)))
 			return -EFAULT;
 		return kvm_arm_vcpu_init(vcpu, &init);
+	case KVM_GET_REG_LIST:
+		if (!vcpu->arch.initialized)
+			return kvm_refuse(-ENOEXEC, "KVM_GET_REG_LIST before KVM_ARM_VCPU_INIT");
+		return kvm_arm_get_reg_list(vcpu, argp);
 	case KVM_GET_ONE_REG:
 	case KVM_SET_ONE_REG:
 		if (!vcpu->arch.initialized)

@@ -38,6 +38,7 @@ void kvm_inject_undefined(struct kvm_vcpu *vcpu);
 /* guest.c */
 void kvm_reset_vcpu(struct kvm_vcpu *vcpu);
 int kvm_arm_vcpu_init(struct kvm_vcpu *vcpu, const struct kvm_vcpu_init *init);
+int kvm_arm_get_reg_list(struct kvm_vcpu *vcpu, struct kvm_reg_list __user *ulist);
 int kvm_arm_get_reg(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 int kvm_arm_set_reg(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 

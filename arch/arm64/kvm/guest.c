@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * minikvm's arm64 vCPU set-up from userspace: KVM_ARM_VCPU_INIT and its reset state, and
- * KVM_GET_ONE_REG / KVM_SET_ONE_REG for the core registers (KVM_REG_ARM_CORE: offsets in
+ * KVM_GET_REG_LIST, KVM_GET_ONE_REG and KVM_SET_ONE_REG for the core registers (KVM_REG_ARM_CORE: offsets in
  * struct kvm_regs, in 32-bit words) and the system registers minikvm switches
  * (KVM_REG_ARM64_SYSREG: op0, op1, CRn, CRm, op2).
  */
@@ -10,6 +10,8 @@
 
 #include <linux/bitfield.h>
 #include <linux/kvm.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/cputype.h>
 #include <asm/ptrace.h>
@@ -194,6 +196,75 @@ static void *one_reg_addr(struct kvm_vcpu *vcpu, u64 id)
 		return sys_reg_addr(vcpu, id);
 	}
 	return ERR_PTR(-ENOENT);
+}
+
+/* The KVM_REG_SIZE_* of a register of @bytes. */
+static u64 reg_size_id(unsigned int bytes)
+{
+	return (u64)ilog2(bytes) << KVM_REG_SIZE_SHIFT;
+}
+
+/*
+ * Writes the id of every register ONE_REG knows to @ids, when not NULL, and returns how
+ * many there are: each core register, then each system register.
+ */
+static unsigned int kvm_arm_walk_regs(u64 *ids)
+{
+	unsigned int n = 0, i, size;
+	u64 off;
+
+	for (off = 0; off < CORE_REG_NR_WORDS; off++) {
+		size = core_reg_size_from_offset(off);
+		if (!size)
+			continue;
+		if (ids)
+			ids[n] = KVM_REG_ARM64 | KVM_REG_ARM_CORE | reg_size_id(size) | off;
+		n++;
+	}
+	for (i = 0; i <= ARRAY_SIZE(sys_reg_descs); i++) {
+		u32 enc = i < ARRAY_SIZE(sys_reg_descs) ? sys_reg_descs[i].encoding : SYS_MPIDR_EL1;
+
+		if (ids)
+			ids[n] = KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM64_SYSREG |
+				 FIELD_PREP(KVM_REG_ARM64_SYSREG_OP0_MASK, sys_reg_Op0(enc)) |
+				 FIELD_PREP(KVM_REG_ARM64_SYSREG_OP1_MASK, sys_reg_Op1(enc)) |
+				 FIELD_PREP(KVM_REG_ARM64_SYSREG_CRN_MASK, sys_reg_CRn(enc)) |
+				 FIELD_PREP(KVM_REG_ARM64_SYSREG_CRM_MASK, sys_reg_CRm(enc)) |
+				 FIELD_PREP(KVM_REG_ARM64_SYSREG_OP2_MASK, sys_reg_Op2(enc));
+		n++;
+	}
+	return n;
+}
+
+/**
+ * kvm_arm_get_reg_list() - KVM_GET_REG_LIST: the ids ONE_REG accepts
+ * @vcpu: the vCPU
+ * @ulist: userspace's struct kvm_reg_list; its n says how many ids fit
+ *
+ * Returns 0, or -E2BIG with n set to the number needed, as KVM.
+ */
+int kvm_arm_get_reg_list(struct kvm_vcpu *vcpu, struct kvm_reg_list __user *ulist)
+{
+	unsigned int n = kvm_arm_walk_regs(NULL);
+	struct kvm_reg_list list;
+	u64 *ids;
+	int r = 0;
+
+	if (copy_from_user(&list, ulist, sizeof(list)))
+		return -EFAULT;
+	if (put_user(n, &ulist->n))
+		return -EFAULT;
+	if (list.n < n)
+		return kvm_refuse(-E2BIG, "KVM_GET_REG_LIST: room for %llu ids, %u needed",
+				  list.n, n);
+	ids = kcalloc(n, sizeof(*ids), GFP_KERNEL);
+	if (!ids)
+		return -ENOMEM;
+	kvm_arm_walk_regs(ids);
+	if (copy_to_user(ulist->reg, ids, n * sizeof(*ids)))
+		r = -EFAULT;
+	kfree(ids);
+	return r;
 }
 
 int kvm_arm_get_reg(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
