@@ -320,6 +320,34 @@ TEST_F(guest, one_reg_round_trip)
 	EXPECT_EQ(ENOENT, errno);
 }
 
+/* KVM_GET_REG_LIST: E2BIG with the count, then ids that ONE_REG each accepts. */
+TEST_F(guest, reg_list_names_gettable_registers)
+{
+	struct kvm_reg_list probe = { .n = 0 }, *list;
+	__uint128_t val;
+	struct kvm_one_reg reg = { .addr = (unsigned long)&val };
+	int has_pc = 0;
+	__u64 i;
+
+	GUEST_SETUP(PROG_PSCI, guest_psci);
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu, KVM_GET_REG_LIST, &probe));
+	EXPECT_EQ(E2BIG, errno);
+	ASSERT_LT(32ULL, probe.n);
+	list = calloc(1, sizeof(*list) + probe.n * sizeof(list->reg[0]));
+	ASSERT_NE(NULL, list);
+	list->n = probe.n;
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_REG_LIST, list));
+	EXPECT_EQ(probe.n, list->n);
+	for (i = 0; i < list->n; i++) {
+		reg.id = list->reg[i];
+		has_pc |= reg.id == REG_PC;
+		EXPECT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_ONE_REG, &reg))
+			TH_LOG("id 0x%llx: %s", (unsigned long long)reg.id, strerror(errno));
+	}
+	EXPECT_TRUE(has_pc);
+	free(list);
+}
+
 TEST_F(guest, psci_version_and_unknown_call)
 {
 	GUEST_SETUP(PROG_PSCI, guest_psci);
