@@ -414,7 +414,7 @@ HYP_CHECK_OFFSET(esr_el2, HYP_ESR_EL2);
 HYP_CHECK_OFFSET(far_el2, HYP_FAR_EL2);
 HYP_CHECK_OFFSET(hpfar_el2, HYP_HPFAR_EL2);
 static_assert(sizeof(struct kvm_cpu_context) == CPU_CONTEXT_SIZE);
-static_assert(sizeof(struct kvm_vcpu_hyp) == HYP_SIZE);
+static_assert(offsetofend(struct kvm_vcpu_hyp, hpfar_el2) == HYP_SIZE);
 
 /**
  * vhe_hyp_panic_handler() - VHE: an exception at EL2 while the guest's vectors were in
@@ -435,6 +435,9 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;
 
+	/* The core's kzalloc() of a page-sized object gives it; nVHE relies on it. */
+	if (WARN_ON_ONCE(!IS_ALIGNED((unsigned long)&vcpu->arch.hyp, ARCH_DMA_MINALIGN)))
+		return -EINVAL;
 	vcpu->arch.hyp.vttbr_el2 = kvm->arch.vttbr;
 	vcpu->arch.hyp.vtcr_el2 = kvm->arch.vtcr;
 	return 0;

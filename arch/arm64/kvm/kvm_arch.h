@@ -6,6 +6,7 @@
 #ifndef __MINIKVM_ARM64_KVM_ARCH_H
 #define __MINIKVM_ARM64_KVM_ARCH_H
 
+#include <linux/cache.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <asm/kvm.h>
@@ -69,6 +70,10 @@ struct kvm_cpu_context {
  * @esr_el2: the syndrome of the guest's exit
  * @far_el2: the faulting virtual address of an abort
  * @hpfar_el2: the faulting IPA of a stage-2 abort, bits [47:12] in [43:4]
+ *
+ * Aligned as a DMA buffer, and for the same reason: nVHE EL2 writes it to memory around
+ * the caches, and a cache line it shared with a field another CPU writes could be written
+ * back over EL2's stores when arm.c cleans it.
  */
 struct kvm_vcpu_hyp {
 	struct kvm_cpu_context guest;
@@ -81,7 +86,7 @@ struct kvm_vcpu_hyp {
 	u64 esr_el2;
 	u64 far_el2;
 	u64 hpfar_el2;
-};
+} __aligned(ARCH_DMA_MINALIGN);
 
 /**
  * struct kvm_vcpu_arch - an arm64 vCPU
