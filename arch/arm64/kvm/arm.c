@@ -5,8 +5,8 @@
  * VHE (the kernel runs at EL2, HCR_EL2.E2H set): EL2 is already ours to use, and a hyp
  * call is a plain function call.
  * nVHE (the kernel runs at EL1 and Linux's hyp stub waits at EL2): the module installs its
- * own EL2 vectors (hyp/hyp-entry.S) on every CPU through the stub, and a hyp call is
- * "hvc #0".
+ * own EL2 vectors (hyp/hyp-entry.S) and EL2 stage 1 (an identity map, mmu.c) on every CPU
+ * through the stub, and a hyp call is "hvc #0".
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -130,11 +130,12 @@ static void __noreturn nvhe_hyp_panic_handler(u64 vector, u64 esr, u64 elr, u64 
  * kvm_flush_dcache_to_poc() - clean and invalidate @addr..@addr+@size to the point of
  * coherency
  *
- * The stub runs EL2 with SCTLR_EL2.{M,C,I} clear: EL2 fetches and loads from memory, the
- * point of coherency, around the caches; a guest with its MMU off does the same. Line by
- * line with the smallest D-cache line of any CPU (CTR_EL0.DminLine: log2 of the line size
- * in 4-byte words), since dcache_clean_inval_poc() is not exported. Invalidating too
- * drops lines the CPU may have fetched while EL2 or the guest wrote to memory.
+ * The stub runs EL2 with SCTLR_EL2.{M,C,I} clear, and so does our installer until it
+ * turns them on: it fetches and loads from memory, the point of coherency, around the
+ * caches; a guest with its MMU off does the same. Line by line with the smallest D-cache
+ * line of any CPU (CTR_EL0.DminLine: log2 of the line size in 4-byte words), since
+ * dcache_clean_inval_poc() is not exported. Invalidating too drops lines the CPU may have
+ * fetched meanwhile.
  */
 void kvm_flush_dcache_to_poc(void *addr, size_t size)
 {
@@ -161,16 +162,30 @@ void kvm_flush_icache(void)
 	isb();
 }
 
-/* Copies the EL2 code into pages of its own, which EL2 can run with its MMU off. */
+/*
+ * Copies the EL2 code into pages of its own, with what the installer needs to turn
+ * EL2's MMU on, and maps them in EL2's tables. Returns 0 or -ENOMEM.
+ */
 static int hyp_install_code(void)
 {
 	size_t size = __minikvm_hyp_end - __minikvm_hyp_start;
+	int r;
 
 	hyp_page = alloc_pages(GFP_KERNEL, get_order(size));
 	if (!hyp_page)
 		return -ENOMEM;
 	memcpy(page_address(hyp_page), __minikvm_hyp_start, size);
 	*(u64 *)hyp_kaddr(__minikvm_hyp_panic_handler) = (u64)nvhe_hyp_panic_handler;
+	*(u64 *)hyp_kaddr(__minikvm_hyp_mair) = kvm_hyp_mair();
+	*(u64 *)hyp_kaddr(__minikvm_hyp_tcr) = kvm_hyp_tcr();
+	*(u64 *)hyp_kaddr(__minikvm_hyp_ttbr0) = kvm_hyp_ttbr0();
+	r = kvm_hyp_map(page_to_phys(hyp_page), size, true);
+	if (r) {
+		__free_pages(hyp_page, get_order(size));
+		hyp_page = NULL;
+		return r;
+	}
+	/* The installer runs it with the MMU, and so the caches, still off. */
 	kvm_flush_dcache_to_poc(page_address(hyp_page), size);
 	kvm_flush_icache();
 	return 0;
@@ -242,9 +257,12 @@ int kvm_arch_hardware_setup(void)
 		return -ENODEV;
 	}
 
-	r = hyp_install_code();
+	r = kvm_hyp_init_pgtable();
 	if (r)
 		return r;
+	r = hyp_install_code();
+	if (r)
+		goto out_free_pgtable;
 	r = cpu_pm_register_notifier(&hyp_cpu_pm_nb);
 	if (r)
 		goto out_free;
@@ -255,6 +273,8 @@ int kvm_arch_hardware_setup(void)
 out_free:
 	__free_pages(hyp_page, get_order(__minikvm_hyp_end - __minikvm_hyp_start));
 	hyp_page = NULL;
+out_free_pgtable:
+	kvm_hyp_free_pgtable();
 	return r;
 }
 
@@ -271,6 +291,7 @@ void kvm_arch_hardware_unsetup(void)
 			return;
 	__free_pages(hyp_page, get_order(__minikvm_hyp_end - __minikvm_hyp_start));
 	hyp_page = NULL;
+	kvm_hyp_free_pgtable();
 }
 
 int kvm_arch_hardware_enable(void)
@@ -314,9 +335,14 @@ void kvm_arch_hardware_report(struct seq_file *m)
 	/* The stub's answer: our vectors are not installed on this CPU. */
 	if (el == HVC_STUB_ERR)
 		seq_printf(m, "cpu%d: mode=%s hyp=stub\n", smp_processor_id(), mode);
-	else
+	else if (is_kernel_in_hyp_mode())
 		seq_printf(m, "cpu%d: mode=%s current_el=%lu\n", smp_processor_id(), mode,
 			   FIELD_GET(CURRENTEL_EL_MASK, el));
+	else
+		seq_printf(m, "cpu%d: mode=%s current_el=%lu el2_mmu=%s\n", smp_processor_id(),
+			   mode, FIELD_GET(CURRENTEL_EL_MASK, el),
+			   __kvm_call_hyp(MINIKVM_HC_SCTLR_EL2, 0, 0, 0) & SCTLR_ELx_M ?
+			   "on" : "off");
 }
 
 int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
@@ -435,9 +461,10 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;
 
-	/* The core's kzalloc() of a page-sized object gives it; nVHE relies on it. */
-	if (WARN_ON_ONCE(!IS_ALIGNED((unsigned long)&vcpu->arch.hyp, ARCH_DMA_MINALIGN)))
-		return -EINVAL;
+	/* nVHE: EL2 reaches the structure at its physical address. */
+	if (!is_kernel_in_hyp_mode() &&
+	    kvm_hyp_map(virt_to_phys(&vcpu->arch.hyp), sizeof(vcpu->arch.hyp), false))
+		return -ENOMEM;
 	vcpu->arch.hyp.vttbr_el2 = kvm->arch.vttbr;
 	vcpu->arch.hyp.vtcr_el2 = kvm->arch.vtcr;
 	return 0;
@@ -551,9 +578,8 @@ static u64 kvm_vcpu_hcr(struct kvm_vcpu *vcpu)
 /*
  * __kvm_vcpu_run() - run the guest once; returns ARM_EXCEPTION_*. Interrupts are off.
  *
- * VHE: a direct call at EL2 with every exception masked. nVHE: a hyp call; EL2 accesses
- * vcpu->arch.hyp by physical address with its caches off, so it goes to memory before
- * and is read back from memory after.
+ * VHE: a direct call at EL2 with every exception masked. nVHE: a hyp call, with
+ * vcpu->arch.hyp's physical address, which EL2's identity map makes its address there.
  */
 static int __kvm_vcpu_run(struct kvm_vcpu *vcpu)
 {
@@ -573,10 +599,7 @@ static int __kvm_vcpu_run(struct kvm_vcpu *vcpu)
 		local_daif_restore(flags);
 		return ret;
 	}
-	kvm_flush_dcache_to_poc(hyp, sizeof(*hyp));
-	ret = __kvm_call_hyp(MINIKVM_HC_VCPU_RUN, virt_to_phys(hyp), 0, 0);
-	kvm_flush_dcache_to_poc(hyp, sizeof(*hyp));
-	return ret;
+	return __kvm_call_hyp(MINIKVM_HC_VCPU_RUN, virt_to_phys(hyp), 0, 0);
 }
 
 /* Counts and traces an exit; ESR_EL2.EC is the reason of a trap. */

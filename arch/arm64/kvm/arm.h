@@ -18,6 +18,12 @@ void kvm_tlb_flush_vmid(struct kvm *kvm);
 u64 kvm_guest_hcr(void);
 
 /* mmu.c */
+int kvm_hyp_init_pgtable(void);
+void kvm_hyp_free_pgtable(void);
+int kvm_hyp_map(phys_addr_t start, size_t size, bool exec);
+u64 kvm_hyp_ttbr0(void);
+u64 kvm_hyp_tcr(void);
+u64 kvm_hyp_mair(void);
 u32 kvm_ipa_limit(void);
 int kvm_init_stage2_mmu(struct kvm *kvm, unsigned long type);
 void kvm_free_stage2_pgd(struct kvm *kvm);

@@ -20,6 +20,8 @@
 #define MINIKVM_HC_VCPU_RUN	(MINIKVM_HC_BASE + 1)
 /* x1 = VTTBR_EL2, x2 = the guest's HCR_EL2: invalidates every TLB entry of that VMID. */
 #define MINIKVM_HC_TLB_FLUSH_VMID	(MINIKVM_HC_BASE + 2)
+/* Returns SCTLR_EL2: whether EL2 runs with its MMU and caches on. */
+#define MINIKVM_HC_SCTLR_EL2	(MINIKVM_HC_BASE + 3)
 /*
  * Never a call: the stub, and our vectors which pass it every number they do not know,
  * answer it with HVC_STUB_ERR; anything else at EL2 would not.
@@ -119,6 +121,8 @@ extern char __minikvm_hyp_start[], __minikvm_hyp_end[];
 extern char __minikvm_hyp_install[];
 /* Where the EL2 code finds the EL1 address of nvhe_hyp_panic_handler() (arm.c). */
 extern char __minikvm_hyp_panic_handler[];
+/* EL2's MAIR_EL2, TCR_EL2 and TTBR0_EL2, written by arm.c into the copy. */
+extern char __minikvm_hyp_mair[], __minikvm_hyp_tcr[], __minikvm_hyp_ttbr0[];
 
 /* "hvc #0" with x0 = @nr and x1-x3 = @a1-@a3; returns x0 as EL2 left it. */
 unsigned long __kvm_call_hyp(unsigned long nr, unsigned long a1, unsigned long a2,

@@ -6,7 +6,6 @@
 #ifndef __MINIKVM_ARM64_KVM_ARCH_H
 #define __MINIKVM_ARM64_KVM_ARCH_H
 
-#include <linux/cache.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <asm/kvm.h>
@@ -59,7 +58,8 @@ struct kvm_cpu_context {
 
 /**
  * struct kvm_vcpu_hyp - everything the world switch (hyp/hyp-entry.S) touches, by the
- *	HYP_* offsets of hyp.h; in nVHE, EL2 reaches it by physical address, caches off
+ *	HYP_* offsets of hyp.h; in nVHE, EL2 reaches it at its physical address, which
+ *	EL2's identity map maps when the vCPU is created
  * @guest: the guest's registers
  * @host: the host's, while the guest runs
  * @hcr_el2: HCR_EL2 for the guest
@@ -70,10 +70,6 @@ struct kvm_cpu_context {
  * @esr_el2: the syndrome of the guest's exit
  * @far_el2: the faulting virtual address of an abort
  * @hpfar_el2: the faulting IPA of a stage-2 abort, bits [47:12] in [43:4]
- *
- * Aligned as a DMA buffer, and for the same reason: nVHE EL2 writes it to memory around
- * the caches, and a cache line it shared with a field another CPU writes could be written
- * back over EL2's stores when arm.c cleans it.
  */
 struct kvm_vcpu_hyp {
 	struct kvm_cpu_context guest;
@@ -86,7 +82,7 @@ struct kvm_vcpu_hyp {
 	u64 esr_el2;
 	u64 far_el2;
 	u64 hpfar_el2;
-} __aligned(ARCH_DMA_MINALIGN);
+};
 
 /**
  * struct kvm_vcpu_arch - an arm64 vCPU

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * minikvm's arm64 stage 2: the guest-physical (IPA) to host-physical tables of a VM, with
- * the 4 KiB granule, filled one page at a time on stage-2 aborts from the core's memslots,
- * and emptied when a slot goes away or the VM dies.
+ * minikvm's arm64 translation tables, with the 4 KiB granule: each VM's stage 2, the
+ * guest-physical (IPA) to host-physical tables, filled one page at a time on stage-2
+ * aborts from the core's memslots and emptied when a slot goes away or the VM dies; and,
+ * in nVHE, EL2's own stage 1, an identity map of the pages the EL2 code touches.
  *
  * Descriptor formats: Arm ARM DDI 0487F.c, D5.3 "VMSAv8-64 translation table format
  * descriptors"; stage-2 attributes: D5.5 "Memory region attributes".
@@ -23,7 +24,10 @@
 
 #include "arm.h"
 
-/* A valid descriptor; with S2_PTE_TABLE, a table (levels 0-2) or a page (level 3). */
+/*
+ * A valid descriptor; with S2_PTE_TABLE, a table (levels 0-2) or a page (level 3). Table
+ * descriptors are the same in both stages.
+ */
 #define S2_PTE_VALID		BIT_ULL(0)
 #define S2_PTE_TABLE		BIT_ULL(1)
 #define S2_PTE_ADDR_MASK	GENMASK_ULL(47, 12)
@@ -52,6 +56,22 @@
 #define S2_LEVEL1_MAX_BITS	39
 #define VTCR_EL2_SL0_LEVEL(level)	((2UL - (level)) << VTCR_EL2_SL0_SHIFT)
 
+/*
+ * EL2's stage 1: MAIR_EL2 attribute 0 is Normal Write-Back (the kernel's memory type), a
+ * page descriptor's AttrIndx (bits [4:2]) 0 names it. AP[2:1] = 0: read/write at EL2.
+ */
+#define HYP_MAIR_NORMAL		0xffULL
+#define HYP_PTE_XN		BIT_ULL(54)
+/* TCR_EL2 (E2H clear, D13.2.126): walks cacheable inner shareable, as for stage 2. */
+#define HYP_TCR_IRGN0_WBWA	(1ULL << 8)
+#define HYP_TCR_ORGN0_WBWA	(1ULL << 10)
+#define HYP_TCR_SH0_INNER	(3ULL << 12)
+
+static u64 *hyp_pgd;
+static int hyp_start_level;
+static u32 hyp_va_bits;
+static DEFINE_MUTEX(hyp_pgd_lock);
+
 /* VTTBR_EL2.VMID: 8-bit VMIDs (VTCR_EL2.VS clear), 0 being the host's. */
 #define KVM_VMID_MAX		255
 
@@ -67,14 +87,14 @@ u32 kvm_ipa_limit(void)
 	return min_t(u32, id_aa64mmfr0_parange_to_phys_shift(parange), KVM_PHYS_SHIFT_MAX);
 }
 
-/* VTCR_EL2.PS: the output size, the CPUs' PARange itself. */
-static u64 kvm_vtcr_ps(void)
+/* The CPUs' PARange, capped at 48 bits: VTCR_EL2.PS and TCR_EL2.PS. */
+static u64 kvm_parange(void)
 {
 	u64 mmfr0 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR0_EL1);
 	u64 parange = cpuid_feature_extract_unsigned_field(mmfr0,
 							   ID_AA64MMFR0_EL1_PARANGE_SHIFT);
 
-	return min_t(u64, parange, ID_AA64MMFR0_EL1_PARANGE_48) << VTCR_EL2_PS_SHIFT;
+	return min_t(u64, parange, ID_AA64MMFR0_EL1_PARANGE_48);
 }
 
 /**
@@ -118,7 +138,7 @@ int kvm_init_stage2_mmu(struct kvm *kvm, unsigned long type)
 	kvm->arch.vttbr = virt_to_phys(kvm->arch.pgd) | (u64)vmid << VTTBR_VMID_SHIFT;
 	/* Table walks cacheable and inner shareable, as the kernel writes the tables. */
 	kvm->arch.vtcr = VTCR_EL2_RES1 | VTCR_EL2_SH0_INNER | VTCR_EL2_ORGN0_WBWA |
-			 VTCR_EL2_IRGN0_WBWA | VTCR_EL2_TG0_4K | kvm_vtcr_ps() |
+			 VTCR_EL2_IRGN0_WBWA | VTCR_EL2_TG0_4K | kvm_parange() << VTCR_EL2_PS_SHIFT |
 			 VTCR_EL2_SL0_LEVEL(kvm->arch.start_level) | (64 - ipa_bits);
 	return 0;
 }
@@ -133,14 +153,17 @@ static u64 *stage2_table(u64 pte)
 	return phys_to_virt(pte & S2_PTE_ADDR_MASK);
 }
 
-/* The level-3 descriptor for @ipa, creating the tables on the way; under mmu_lock. */
-static u64 *stage2_get_pte(struct kvm *kvm, gpa_t ipa)
+/*
+ * The level-3 descriptor for @addr in the tables at @pgd, walked from @start_level,
+ * creating the tables on the way; under the tables' lock.
+ */
+static u64 *pgtable_get_pte(u64 *pgd, int start_level, u64 addr)
 {
-	u64 *table = kvm->arch.pgd;
+	u64 *table = pgd;
 	int level;
 
-	for (level = kvm->arch.start_level; level < S2_LAST_LEVEL; level++) {
-		u64 *ptep = &table[stage2_index(ipa, level)];
+	for (level = start_level; level < S2_LAST_LEVEL; level++) {
+		u64 *ptep = &table[stage2_index(addr, level)];
 		u64 *next;
 
 		if (!(*ptep & S2_PTE_VALID)) {
@@ -153,7 +176,12 @@ static u64 *stage2_get_pte(struct kvm *kvm, gpa_t ipa)
 		}
 		table = stage2_table(*ptep);
 	}
-	return &table[stage2_index(ipa, S2_LAST_LEVEL)];
+	return &table[stage2_index(addr, S2_LAST_LEVEL)];
+}
+
+static u64 *stage2_get_pte(struct kvm *kvm, gpa_t ipa)
+{
+	return pgtable_get_pte(kvm->arch.pgd, kvm->arch.start_level, ipa);
 }
 
 /*
@@ -246,14 +274,15 @@ void kvm_arch_flush_shadow_memslot(struct kvm *kvm, const struct kvm_memory_slot
 			   (slot->base_gfn + slot->npages) << PAGE_SHIFT);
 }
 
-static void stage2_free_tables(u64 *table, int level)
+/* Frees a table and the tables below it (not the pages its leaves map). */
+static void pgtable_free(u64 *table, int level)
 {
 	unsigned int i;
 
 	if (level < S2_LAST_LEVEL)
 		for (i = 0; i < S2_PTRS_PER_TABLE; i++)
 			if (table[i] & S2_PTE_VALID)
-				stage2_free_tables(stage2_table(table[i]), level + 1);
+				pgtable_free(stage2_table(table[i]), level + 1);
 	free_page((unsigned long)table);
 }
 
@@ -267,9 +296,83 @@ void kvm_free_stage2_pgd(struct kvm *kvm)
 		return;
 	/* Also clears the VMID's TLB entries before another VM may get it. */
 	stage2_unmap_range(kvm, 0, 1ULL << kvm->arch.ipa_bits);
-	stage2_free_tables(kvm->arch.pgd, kvm->arch.start_level);
+	pgtable_free(kvm->arch.pgd, kvm->arch.start_level);
 	ida_free(&kvm_vmid_ida, kvm->arch.vmid);
 	kvm->arch.pgd = NULL;
+}
+
+/**
+ * kvm_hyp_init_pgtable() - nVHE: EL2's empty stage 1, wide enough for any physical address
+ *
+ * The input size is the CPUs' physical address size (at most 48 bits), so that an
+ * identity map can hold every page; 4 KiB granule, walks from level 0 above 39 bits.
+ * Returns 0 or -ENOMEM.
+ */
+int kvm_hyp_init_pgtable(void)
+{
+	hyp_va_bits = id_aa64mmfr0_parange_to_phys_shift(kvm_parange());
+	hyp_start_level = hyp_va_bits > S2_LEVEL1_MAX_BITS ? 0 : 1;
+	hyp_pgd = (u64 *)get_zeroed_page(GFP_KERNEL);
+	return hyp_pgd ? 0 : -ENOMEM;
+}
+
+/** kvm_hyp_free_pgtable() - free EL2's tables, once no CPU runs EL2 with them. */
+void kvm_hyp_free_pgtable(void)
+{
+	if (!hyp_pgd)
+		return;
+	pgtable_free(hyp_pgd, hyp_start_level);
+	hyp_pgd = NULL;
+}
+
+/**
+ * kvm_hyp_map() - nVHE: map physical pages at EL2, at their own address
+ * @start: physical address of the first byte
+ * @size: bytes
+ * @exec: code (else execute-never)
+ *
+ * Normal cacheable memory, inner shareable, as the kernel's linear map has it: EL1 and
+ * EL2 share the data through the caches. An identity mapping never changes, so a page is
+ * mapped once and stays (a page freed and reused for another vCPU maps the same), and
+ * adding it needs no TLB invalidation. Returns 0 or -ENOMEM.
+ */
+int kvm_hyp_map(phys_addr_t start, size_t size, bool exec)
+{
+	phys_addr_t pa;
+	u64 *ptep;
+	int r = 0;
+
+	mutex_lock(&hyp_pgd_lock);
+	for (pa = ALIGN_DOWN(start, PAGE_SIZE); pa < start + size; pa += PAGE_SIZE) {
+		ptep = pgtable_get_pte(hyp_pgd, hyp_start_level, pa);
+		if (!ptep) {
+			r = -ENOMEM;
+			break;
+		}
+		if (!(*ptep & S2_PTE_VALID))
+			WRITE_ONCE(*ptep, pa | S2_PTE_VALID | S2_PTE_TABLE | S2_PTE_AF |
+					  S2_PTE_SH_INNER | (exec ? 0 : HYP_PTE_XN));
+	}
+	/* Seen by EL2's walks before the hyp call that uses the pages. */
+	dsb(ishst);
+	mutex_unlock(&hyp_pgd_lock);
+	return r;
+}
+
+u64 kvm_hyp_ttbr0(void)
+{
+	return virt_to_phys(hyp_pgd);
+}
+
+u64 kvm_hyp_tcr(void)
+{
+	return TCR_EL2_RES1 | HYP_TCR_SH0_INNER | HYP_TCR_ORGN0_WBWA | HYP_TCR_IRGN0_WBWA |
+	       kvm_parange() << TCR_EL2_PS_SHIFT | (64 - hyp_va_bits);
+}
+
+u64 kvm_hyp_mair(void)
+{
+	return HYP_MAIR_NORMAL;
 }
 
 /* Maps the page of a memslot the guest touched. Returns 1 to re-enter, or an errno. */

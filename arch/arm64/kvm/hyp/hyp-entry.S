@@ -4,14 +4,16 @@
  * exception vector table and the hyp calls it answers, and __kvm_call_hyp, the EL1 side
  * of a hyp call; for both modes, the world switch into a guest and back (guest_run).
  *
- * The stub leaves the EL2 MMU off (SCTLR_EL2.M == 0), and minikvm keeps it so: the nVHE
- * EL2 code runs on physical addresses. It is position independent, touches no memory
- * but itself and the struct kvm_vcpu_hyp whose physical address it is given (arm.c cleans
- * that to the point of coherency around the call, as EL2's accesses bypass the caches),
- * and arm.c copies it, from __minikvm_hyp_start to __minikvm_hyp_end, into physically
- * contiguous pages (module memory is not) and hands EL2 their physical address. It sits
- * in .rodata because the module never runs it where it is linked. The VHE instance of the
- * world switch is ordinary module text, run at EL2 on kernel addresses.
+ * The stub leaves the EL2 MMU off (SCTLR_EL2.M == 0). Our installer turns it on, with an
+ * identity map (mmu.c, kvm_hyp_map()) of the only memory the nVHE EL2 code touches: its
+ * own pages and each vCPU's struct kvm_vcpu_hyp, mapped cacheable as the kernel maps them,
+ * so that EL1 and EL2 see the same data without cache maintenance. Being identity mapped,
+ * the code runs at its physical address before and after the MMU goes on: it is position
+ * independent, and arm.c copies it, from __minikvm_hyp_start to __minikvm_hyp_end, into
+ * physically contiguous pages (module memory is not) and hands EL2 their physical
+ * address. It sits in .rodata because the module never runs it where it is linked. The
+ * VHE instance of the world switch is ordinary module text, run at EL2 on kernel
+ * addresses.
  *
  * Our vectors answer our hyp calls and HVC_RESET_VECTORS, and pass every other hyp call
  * to the stub, so that the kernel's own stub calls (HVC_SET_VECTORS, kexec's
@@ -415,6 +417,9 @@ el1_sync:
 	mov_q	x16, MINIKVM_HC_TLB_FLUSH_VMID
 	cmp	x0, x16
 	b.eq	hc_tlb_flush_vmid
+	mov_q	x16, MINIKVM_HC_SCTLR_EL2
+	cmp	x0, x16
+	b.eq	hc_sctlr_el2
 	cmp	x0, #HVC_RESET_VECTORS
 	b.eq	hc_reset_vectors
 	/* Any other number is the stub's: enter its vector as this exception would have. */
@@ -429,6 +434,11 @@ hc_current_el:
 	mrs	x0, CurrentEL
 	eret
 
+/* MINIKVM_HC_SCTLR_EL2: for the hardware report. */
+hc_sctlr_el2:
+	mrs	x0, sctlr_el2
+	eret
+
 /* MINIKVM_HC_VCPU_RUN: x1 = the struct kvm_vcpu_hyp's physical address. */
 hc_vcpu_run:
 	mov	x0, x1
@@ -441,12 +451,18 @@ hc_tlb_flush_vmid:
 	tlb_flush_vmid 0
 
 /*
- * HVC_RESET_VECTORS: give EL2 back to the stub. The stub's own handler does nothing,
- * since the stub is always installed when it runs.
+ * HVC_RESET_VECTORS: give EL2 back to the stub, as it was: vectors, and MMU and caches
+ * off. The stub's own handler does nothing, since the stub is always installed when it
+ * runs. Identity mapped, the code goes on at the same address once the MMU is off.
  */
 hc_reset_vectors:
 	ldr	x16, saved_vbar
 	msr	vbar_el2, x16
+	mrs	x16, sctlr_el2
+	bic	x16, x16, #SCTLR_ELx_M
+	bic	x16, x16, #SCTLR_ELx_C
+	bic	x16, x16, #SCTLR_ELx_I
+	msr	sctlr_el2, x16
 	/* The next exception must see the new VBAR_EL2, whatever SCTLR_EL2.EOS says of ERET. */
 	isb
 	mov	x0, xzr
@@ -477,7 +493,7 @@ hyp_panic:
  * ERET returns to the caller at EL1. VBAR_EL2 still points at the stub: saving it is how
  * hc_reset_vectors and el1_sync find the stub, whose address Linux does not export to
  * modules. It is the same on every CPU, so one saved copy serves all. If our vectors are
- * installed already, saved_vbar holds the stub and stays.
+ * installed already, saved_vbar holds the stub and stays, and so does the MMU.
  */
 	.global	__minikvm_hyp_install
 __minikvm_hyp_install:
@@ -485,8 +501,37 @@ __minikvm_hyp_install:
 	mrs	x0, vbar_el2
 	cmp	x0, x1
 	b.eq	1f
+	/*
+	 * The store goes to memory (MMU off); the caches may hold an older copy of the
+	 * line, fetched through the kernel's alias of the page, which EL2 would read once
+	 * its caches are on. Clean and invalidate it (by physical address: MMU off).
+	 */
 	adr	x2, saved_vbar
 	str	x0, [x2]
+	dsb	sy
+	dc	civac, x2
+	dsb	sy
+	/*
+	 * EL2's stage 1 (Arm ARM D5.2): arm.c's tables and controls, no stale TLB entry
+	 * (a previous load of the module had other tables), no stale instruction.
+	 */
+	ldr	x0, hyp_mair
+	msr	mair_el2, x0
+	ldr	x0, hyp_tcr
+	msr	tcr_el2, x0
+	ldr	x0, hyp_ttbr0
+	msr	ttbr0_el2, x0
+	isb
+	tlbi	alle2
+	ic	iallu
+	dsb	nsh
+	isb
+	mrs	x0, sctlr_el2
+	orr	x0, x0, #SCTLR_ELx_M
+	orr	x0, x0, #SCTLR_ELx_C
+	orr	x0, x0, #SCTLR_ELx_I
+	msr	sctlr_el2, x0
+	isb
 	msr	vbar_el2, x1
 	isb
 1:	mov	x0, xzr
@@ -503,6 +548,17 @@ saved_vbar:
 	.global	__minikvm_hyp_panic_handler
 __minikvm_hyp_panic_handler:
 panic_handler:
+	.quad	0
+/* EL2's MAIR, TCR and TTBR0 (arm.c), read by the installer with the MMU still off. */
+	.global	__minikvm_hyp_mair, __minikvm_hyp_tcr, __minikvm_hyp_ttbr0
+__minikvm_hyp_mair:
+hyp_mair:
+	.quad	0
+__minikvm_hyp_tcr:
+hyp_tcr:
+	.quad	0
+__minikvm_hyp_ttbr0:
+hyp_ttbr0:
 	.quad	0
 
 	.global	__minikvm_hyp_end
