@@ -982,6 +982,30 @@ TEST(guest_runs_across_module_reload)
 	EXPECT_EQ(0, run_psci_guest());
 }
 
+#define HARDWARE_FILE	"/sys/kernel/debug/minikvm/hardware"
+
+/* nVHE: every CPU's EL2 runs minikvm's code with its own stage 1 on (SCTLR_EL2.M). */
+TEST(nvhe_el2_runs_with_its_mmu_on)
+{
+	char line[256];
+	int nvhe = 0;
+	FILE *f;
+
+	if (!kvm_dev_is_minikvm())
+		SKIP(return, "real KVM has no %s", HARDWARE_FILE);
+	f = fopen(HARDWARE_FILE, "r");
+	ASSERT_NE(NULL, f) TH_LOG("%s: %s", HARDWARE_FILE, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "mode=nvhe"))
+			continue;
+		nvhe++;
+		EXPECT_NE(NULL, strstr(line, "el2_mmu=on")) TH_LOG("%s", line);
+	}
+	fclose(f);
+	if (!nvhe)
+		SKIP(return, "a VHE host: EL2 is the kernel's");
+}
+
 #else
 
 TEST(arm64_only)
