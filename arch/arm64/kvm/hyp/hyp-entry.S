@@ -196,6 +196,10 @@
 	load_el2 x0, vttbr_el2, HYP_VTTBR_EL2
 	load_el2 x0, vtcr_el2, HYP_VTCR_EL2
 	load_el2 x0, vmpidr_el2, HYP_VMPIDR_EL2
+	.if	!\vhe
+	/* For guest_run_panic: where the host's state is while the guest's is loaded. */
+	msr	tpidr_el2, x0
+	.endif
 	/*
 	 * Trap the guest's SVE and SME (minikvm switches only the FP/SIMD registers), in
 	 * CPTR_EL2's nVHE layout or, under E2H, CPACR_EL1's (Arm ARM D13.2.31).
@@ -333,7 +337,11 @@ __guest_exit_\sfx:
 	eret
 	.endif
 
-/* An exception taken from EL2 while the guest's vectors were installed. */
+/*
+ * An exception taken from EL2 while the guest's vectors were installed. nVHE: hyp_panic
+ * enters the host's EL1, whose registers may be the guest's by now: put the host's back
+ * first (TPIDR_EL2 holds the structure; x0, the vector, stays).
+ */
 guest_run_panic_\sfx:
 	.if	\vhe
 	mrs	x1, esr_el2
@@ -342,6 +350,13 @@ guest_run_panic_\sfx:
 	mrs	x4, far_el2
 	b	vhe_hyp_panic_handler
 	.else
+	mrs	x1, tpidr_el2
+	add	x2, x1, #HYP_HOST_CTXT
+	el1_sysregs restore, x2, 0
+	shared_sysregs restore, x2
+	load_el2 x1, hcr_el2, HYP_HOST_HCR_EL2
+	load_el2 x1, vttbr_el2, HYP_HOST_VTTBR_EL2
+	isb
 	b	hyp_panic
 	.endif
 .endm
@@ -474,7 +489,8 @@ hc_reset_vectors:
  * EL1, the instruction would trap again), and nothing to print with, while spinning here
  * would hang the CPU silently. So enter EL1 at nvhe_hyp_panic_handler(vector, ESR_EL2,
  * ELR_EL2, SPSR_EL2, FAR_EL2), which panics with them, on the stack EL1 was using
- * (SP_EL1, which EL2 never changes).
+ * (SP_EL1: outside a guest run EL2 never changes it; within one, guest_run_panic put
+ * the host's EL1 state back).
  */
 hyp_panic:
 	mrs	x1, esr_el2
