@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * arm64 guests run by KVM_RUN: MMIO loads and stores of every size with sign extension,
- * PSCI calls, ONE_REG, immediate_exit, a signal out of a spinning guest, an ioeventfd hit,
- * guest writes to a memslot, the host's FP/SIMD registers across a guest that clobbers
- * them, and many VM lifetimes. Each guest is real AArch64 code (assembled into this
- * binary, copied into guest memory at an address of its own) run at EL1 by the
- * hypervisor under test: minikvm, or real KVM in the reference host. Both must agree.
+ * PSCI (VERSION, SYSTEM_OFF, CPU_ON, AFFINITY_INFO), ONE_REG and KVM_GET_REG_LIST,
+ * immediate_exit, a signal out of a spinning guest, WFI, KVM_IRQ_LINE into the guest's
+ * vectors, an ioeventfd hit, memslots written, read-only and deleted, the host's FP/SIMD
+ * registers across a guest that clobbers them, two vCPUs at once, many VM lifetimes and a
+ * module reload. Each guest is real AArch64 code (assembled into this binary, copied into
+ * guest memory at an address of its own) run at EL1 by the hypervisor under test:
+ * minikvm, or real KVM in the reference host. Both must agree, or the test says why not.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stddef.h>
@@ -22,12 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
+#include <linux/psci.h>
 
 #include "kselftest_harness.h"
 #include "minikvm_util.h"
 #include "arm64_guest.h"
-
-#if defined(__aarch64__)
 
 /* Guest memory: 1 MiB at 1 GiB; MMIO below it, where no memslot is. */
 #define RAM_GPA		0x40000000UL
@@ -38,7 +39,7 @@
 #define DATA_OFFSET	0x80000UL
 
 /* What KVM answers to PSCI_VERSION for a vCPU with KVM_ARM_VCPU_PSCI_0_2. */
-#define PSCI_VERSION_1_1		0x10001U
+#define PSCI_VERSION_1_1		PSCI_VERSION(1, 1)
 
 /* x0 = MMIO base; x1-x4 = values to store. Loads land in x5-x10. */
 GUEST_CODE(guest_mmio,
@@ -629,10 +630,6 @@ TEST_F(guest, two_vcpus_run_at_once)
 	close(v[1].fd);
 }
 
-/* PSCI return values and AFFINITY_INFO's ON. */
-#define PSCI_RET_SUCCESS	0ULL
-#define PSCI_RET_ALREADY_ON	((__u64)-4)
-#define PSCI_AFFINITY_ON	0ULL
 #define SECONDARY_MMIO		(MMIO_GPA + 0x100)
 
 struct secondary {
@@ -654,7 +651,7 @@ static void *run_secondary(void *arg)
 TEST_F(guest, psci_cpu_on_starts_a_stopped_vcpu)
 {
 	static const __u64 results[] = {
-		PSCI_RET_SUCCESS, PSCI_AFFINITY_ON, PSCI_RET_ALREADY_ON,
+		PSCI_RET_SUCCESS, PSCI_0_2_AFFINITY_LEVEL_ON, (__u64)(__s64)PSCI_RET_ALREADY_ON,
 	};
 	struct kvm_vcpu_init init;
 	struct secondary sec;
@@ -1005,14 +1002,5 @@ TEST(nvhe_el2_runs_with_its_mmu_on)
 	if (!nvhe)
 		SKIP(return, "a VHE host: EL2 is the kernel's");
 }
-
-#else
-
-TEST(arm64_only)
-{
-	SKIP(return, "arm64 guests");
-}
-
-#endif
 
 TEST_HARNESS_MAIN
