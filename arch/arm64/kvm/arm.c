@@ -18,6 +18,7 @@
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
@@ -662,6 +663,16 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		 * interrupts the guest; one raised before is in the HCR_EL2 read next.
 		 */
 		smp_mb();
+		/*
+		 * A signal or a reschedule that came after kvm_vcpu_handle_host_work() and
+		 * before interrupts went off would wait for the guest's next exit: not enter.
+		 */
+		if (signal_pending(current) || need_resched()) {
+			WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+			local_irq_enable();
+			kernel_neon_end();
+			continue;
+		}
 		vcpu->arch.hyp.hcr_el2 = kvm_vcpu_hcr(vcpu);
 		trace_kvm_entry(vcpu->vcpu_id, *vcpu_pc(vcpu));
 		exception_index = __kvm_vcpu_run(vcpu);
