@@ -508,6 +508,8 @@ TEST_F(guest, signal_ends_a_spinning_guest_within_10ms)
 	EXPECT_GT(10000, latency_us) TH_LOG("KVM_RUN returned %ld us after the signal",
 					    latency_us);
 	printf("# %s: KVM_RUN returned %ld us after the signal\n", kvm_dev_path(), latency_us);
+	/* The harness runs each test in a child that leaves by _exit(). */
+	fflush(stdout);
 	signal(SIGALRM, SIG_DFL);
 }
 
@@ -573,6 +575,7 @@ TEST_F(guest, mmio_exit_rate)
 	secs = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("# %s: %d MMIO exits to userspace in %.3f s: %.0f exits/s\n", kvm_dev_path(),
 	       EXIT_RATE_EXITS, secs, EXIT_RATE_EXITS / secs);
+	fflush(stdout);
 	EXPECT_LT(EXIT_RATE_MIN * secs, EXIT_RATE_EXITS);
 }
 
@@ -947,6 +950,7 @@ TEST_F_TIMEOUT(guest, many_vm_lifetimes, VM_CYCLES_TIMEOUT_S)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("# %s: %d VMs created, run and destroyed in %ld ms\n", kvm_dev_path(), VM_CYCLES,
 	       (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	fflush(stdout);
 }
 
 /* Runs the PSCI guest in a fresh VM to its SYSTEM_OFF. */
