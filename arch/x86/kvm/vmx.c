@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * minikvm's Intel VMX backend, as far as it has come: checking that the CPU can enter VMX
- * operation, entering it on every online CPU (VMXON) and leaving it again (VMXOFF).
+ * minikvm's Intel VMX backend: checking that the CPU can enter VMX operation, entering it on
+ * every online CPU (VMXON) and leaving it (VMXOFF); each vCPU's VMCS, loaded wherever its
+ * thread runs; entering the guest (vmx_vcpu_run()) and the table of exit handlers
+ * (kvm_vmx_exit_handlers[]), as KVM's vmx/vmx.c. Guest memory (EPT) is in ept.c, the run
+ * loop and the ioctls in x86.c.
  *
  * References are to the Intel SDM, Vol. 3C, in the editions where chapter 23 is
  * "Introduction to Virtual Machine Extensions" and chapter 30 the "VMX Instruction
@@ -23,23 +26,32 @@
 
 #include <linux/bitfield.h>
 #include <linux/gfp.h>
+#include <linux/idr.h>
 #include <linux/io.h>
 #include <linux/irqflags.h>
+#include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <linux/smp.h>
 #include <asm/asm.h>
 #include <asm/cpufeature.h>
+#include <asm/debugreg.h>
+#include <asm/desc.h>
 #include <asm/msr.h>
 #include <asm/mtrr.h>
 #include <asm/perf_event.h>
 #include <asm/processor-flags.h>
+#include <asm/segment.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/tsc.h>
 #include <asm/vmx.h>
 
 #include <minikvm/kvm_host.h>
+
+#include "vmx.h"
 
 /*
  * CPUID.1:ECX.VMX[bit 5] (SDM 23.6 "Discovering support for VMX"). X86_FEATURE_VMX numbers
@@ -54,15 +66,62 @@
  */
 #define VMX_BASIC_REGION_MEMTYPE	GENMASK_ULL(53, 50)
 
+/*
+ * IA32_VMX_BASIC[54]: exits of INS/OUTS report the instruction information; [55]: the
+ * IA32_VMX_TRUE_*_CTLS MSRs exist (SDM A.1).
+ */
+#define VMX_BASIC_HAS_INSOUTS_INFO	BIT_ULL(54)
+#define VMX_BASIC_HAS_TRUE_CTLS		BIT_ULL(55)
+
 /**
- * struct vmcs_config - what every CPU's VMX regions are made from (IA32_VMX_BASIC)
+ * struct vmcs_config - what every CPU's VMX regions and VMCSs are made from
  * @revision_id: VMCS revision identifier, written at offset 0 of VMXON and VMCS regions
  * @size: bytes the CPU may use of such a region; at most a page, or minikvm refuses
+ * @pin_based_exec_ctrl: pin-based VM-execution controls (SDM 25.6.1)
+ * @cpu_based_exec_ctrl: primary processor-based controls (SDM 25.6.2)
+ * @cpu_based_2nd_exec_ctrl: secondary processor-based controls
+ * @vmexit_ctrl: VM-exit controls (SDM 25.7.1)
+ * @vmentry_ctrl: VM-entry controls (SDM 25.8.1), IA-32e mode guest left clear
+ * @ept_caps: IA32_VMX_EPT_VPID_CAP (SDM A.10)
+ * @insouts_info: exits of INS and OUTS say their address size (IA32_VMX_BASIC[54])
+ * @preemption_timer_value: VMX-preemption timer start value of one host tick, or 0
+ * @cr0_fixed0: CR0 bits VMX operation requires set (SDM A.7)
+ * @cr4_fixed0: likewise for CR4 (SDM A.8)
+ * @cr4_fixed1: CR4 bits VMX operation allows set
  */
 static struct vmcs_config {
 	u32 revision_id;
 	u32 size;
+	u32 pin_based_exec_ctrl;
+	u32 cpu_based_exec_ctrl;
+	u32 cpu_based_2nd_exec_ctrl;
+	u32 vmexit_ctrl;
+	u32 vmentry_ctrl;
+	u64 ept_caps;
+	bool insouts_info;
+	u32 preemption_timer_value;
+	u64 cr0_fixed0;
+	u64 cr4_fixed0;
+	u64 cr4_fixed1;
 } vmcs_config;
+
+/*
+ * The MSR bitmaps (SDM 25.6.9): a page of ones makes every RDMSR and WRMSR exit, whatever
+ * the MSR. Shared by every vCPU; the CPU only reads it.
+ */
+static unsigned long *vmx_msr_bitmap;
+
+/* VPIDs in use; 0 is the host's (SDM 29.1 "Virtual processor identifiers"). */
+static DEFINE_IDA(vmx_vpid_ida);
+#define VMX_NR_VPIDS			(1 << 16)
+
+/*
+ * The VMCSs whose data this CPU may cache (loaded since their last VMCLEAR): they must be
+ * VMCLEARed here before VMXOFF or before another CPU loads them (SDM 25.11.1), and the
+ * one current here, which VMPTRLD need not load again.
+ */
+static DEFINE_PER_CPU(struct list_head, loaded_vmcss_on_cpu);
+static DEFINE_PER_CPU(void *, current_vmcs);
 
 /*
  * Each CPU's VMXON region: a page of its own that software must not touch between VMXON
@@ -170,6 +229,126 @@ fault:
 	return -EFAULT;
 }
 
+/*
+ * A control is allowed 0 where bit n of the capability MSR's low half is 0, and allowed 1
+ * where bit n of its high half is 1 (SDM A.3 "VM-execution controls"). Takes what the CPU
+ * allows of @optional, refuses if it forbids any of @required.
+ */
+static int adjust_vmx_controls(u32 required, u32 optional, u32 msr, u32 *result)
+{
+	u32 allowed0, allowed1, ctl;
+
+	rdmsr(msr, allowed0, allowed1);
+	ctl = ((required | optional) & allowed1) | allowed0;
+	if (required & ~ctl) {
+		pr_err("VMX controls 0x%x missing from MSR 0x%x\n", required & ~ctl, msr);
+		return -EOPNOTSUPP;
+	}
+	*result = ctl;
+	return 0;
+}
+
+/*
+ * The VMX-preemption timer counts down from its VMCS value at the TSC rate divided by
+ * 2^IA32_VMX_MISC[4:0] and exits at 0 (SDM 26.5.1), whatever the guest's RFLAGS.IF. A
+ * spinning guest exits on the host's timer interrupt anyway; this timer, one host tick
+ * long, costs at most one more exit per tick, and gets control back where interrupts
+ * do not: the lab's Bochs never delivers the exit for an interrupt to a guest that spins
+ * with IF=0 (lab-notes), so signals could not get such a guest out.
+ */
+static void vmx_setup_preemption_timer(struct vmcs_config *c)
+{
+	u64 misc, ticks;
+
+	if (!(c->pin_based_exec_ctrl & PIN_BASED_VMX_PREEMPTION_TIMER) || !tsc_khz) {
+		c->pin_based_exec_ctrl &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
+		return;
+	}
+	rdmsrl(MSR_IA32_VMX_MISC, misc);
+	ticks = ((u64)tsc_khz * 1000 / HZ) >> vmx_misc_preemption_timer_rate(misc);
+	c->preemption_timer_value = clamp_t(u64, ticks, 1, U32_MAX);
+}
+
+/*
+ * What every vCPU runs with. The TRUE_* MSRs, when present, allow clearing the "default1"
+ * controls, CR3-load/store exiting among them, which EPT makes useless (SDM A.2).
+ */
+static int setup_vmcs_config(u64 basic)
+{
+	bool true_ctls = basic & VMX_BASIC_HAS_TRUE_CTLS;
+	u32 pin_msr = true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS;
+	u32 proc_msr = true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS;
+	u32 exit_msr = true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS;
+	u32 entry_msr = true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS;
+	struct vmcs_config *c = &vmcs_config;
+	u64 cr4_fixed1;
+
+	/*
+	 * External interrupts and NMIs exit so that the host takes them; HLT, port I/O (every
+	 * port: no I/O bitmaps), MOV DR and, through the bitmap, every MSR access exit.
+	 */
+	if (adjust_vmx_controls(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
+				PIN_BASED_VMX_PREEMPTION_TIMER, pin_msr,
+				&c->pin_based_exec_ctrl) ||
+	    adjust_vmx_controls(CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING |
+				CPU_BASED_MOV_DR_EXITING | CPU_BASED_USE_MSR_BITMAPS |
+				CPU_BASED_ACTIVATE_SECONDARY_CONTROLS | CPU_BASED_INTR_WINDOW_EXITING,
+				0, proc_msr,
+				&c->cpu_based_exec_ctrl) ||
+	    adjust_vmx_controls(SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
+				SECONDARY_EXEC_ENABLE_VPID, MSR_IA32_VMX_PROCBASED_CTLS2,
+				&c->cpu_based_2nd_exec_ctrl) ||
+	    adjust_vmx_controls(VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |
+				VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT |
+				VM_EXIT_LOAD_IA32_PAT, 0, exit_msr, &c->vmexit_ctrl) ||
+	    adjust_vmx_controls(VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT, 0, entry_msr,
+				&c->vmentry_ctrl))
+		return -EOPNOTSUPP;
+	/*
+	 * The host takes external interrupts itself once interrupts are on again after the
+	 * exit: an acknowledged one would have to be dispatched by hand, and NMI-window or
+	 * interrupt-window exiting are turned on only when wanted.
+	 */
+	c->vmexit_ctrl &= ~VM_EXIT_ACK_INTR_ON_EXIT;
+	c->cpu_based_exec_ctrl &= ~CPU_BASED_INTR_WINDOW_EXITING;
+	c->vmentry_ctrl &= ~VM_ENTRY_IA32E_MODE;
+
+	rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, c->ept_caps);
+	if (!(c->ept_caps & VMX_EPT_PAGE_WALK_4_BIT) || !(c->ept_caps & VMX_EPTP_WB_BIT) ||
+	    !(c->ept_caps & VMX_EPT_INVEPT_BIT) ||
+	    !(c->ept_caps & (VMX_EPT_EXTENT_CONTEXT_BIT | VMX_EPT_EXTENT_GLOBAL_BIT))) {
+		pr_err("EPT lacks 4-level tables, write-back or INVEPT (caps 0x%llx)\n",
+		       c->ept_caps);
+		return -EOPNOTSUPP;
+	}
+
+	c->insouts_info = basic & VMX_BASIC_HAS_INSOUTS_INFO;
+	vmx_setup_preemption_timer(c);
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, c->cr0_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, c->cr4_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, cr4_fixed1);
+	c->cr4_fixed1 = cr4_fixed1;
+	pr_info("VMX controls: pin 0x%x cpu 0x%x secondary 0x%x exit 0x%x entry 0x%x\n",
+		c->pin_based_exec_ctrl, c->cpu_based_exec_ctrl, c->cpu_based_2nd_exec_ctrl,
+		c->vmexit_ctrl, c->vmentry_ctrl);
+	return 0;
+}
+
+bool vmx_has_vpid(void)
+{
+	return vmcs_config.cpu_based_2nd_exec_ctrl & SECONDARY_EXEC_ENABLE_VPID;
+}
+
+bool vmx_has_insouts_info(void)
+{
+	return vmcs_config.insouts_info;
+}
+
+u64 vmx_ept_caps(void)
+{
+	return vmcs_config.ept_caps;
+}
+
 int kvm_arch_hardware_setup(void)
 {
 	u64 feat_ctl, basic;
@@ -202,7 +381,15 @@ int kvm_arch_hardware_setup(void)
 		return -EOPNOTSUPP;
 	}
 
+	if (setup_vmcs_config(basic))
+		return -EOPNOTSUPP;
+	vmx_msr_bitmap = (unsigned long *)__get_free_page(GFP_KERNEL);
+	if (!vmx_msr_bitmap)
+		return -ENOMEM;
+	memset(vmx_msr_bitmap, 0xff, PAGE_SIZE);
+
 	for_each_possible_cpu(cpu) {
+		INIT_LIST_HEAD(&per_cpu(loaded_vmcss_on_cpu, cpu));
 		page = alloc_pages_node(cpu_to_node(cpu), GFP_KERNEL | __GFP_ZERO, 0);
 		if (!page)
 			goto err_free_regions;
@@ -229,6 +416,8 @@ void kvm_arch_hardware_unsetup(void)
 			__free_page(per_cpu(vmxon_region, cpu));
 		per_cpu(vmxon_region, cpu) = NULL;
 	}
+	free_page((unsigned long)vmx_msr_bitmap);
+	vmx_msr_bitmap = NULL;
 }
 
 /*
@@ -292,6 +481,74 @@ int kvm_arch_hardware_enable(void)
 	return r;
 }
 
+/* VMCLEAR (SDM 30.3): write the VMCS data back to memory and make its launch state clear. */
+static void vmcs_clear(void *vmcs)
+{
+	u64 phys = __pa(vmcs);
+
+	asm goto("vmclear %[phys]\n\t"
+		 "jna %l[fail]"
+		 : : [phys] "m" (phys) : "cc", "memory" : fail);
+	return;
+fail:
+	pr_err("VMCLEAR of VMCS 0x%llx failed on cpu%d\n", phys, smp_processor_id());
+}
+
+/* VMPTRLD (SDM 30.3): make the VMCS current on this CPU. */
+static void vmcs_load(void *vmcs)
+{
+	u64 phys = __pa(vmcs);
+
+	asm goto("vmptrld %[phys]\n\t"
+		 "jna %l[fail]"
+		 : : [phys] "m" (phys) : "cc", "memory" : fail);
+	return;
+fail:
+	pr_err("VMPTRLD of VMCS 0x%llx failed on cpu%d\n", phys, smp_processor_id());
+}
+
+/*
+ * On the CPU that may cache @arg's VMCS, with interrupts off: VMCLEAR it there. The
+ * list is changed only on its own CPU with interrupts off, so no lock is needed; the
+ * write barrier orders the list removal before cpu = -1, which vmx_vcpu_load() reads
+ * before adding the VMCS to another CPU's list.
+ */
+static void __loaded_vmcs_clear(void *arg)
+{
+	struct loaded_vmcs *loaded_vmcs = arg;
+	int cpu = smp_processor_id();
+
+	/* The CPU left VMX since (vmclear_local_loaded_vmcss()): done already. */
+	if (loaded_vmcs->cpu != cpu)
+		return;
+	vmcs_clear(loaded_vmcs->vmcs);
+	if (per_cpu(current_vmcs, cpu) == loaded_vmcs->vmcs)
+		per_cpu(current_vmcs, cpu) = NULL;
+	list_del(&loaded_vmcs->loaded_vmcss_on_cpu_link);
+	/* The removal is seen before cpu = -1: pairs with smp_rmb() in vmx_vcpu_load(). */
+	smp_wmb();
+	loaded_vmcs->cpu = -1;
+	loaded_vmcs->launched = false;
+}
+
+static void loaded_vmcs_clear(struct loaded_vmcs *loaded_vmcs)
+{
+	int cpu = loaded_vmcs->cpu;
+
+	if (cpu != -1)
+		smp_call_function_single(cpu, __loaded_vmcs_clear, loaded_vmcs, 1);
+}
+
+/* Before VMXOFF, interrupts off: VMCS data left in this CPU would be lost. */
+static void vmclear_local_loaded_vmcss(void)
+{
+	struct list_head *list = this_cpu_ptr(&loaded_vmcss_on_cpu);
+	struct loaded_vmcs *v, *n;
+
+	list_for_each_entry_safe(v, n, list, loaded_vmcss_on_cpu_link)
+		__loaded_vmcs_clear(v);
+}
+
 /*
  * Interrupts are off so that the core's reboot notifier cannot run VMXOFF here too between
  * this VMXOFF and the flag that records it.
@@ -302,6 +559,7 @@ void kvm_arch_hardware_disable(void)
 
 	local_irq_save(flags);
 	if (__this_cpu_read(vmx_enabled)) {
+		vmclear_local_loaded_vmcss();
 		if (kvm_cpu_vmxoff())
 			pr_err("VMXOFF faulted on cpu%d\n", smp_processor_id());
 		cr4_clear_bits(X86_CR4_VMXE);
@@ -330,4 +588,911 @@ void kvm_arch_hardware_report(struct seq_file *m)
 	return;
 fault:
 	seq_printf(m, "cpu%d: vmx=off\n", cpu);
+}
+
+void vmx_vmwrite_error(unsigned long field, unsigned long value)
+{
+	pr_err_ratelimited("VMWRITE of 0x%lx to field 0x%lx failed: VM-instruction error %u\n",
+			   value, field, vmcs_read32(VM_INSTRUCTION_ERROR));
+}
+
+/*
+ * The bits of CR0 and CR4 the host owns (SDM 25.6.6 "Guest/host masks and read shadows
+ * for CR0 and CR4"): the guest reads them from the read shadow and exits when it tries to
+ * change them. CR0.NE and CR4.VMXE must be 1 in VMX non-root operation (SDM A.7, A.8),
+ * whatever the guest believes; CR0.CD and NW stay 0 under the guest so that its memory is
+ * cached as the host maps it, as in KVM. PE and PG may be 0 with unrestricted guest.
+ */
+#define CR0_HOST_OWNED_BITS	(X86_CR0_NE | X86_CR0_CD | X86_CR0_NW)
+#define CR4_HOST_OWNED_BITS	X86_CR4_VMXE
+
+/* The architectural state after RESET (SDM 10.1.1 "Processor state after reset"). */
+#define RESET_CR0		(X86_CR0_CD | X86_CR0_NW | X86_CR0_ET)
+#define RESET_RIP		0xfff0
+#define RESET_CS_SELECTOR	0xf000
+#define RESET_CS_BASE		0xffff0000
+#define RESET_SEGMENT_LIMIT	0xffff
+/* DR7 bit 10 reads as 1 (SDM 19.2.4). */
+#define RESET_DR7		0x400
+/* EDX after reset holds the CPU signature; KVM gives family 6 (0x600). */
+#define RESET_RDX		0x600
+/* IA32_PAT's power-up value: WB, WT, UC-, UC in each half (SDM 13.12.4). */
+#define RESET_PAT		0x0007040600070406ULL
+
+/*
+ * Access rights of segments (SDM 25.4.1, Table 25-2), with <asm/vmx.h>'s names; AVL is
+ * missing there. Types: read/write data, execute/read code (SDM Table 3-1).
+ */
+#define VMX_AR_AVL_MASK		BIT(12)
+#define SEG_TYPE_DATA_RW	0x3
+#define SEG_TYPE_CODE_RX	0xb
+
+static const struct kvm_vmx_segment_field {
+	unsigned int selector;
+	unsigned int base;
+	unsigned int limit;
+	unsigned int ar_bytes;
+} kvm_vmx_segment_fields[] = {
+#define VMX_SEGMENT_FIELD(seg)						\
+	[VCPU_SREG_##seg] = {						\
+		.selector = GUEST_##seg##_SELECTOR,			\
+		.base = GUEST_##seg##_BASE,				\
+		.limit = GUEST_##seg##_LIMIT,				\
+		.ar_bytes = GUEST_##seg##_AR_BYTES,			\
+	}
+	VMX_SEGMENT_FIELD(ES),
+	VMX_SEGMENT_FIELD(CS),
+	VMX_SEGMENT_FIELD(SS),
+	VMX_SEGMENT_FIELD(DS),
+	VMX_SEGMENT_FIELD(FS),
+	VMX_SEGMENT_FIELD(GS),
+	VMX_SEGMENT_FIELD(TR),
+	VMX_SEGMENT_FIELD(LDTR),
+#undef VMX_SEGMENT_FIELD
+};
+
+static u32 vmx_segment_access_rights(const struct kvm_segment *var)
+{
+	/* Userspace leaves "present" clear in null segments: they are unusable to VMX. */
+	if (var->unusable || !var->present)
+		return VMX_AR_UNUSABLE_MASK;
+	return (var->type & VMX_AR_TYPE_MASK) | (var->s ? VMX_AR_S_MASK : 0) |
+	       ((var->dpl & 3) << VMX_AR_DPL_SHIFT) | VMX_AR_P_MASK | (var->avl ? VMX_AR_AVL_MASK : 0) |
+	       (var->l ? VMX_AR_L_MASK : 0) | (var->db ? VMX_AR_DB_MASK : 0) | (var->g ? VMX_AR_G_MASK : 0);
+}
+
+void vmx_get_segment(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg)
+{
+	const struct kvm_vmx_segment_field *sf = &kvm_vmx_segment_fields[seg];
+	u32 ar = vmcs_read32(sf->ar_bytes);
+
+	var->base = vmcs_readl(sf->base);
+	var->limit = vmcs_read32(sf->limit);
+	var->selector = vmcs_read16(sf->selector);
+	var->unusable = !!(ar & VMX_AR_UNUSABLE_MASK);
+	var->type = ar & VMX_AR_TYPE_MASK;
+	var->s = !!(ar & VMX_AR_S_MASK);
+	var->dpl = (ar >> VMX_AR_DPL_SHIFT) & 3;
+	var->present = !var->unusable;
+	var->avl = !!(ar & VMX_AR_AVL_MASK);
+	var->l = !!(ar & VMX_AR_L_MASK);
+	var->db = !!(ar & VMX_AR_DB_MASK);
+	var->g = !!(ar & VMX_AR_G_MASK);
+	var->padding = 0;
+}
+
+void vmx_set_segment(struct kvm_vcpu *vcpu, const struct kvm_segment *var, int seg)
+{
+	const struct kvm_vmx_segment_field *sf = &kvm_vmx_segment_fields[seg];
+	u32 ar = vmx_segment_access_rights(var);
+
+	/*
+	 * VM entry requires the accessed bit in usable code and data segments (SDM 27.3.1.2);
+	 * a real CPU sets it when it loads one, so set it as that load would have.
+	 */
+	if (seg != VCPU_SREG_LDTR && seg != VCPU_SREG_TR && !(ar & VMX_AR_UNUSABLE_MASK))
+		ar |= VMX_AR_TYPE_ACCESSES_MASK;
+	vmcs_write16(sf->selector, var->selector);
+	vmcs_writel(sf->base, var->base);
+	vmcs_write32(sf->limit, var->limit);
+	vmcs_write32(sf->ar_bytes, ar);
+}
+
+void vmx_get_dtable(struct kvm_vcpu *vcpu, struct kvm_dtable *dt, bool idt)
+{
+	dt->base = vmcs_readl(idt ? GUEST_IDTR_BASE : GUEST_GDTR_BASE);
+	dt->limit = vmcs_read32(idt ? GUEST_IDTR_LIMIT : GUEST_GDTR_LIMIT);
+	memset(dt->padding, 0, sizeof(dt->padding));
+}
+
+void vmx_set_dtable(struct kvm_vcpu *vcpu, const struct kvm_dtable *dt, bool idt)
+{
+	vmcs_writel(idt ? GUEST_IDTR_BASE : GUEST_GDTR_BASE, dt->base);
+	vmcs_write32(idt ? GUEST_IDTR_LIMIT : GUEST_GDTR_LIMIT, dt->limit);
+}
+
+/* The guest's view of CR0 and CR4: its own bits from the VMCS, the host's from the shadow. */
+unsigned long kvm_read_cr0(struct kvm_vcpu *vcpu)
+{
+	return (vmcs_readl(GUEST_CR0) & ~CR0_HOST_OWNED_BITS) |
+	       (vmcs_readl(CR0_READ_SHADOW) & CR0_HOST_OWNED_BITS);
+}
+
+unsigned long kvm_read_cr4(struct kvm_vcpu *vcpu)
+{
+	return (vmcs_readl(GUEST_CR4) & ~CR4_HOST_OWNED_BITS) |
+	       (vmcs_readl(CR4_READ_SHADOW) & CR4_HOST_OWNED_BITS);
+}
+
+/*
+ * EFER.LMA and the "IA-32e mode guest" entry control must agree (SDM 27.3.1.1); the CPU
+ * updates both itself when the guest turns paging on or off without an exit.
+ */
+void vmx_set_efer(struct kvm_vcpu *vcpu, u64 efer)
+{
+	u32 entry = vmcs_read32(VM_ENTRY_CONTROLS);
+
+	vmcs_write64(GUEST_IA32_EFER, efer);
+	vmcs_write32(VM_ENTRY_CONTROLS, efer & EFER_LMA ? entry | VM_ENTRY_IA32E_MODE :
+			    entry & ~VM_ENTRY_IA32E_MODE);
+}
+
+/*
+ * Entering IA-32e mode needs TR to be a busy 64-bit TSS (SDM 27.3.1.2); a guest that
+ * switched with a 32-bit one in TR gets the type a real CPU would not have checked yet.
+ */
+static void enter_lmode(struct kvm_vcpu *vcpu, u64 efer)
+{
+	u32 ar = vmcs_read32(GUEST_TR_AR_BYTES);
+
+	if ((ar & VMX_AR_TYPE_MASK) != VMX_AR_TYPE_BUSY_64_TSS)
+		vmcs_write32(GUEST_TR_AR_BYTES, (ar & ~VMX_AR_TYPE_MASK) | VMX_AR_TYPE_BUSY_64_TSS);
+	vmx_set_efer(vcpu, efer | EFER_LMA);
+}
+
+/*
+ * Sets the guest's CR0 as a MOV to CR0 would: the shadow holds the guest's value, the
+ * VMCS the value the CPU runs with. Turning paging on or off with EFER.LME set is the
+ * switch into or out of IA-32e mode (SDM 10.8.5), which the CPU did not see here.
+ */
+void vmx_set_cr0(struct kvm_vcpu *vcpu, unsigned long cr0)
+{
+	unsigned long old = kvm_read_cr0(vcpu);
+	u64 efer = vmcs_read64(GUEST_IA32_EFER);
+	unsigned long hw_cr0;
+
+	if (efer & EFER_LME) {
+		if (!(old & X86_CR0_PG) && (cr0 & X86_CR0_PG))
+			enter_lmode(vcpu, efer);
+		else if ((old & X86_CR0_PG) && !(cr0 & X86_CR0_PG))
+			vmx_set_efer(vcpu, efer & ~EFER_LMA);
+	}
+	hw_cr0 = (cr0 & ~CR0_HOST_OWNED_BITS) |
+		 (vmcs_config.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG));
+	vmcs_writel(CR0_READ_SHADOW, cr0);
+	vmcs_writel(GUEST_CR0, hw_cr0);
+}
+
+void vmx_set_cr4(struct kvm_vcpu *vcpu, unsigned long cr4)
+{
+	vmcs_writel(CR4_READ_SHADOW, cr4);
+	vmcs_writel(GUEST_CR4, cr4 | vmcs_config.cr4_fixed0);
+}
+
+static void vmx_set_rflags(struct kvm_vcpu *vcpu, unsigned long rflags)
+{
+	vmcs_writel(GUEST_RFLAGS, rflags | X86_EFLAGS_FIXED);
+}
+
+int vmx_vcpu_create(struct kvm_vcpu *vcpu)
+{
+	struct loaded_vmcs *loaded_vmcs = &vcpu->arch.vmcs;
+	struct page *page;
+	int vpid = 0;
+
+	if (vmx_has_vpid()) {
+		vpid = ida_alloc_range(&vmx_vpid_ida, 1, VMX_NR_VPIDS - 1, GFP_KERNEL);
+		if (vpid < 0)
+			vpid = 0;	/* none left: VPID 0 and a flush on every entry and exit */
+	}
+	page = alloc_pages_node(cpu_to_node(raw_smp_processor_id()),
+				GFP_KERNEL_ACCOUNT | __GFP_ZERO, 0);
+	if (!page) {
+		if (vpid)
+			ida_free(&vmx_vpid_ida, vpid);
+		return -ENOMEM;
+	}
+	vcpu->arch.vpid = vpid;
+	loaded_vmcs->vmcs = page_address(page);
+	/* Bits 30:0 the revision, bit 31 clear: not a shadow VMCS (SDM 25.2). */
+	*(u32 *)loaded_vmcs->vmcs = vmcs_config.revision_id;
+	loaded_vmcs->cpu = -1;
+	loaded_vmcs->launched = false;
+	INIT_LIST_HEAD(&loaded_vmcs->loaded_vmcss_on_cpu_link);
+	/* A new VMCS is VMCLEARed before its first VMPTRLD, to initialize it (SDM 25.11.3). */
+	preempt_disable();
+	vmcs_clear(loaded_vmcs->vmcs);
+	preempt_enable();
+	return 0;
+}
+
+void vmx_vcpu_free(struct kvm_vcpu *vcpu)
+{
+	loaded_vmcs_clear(&vcpu->arch.vmcs);
+	free_page((unsigned long)vcpu->arch.vmcs.vmcs);
+	if (vcpu->arch.vpid)
+		ida_free(&vmx_vpid_ida, vcpu->arch.vpid);
+}
+
+/*
+ * The base of the TSS of this CPU, from its descriptor in the GDT (SDM 8.2.3): a 64-bit
+ * TSS descriptor holds base bits 15:0, 23:16, 31:24 and 63:32.
+ */
+static unsigned long segment_base_tr(void)
+{
+	struct desc_ptr gdt;
+	struct ldttss_desc *d;
+	u16 tr;
+
+	native_store_gdt(&gdt);
+	tr = native_store_tr();
+	d = (struct ldttss_desc *)(gdt.address + (tr & ~SEGMENT_RPL_MASK));
+	return d->base0 | ((unsigned long)d->base1 << 16) | ((unsigned long)d->base2 << 24) |
+	       ((unsigned long)d->base3 << 32);
+}
+
+/* Host state of this CPU (SDM 25.5 "Host-state area"): what differs from CPU to CPU. */
+static void vmx_set_host_state_per_cpu(void)
+{
+	struct desc_ptr gdt;
+	u64 val;
+
+	native_store_gdt(&gdt);
+	vmcs_writel(HOST_GDTR_BASE, gdt.address);
+	vmcs_writel(HOST_TR_BASE, segment_base_tr());
+	rdmsrl(MSR_IA32_SYSENTER_ESP, val);
+	vmcs_writel(HOST_IA32_SYSENTER_ESP, val);
+	rdmsrl(MSR_GS_BASE, val);
+	vmcs_writel(HOST_GS_BASE, val);
+}
+
+/*
+ * kvm_arch_vcpu_load() for VMX, with preemption off: make the VMCS current here. A VMCS
+ * last run on another CPU is VMCLEARed there first (an IPI), as a VMCS may be active on
+ * one CPU only (SDM 25.11.1); its host state then gets this CPU's values, and this CPU's
+ * TLB forgets what the guest left in it when it last ran here, which may be stale now.
+ */
+void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+{
+	struct loaded_vmcs *loaded_vmcs = &vcpu->arch.vmcs;
+	bool already_loaded = loaded_vmcs->cpu == cpu;
+	u64 fs_base;
+
+	if (!already_loaded) {
+		loaded_vmcs_clear(loaded_vmcs);
+		local_irq_disable();
+		/* Pairs with the smp_wmb() in __loaded_vmcs_clear(). */
+		smp_rmb();
+		list_add(&loaded_vmcs->loaded_vmcss_on_cpu_link,
+			 &per_cpu(loaded_vmcss_on_cpu, cpu));
+		local_irq_enable();
+	}
+	if (per_cpu(current_vmcs, cpu) != loaded_vmcs->vmcs) {
+		per_cpu(current_vmcs, cpu) = loaded_vmcs->vmcs;
+		vmcs_load(loaded_vmcs->vmcs);
+	}
+	if (!already_loaded) {
+		vmx_set_host_state_per_cpu();
+		ept_sync_context(vcpu->kvm->arch.eptp);
+		loaded_vmcs->cpu = cpu;
+	}
+	/* Threads of the VM owner may take turns running the vCPU: each has its FS base. */
+	rdmsrl(MSR_FS_BASE, fs_base);
+	vmcs_writel(HOST_FS_BASE, fs_base);
+}
+
+/*
+ * Host state VMX does not switch and the kernel does not use: saved before the first entry
+ * after a load and given back when the vCPU leaves the CPU (vmx_prepare_switch_to_host()),
+ * not around every entry. SWAPGS in a 64-bit guest exchanges GS.base with
+ * IA32_KERNEL_GS_BASE, where the host keeps its user GS base meanwhile.
+ */
+static void vmx_prepare_switch_to_guest(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vcpu_arch *arch = &vcpu->arch;
+
+	if (arch->guest_state_loaded)
+		return;
+	savesegment(ds, arch->host_ds_sel);
+	savesegment(es, arch->host_es_sel);
+	rdmsrl(MSR_KERNEL_GS_BASE, arch->host_kernel_gs_base);
+	wrmsrl(MSR_KERNEL_GS_BASE, arch->msr_kernel_gs_base);
+	arch->guest_state_loaded = true;
+}
+
+/*
+ * VM exit loaded DS and ES with null selectors, limited TR to 0x67 and GDTR to 0xffff
+ * (SDM 28.5.2, 28.5.3): the kernel does not mind, userspace and the I/O bitmap do.
+ */
+static void vmx_prepare_switch_to_host(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vcpu_arch *arch = &vcpu->arch;
+
+	if (!arch->guest_state_loaded)
+		return;
+	rdmsrl(MSR_KERNEL_GS_BASE, arch->msr_kernel_gs_base);
+	wrmsrl(MSR_KERNEL_GS_BASE, arch->host_kernel_gs_base);
+	loadsegment(ds, arch->host_ds_sel);
+	loadsegment(es, arch->host_es_sel);
+	invalidate_tss_limit();
+	load_fixmap_gdt(raw_smp_processor_id());
+	arch->guest_state_loaded = false;
+}
+
+void vmx_vcpu_put(struct kvm_vcpu *vcpu)
+{
+	vmx_prepare_switch_to_host(vcpu);
+}
+
+/* The VMCS fields that never change: controls and the host state common to all CPUs. */
+static void init_vmcs(struct kvm_vcpu *vcpu)
+{
+	struct desc_ptr idt;
+	u64 val;
+
+	if (vcpu->arch.vpid)
+		vmcs_write16(VIRTUAL_PROCESSOR_ID, vcpu->arch.vpid);
+	vmcs_write64(EPT_POINTER, vcpu->kvm->arch.eptp);
+	/* No shadow VMCS: the link pointer must be all ones (SDM 27.3.1.5). */
+	vmcs_write64(VMCS_LINK_POINTER, -1ULL);
+	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmcs_config.pin_based_exec_ctrl);
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmcs_config.cpu_based_exec_ctrl);
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vcpu->arch.vpid ?
+		     vmcs_config.cpu_based_2nd_exec_ctrl :
+		     vmcs_config.cpu_based_2nd_exec_ctrl & ~SECONDARY_EXEC_ENABLE_VPID);
+	vmcs_write32(VM_EXIT_CONTROLS, vmcs_config.vmexit_ctrl);
+	vmcs_write32(VM_ENTRY_CONTROLS, vmcs_config.vmentry_ctrl);
+	vmcs_write32(EXCEPTION_BITMAP, 0);
+	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
+	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	vmcs_write32(CR3_TARGET_COUNT, 0);
+	vmcs_write64(MSR_BITMAP, __pa(vmx_msr_bitmap));
+	vmcs_write32(VM_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_writel(CR0_GUEST_HOST_MASK, CR0_HOST_OWNED_BITS);
+	vmcs_writel(CR4_GUEST_HOST_MASK, CR4_HOST_OWNED_BITS);
+
+	/* HOST_CR3 and HOST_CR4 are checked before each entry: they can change. */
+	vmcs_writel(HOST_CR0, read_cr0());
+	vmcs_write16(HOST_CS_SELECTOR, __KERNEL_CS);
+	vmcs_write16(HOST_SS_SELECTOR, __KERNEL_DS);
+	vmcs_write16(HOST_DS_SELECTOR, 0);
+	vmcs_write16(HOST_ES_SELECTOR, 0);
+	vmcs_write16(HOST_FS_SELECTOR, 0);
+	vmcs_write16(HOST_GS_SELECTOR, 0);
+	vmcs_write16(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
+	store_idt(&idt);
+	vmcs_writel(HOST_IDTR_BASE, idt.address);
+	rdmsrl(MSR_IA32_SYSENTER_CS, val);
+	vmcs_write32(HOST_IA32_SYSENTER_CS, val);
+	rdmsrl(MSR_IA32_SYSENTER_EIP, val);
+	vmcs_writel(HOST_IA32_SYSENTER_EIP, val);
+	rdmsrl(MSR_EFER, val);
+	vmcs_write64(HOST_IA32_EFER, val);
+	rdmsrl(MSR_IA32_CR_PAT, val);
+	vmcs_write64(HOST_IA32_PAT, val);
+}
+
+/**
+ * vmx_vcpu_reset() - set up a new vCPU's VMCS, in the state of an x86 CPU after RESET
+ * @vcpu: the vCPU, loaded
+ *
+ * Real mode at 0xf000:0xfff0 with every segment a 64 KiB read/write one, as KVM's
+ * vmx_vcpu_reset(); unrestricted guest runs it as is.
+ */
+void vmx_vcpu_reset(struct kvm_vcpu *vcpu)
+{
+	struct kvm_segment seg = {
+		.limit = RESET_SEGMENT_LIMIT,
+		.type = SEG_TYPE_DATA_RW,
+		.present = 1,
+		.s = 1,
+	};
+	struct kvm_dtable dt = { .limit = RESET_SEGMENT_LIMIT };
+	int i;
+
+	init_vmcs(vcpu);
+	for (i = VCPU_SREG_ES; i <= VCPU_SREG_GS; i++)
+		vmx_set_segment(vcpu, &seg, i);
+	seg.selector = RESET_CS_SELECTOR;
+	seg.base = RESET_CS_BASE;
+	seg.type = SEG_TYPE_CODE_RX;
+	vmx_set_segment(vcpu, &seg, VCPU_SREG_CS);
+	seg.selector = 0;
+	seg.base = 0;
+	seg.s = 0;
+	seg.type = VMX_AR_TYPE_BUSY_64_TSS;
+	vmx_set_segment(vcpu, &seg, VCPU_SREG_TR);
+	seg.type = VMX_AR_TYPE_LDT;
+	vmx_set_segment(vcpu, &seg, VCPU_SREG_LDTR);
+	vmx_set_dtable(vcpu, &dt, false);
+	vmx_set_dtable(vcpu, &dt, true);
+
+	vmcs_write64(GUEST_IA32_EFER, 0);
+	vmx_set_cr0(vcpu, RESET_CR0);
+	vmcs_writel(GUEST_CR3, 0);
+	vmx_set_cr4(vcpu, 0);
+	vmcs_writel(GUEST_DR7, RESET_DR7);
+	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+	vmcs_write64(GUEST_IA32_PAT, RESET_PAT);
+	vmcs_write32(GUEST_SYSENTER_CS, 0);
+	vmcs_writel(GUEST_SYSENTER_ESP, 0);
+	vmcs_writel(GUEST_SYSENTER_EIP, 0);
+	vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmx_set_rflags(vcpu, 0);
+	kvm_rip_write(vcpu, RESET_RIP);
+	vmcs_writel(GUEST_RSP, 0);
+	memset(vcpu->arch.regs, 0, sizeof(vcpu->arch.regs));
+	vcpu->arch.regs[VCPU_REGS_RDX] = RESET_RDX;
+}
+
+/*
+ * Offsets in struct kvm_vcpu_arch's regs[], for the assembly below: each GPR at its
+ * number in the instruction encoding (asm/kvm_vcpu_regs.h), 8 bytes each.
+ */
+#define VCPU_REG_OFF(reg)	(__VCPU_REGS_##reg * 8)
+
+/**
+ * __vmx_vcpu_run() - enter the guest and come back
+ * @regs: the guest's GPRs (RSP excepted), loaded before entry and saved after exit
+ * @launched: VMRESUME if true, VMLAUNCH if not (SDM 26.1 "Basic VM-entry checks")
+ *
+ * The one piece of assembly, inline as the design asks. KVM moved its own into
+ * vmenter.S in 2019 because the compiler may split, clone or reorder a C function around
+ * an asm block in ways that break what the block assumes about the stack (and objtool's
+ * view of it); this block stays safe by being the whole of a small noinline function,
+ * by saving everything it needs on the stack itself, and by telling the compiler it
+ * clobbers every other register, flags and memory.
+ *
+ * VM exit loads RSP and RIP from HOST_RSP and HOST_RIP (SDM 28.5.3), so both are written
+ * here, at the exact stack depth of the exit label: a fixed HOST_RIP could not name a
+ * label inside inline asm, and HOST_RSP is this call's stack. The guest's RBP and RCX are
+ * loaded last-but-one and last: RCX holds @regs until then, and is found again on the
+ * stack after the exit. VMLAUNCH/VMRESUME that fail do not enter the guest but fall
+ * through with CF (VMfailInvalid) or ZF (VMfailValid) set (SDM 30.2), and join the exit
+ * path, which saves the registers (harmlessly) and records the failure from the flags:
+ * a real VM exit clears them all (SDM 28.5.3). Nothing between VMLAUNCH and SETBE
+ * changes the flags. Registers that held guest values are cleared before returning, so
+ * that no later speculation in the host can use them.
+ *
+ * Return: true if VMLAUNCH/VMRESUME failed (VMfail).
+ */
+static noinline bool __vmx_vcpu_run(unsigned long *regs, bool launched)
+{
+	u8 fail = launched;
+
+	asm volatile(
+		"push %%rbp\n\t"
+		"push %%rcx\n\t"
+		"mov $%c[host_rsp], %%rdx\n\t"
+		"vmwrite %%rsp, %%rdx\n\t"
+		"lea 2f(%%rip), %%rax\n\t"
+		"mov $%c[host_rip], %%rdx\n\t"
+		"vmwrite %%rax, %%rdx\n\t"
+		"test %%bl, %%bl\n\t"
+		"mov %c[rax](%%rcx), %%rax\n\t"
+		"mov %c[rdx](%%rcx), %%rdx\n\t"
+		"mov %c[rbx](%%rcx), %%rbx\n\t"
+		"mov %c[rsi](%%rcx), %%rsi\n\t"
+		"mov %c[rdi](%%rcx), %%rdi\n\t"
+		"mov %c[r8](%%rcx), %%r8\n\t"
+		"mov %c[r9](%%rcx), %%r9\n\t"
+		"mov %c[r10](%%rcx), %%r10\n\t"
+		"mov %c[r11](%%rcx), %%r11\n\t"
+		"mov %c[r12](%%rcx), %%r12\n\t"
+		"mov %c[r13](%%rcx), %%r13\n\t"
+		"mov %c[r14](%%rcx), %%r14\n\t"
+		"mov %c[r15](%%rcx), %%r15\n\t"
+		"mov %c[rbp](%%rcx), %%rbp\n\t"
+		"mov %c[rcx](%%rcx), %%rcx\n\t"
+		"jnz 1f\n\t"
+		"vmlaunch\n\t"
+		"jmp 2f\n\t"
+		"1: vmresume\n\t"
+		"2: push %%rcx\n\t"
+		"mov 8(%%rsp), %%rcx\n\t"
+		"mov %%rax, %c[rax](%%rcx)\n\t"
+		"mov %%rdx, %c[rdx](%%rcx)\n\t"
+		"mov %%rbx, %c[rbx](%%rcx)\n\t"
+		"mov %%rbp, %c[rbp](%%rcx)\n\t"
+		"mov %%rsi, %c[rsi](%%rcx)\n\t"
+		"mov %%rdi, %c[rdi](%%rcx)\n\t"
+		"mov %%r8, %c[r8](%%rcx)\n\t"
+		"mov %%r9, %c[r9](%%rcx)\n\t"
+		"mov %%r10, %c[r10](%%rcx)\n\t"
+		"mov %%r11, %c[r11](%%rcx)\n\t"
+		"mov %%r12, %c[r12](%%rcx)\n\t"
+		"mov %%r13, %c[r13](%%rcx)\n\t"
+		"mov %%r14, %c[r14](%%rcx)\n\t"
+		"mov %%r15, %c[r15](%%rcx)\n\t"
+		"popq %c[rcx](%%rcx)\n\t"
+		"setbe %%bl\n\t"
+		"movzbl %%bl, %%ebx\n\t"
+		"xor %%eax, %%eax\n\t"
+		"xor %%edx, %%edx\n\t"
+		"xor %%esi, %%esi\n\t"
+		"xor %%edi, %%edi\n\t"
+		"xor %%r8d, %%r8d\n\t"
+		"xor %%r9d, %%r9d\n\t"
+		"xor %%r10d, %%r10d\n\t"
+		"xor %%r11d, %%r11d\n\t"
+		"xor %%r12d, %%r12d\n\t"
+		"xor %%r13d, %%r13d\n\t"
+		"xor %%r14d, %%r14d\n\t"
+		"xor %%r15d, %%r15d\n\t"
+		"pop %%rcx\n\t"
+		"pop %%rbp\n\t"
+		: "+b" (fail), "+c" (regs)
+		: [host_rsp] "i" (HOST_RSP), [host_rip] "i" (HOST_RIP),
+		  [rax] "i" (VCPU_REG_OFF(RAX)), [rcx] "i" (VCPU_REG_OFF(RCX)),
+		  [rdx] "i" (VCPU_REG_OFF(RDX)), [rbx] "i" (VCPU_REG_OFF(RBX)),
+		  [rbp] "i" (VCPU_REG_OFF(RBP)), [rsi] "i" (VCPU_REG_OFF(RSI)),
+		  [rdi] "i" (VCPU_REG_OFF(RDI)), [r8] "i" (VCPU_REG_OFF(R8)),
+		  [r9] "i" (VCPU_REG_OFF(R9)), [r10] "i" (VCPU_REG_OFF(R10)),
+		  [r11] "i" (VCPU_REG_OFF(R11)), [r12] "i" (VCPU_REG_OFF(R12)),
+		  [r13] "i" (VCPU_REG_OFF(R13)), [r14] "i" (VCPU_REG_OFF(R14)),
+		  [r15] "i" (VCPU_REG_OFF(R15))
+		: "rax", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
+		  "r15", "cc", "memory");
+	return fail;
+}
+
+/*
+ * A host NMI that arrived in the guest made this exit and is still the host's to handle
+ * (SDM 26.2 "Other causes of VM exits"): call its handler through the IDT, with
+ * interrupts still off, as KVM did before it had a dedicated entry. Its IRET ends the
+ * NMI blocking the exit left.
+ */
+static void vmx_handle_exit_nmi_irqoff(struct kvm_vcpu *vcpu)
+{
+	u32 intr_info;
+
+	if ((u16)vcpu->arch.exit_reason != EXIT_REASON_EXCEPTION_NMI)
+		return;
+	intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
+	if ((intr_info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
+	    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
+		asm volatile("int $2");
+}
+
+/*
+ * An exit in the middle of delivering an event through the guest's IDT (a guest page
+ * fault whose handler's page was not mapped in EPT yet) loses the event unless it is
+ * injected again at the next entry (SDM 28.2.4 "Information for VM exits during event
+ * delivery"): as KVM's __vmx_complete_interrupts().
+ */
+static void vmx_complete_interrupts(struct kvm_vcpu *vcpu)
+{
+	u32 idt_vectoring_info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	u32 type;
+
+	if (!(idt_vectoring_info & VECTORING_INFO_VALID_MASK))
+		return;
+	type = idt_vectoring_info & VECTORING_INFO_TYPE_MASK;
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, idt_vectoring_info);
+	if (idt_vectoring_info & VECTORING_INFO_DELIVER_CODE_MASK)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
+			     vmcs_read32(IDT_VECTORING_ERROR_CODE));
+	/* Software events are injected with the length of their instruction (SDM 27.6.1.3). */
+	if (type == INTR_TYPE_SOFT_EXCEPTION || type == INTR_TYPE_SOFT_INTR ||
+	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
+		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+}
+
+/**
+ * vmx_vcpu_run() - one entry into the guest and its exit, interrupts off
+ * @vcpu: the vCPU, loaded on this CPU
+ *
+ * Switches what VMX does not (guest CR2, the host's debug state), refreshes the host's
+ * CR3 and CR4 in the VMCS if they changed since (a new PCID, a CR4 bit the kernel
+ * toggles), enters, and reads why the guest exited into vcpu->arch.
+ */
+void vmx_vcpu_run(struct kvm_vcpu *vcpu)
+{
+	struct loaded_vmcs *loaded_vmcs = &vcpu->arch.vmcs;
+	unsigned long cr3, cr4;
+	u64 host_debugctl;
+
+	vmx_prepare_switch_to_guest(vcpu);
+	cr3 = __read_cr3();
+	if (cr3 != loaded_vmcs->host_cr3) {
+		vmcs_writel(HOST_CR3, cr3);
+		loaded_vmcs->host_cr3 = cr3;
+	}
+	cr4 = cr4_read_shadow();
+	if (cr4 != loaded_vmcs->host_cr4) {
+		vmcs_writel(HOST_CR4, cr4);
+		loaded_vmcs->host_cr4 = cr4;
+	}
+	if (vmcs_config.preemption_timer_value)
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vmcs_config.preemption_timer_value);
+	if (native_read_cr2() != vcpu->arch.cr2)
+		native_write_cr2(vcpu->arch.cr2);
+	/* VM exit clears IA32_DEBUGCTL and sets DR7 to 0x400 (SDM 28.5.1). */
+	rdmsrl(MSR_IA32_DEBUGCTLMSR, host_debugctl);
+
+	vcpu->arch.vmfail = __vmx_vcpu_run(vcpu->arch.regs, loaded_vmcs->launched);
+
+	vcpu->arch.cr2 = native_read_cr2();
+	if (host_debugctl)
+		wrmsrl(MSR_IA32_DEBUGCTLMSR, host_debugctl);
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+
+	if (unlikely(vcpu->arch.vmfail)) {
+		vcpu->arch.exit_reason = VMX_EXIT_REASONS_FAILED_VMENTRY;
+		return;
+	}
+	vcpu->arch.exit_reason = vmcs_read32(VM_EXIT_REASON);
+	if (unlikely(vcpu->arch.exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+		return;
+	loaded_vmcs->launched = true;
+	vcpu->arch.exit_qualification = vmcs_readl(EXIT_QUALIFICATION);
+	vmx_handle_exit_nmi_irqoff(vcpu);
+	vmx_complete_interrupts(vcpu);
+}
+
+/*
+ * Steps over the instruction that made the exit (its length, SDM 28.2.5), and out of any
+ * STI or MOV SS interrupt shadow, which ends with that instruction.
+ */
+int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu)
+{
+	u32 interruptibility = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
+	kvm_rip_write(vcpu, kvm_rip_read(vcpu) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	if (interruptibility & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, interruptibility &
+			     ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	return 1;
+}
+
+/* Injects a hardware exception at the next entry (SDM 27.6 "Event injection"). */
+static void kvm_queue_exception_e(struct kvm_vcpu *vcpu, unsigned int nr, u32 error_code)
+{
+	u32 info = nr | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
+
+	/* Real mode pushes no error code; VM entry checks it (SDM 27.2.1.3). */
+	if (kvm_read_cr0(vcpu) & X86_CR0_PE) {
+		info |= INTR_INFO_DELIVER_CODE_MASK;
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
+	}
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+/*
+ * The guest can take an external interrupt now: RFLAGS.IF set, no STI or MOV SS shadow
+ * (SDM 26.3.1.5 checks both for an injected one), and no event already queued.
+ */
+bool vmx_interrupt_allowed(struct kvm_vcpu *vcpu)
+{
+	return (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	       !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
+		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)) &&
+	       !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK);
+}
+
+void vmx_inject_irq(struct kvm_vcpu *vcpu, u8 nr)
+{
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, nr | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+}
+
+/* Interrupt-window exiting: exit as soon as the guest can take an interrupt (SDM 26.7.5). */
+void vmx_set_irq_window(struct kvm_vcpu *vcpu, bool enable)
+{
+	u32 ctl = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+
+	if (!!(ctl & CPU_BASED_INTR_WINDOW_EXITING) != enable)
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, ctl ^ CPU_BASED_INTR_WINDOW_EXITING);
+}
+
+/* The window opened: the run loop injects what is pending, or tells userspace. */
+static int handle_interrupt_window(struct kvm_vcpu *vcpu)
+{
+	vmx_set_irq_window(vcpu, false);
+	return 1;
+}
+
+int kvm_inject_gp(struct kvm_vcpu *vcpu)
+{
+	kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
+	return 1;
+}
+
+/* Userspace gets the raw exit reason for what minikvm does not handle, as KVM does. */
+static int vmx_unexpected_exit(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	pr_info_ratelimited("vcpu %u: unexpected VM exit reason %u (qualification 0x%lx)\n",
+			    vcpu->vcpu_id, vcpu->arch.exit_reason,
+			    vcpu->arch.exit_qualification);
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
+	run->internal.ndata = 2;
+	run->internal.data[0] = vcpu->arch.exit_reason;
+	run->internal.data[1] = raw_smp_processor_id();
+	return 0;
+}
+
+/* Exceptions are not intercepted (EXCEPTION_BITMAP is 0): this is a host NMI, handled. */
+static int handle_exception_nmi(struct kvm_vcpu *vcpu)
+{
+	u32 intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
+
+	if ((intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		return 1;
+	return vmx_unexpected_exit(vcpu);
+}
+
+/* The host took the interrupt as soon as the run loop turned interrupts back on. */
+static int handle_external_interrupt(struct kvm_vcpu *vcpu)
+{
+	return 1;
+}
+
+/* The timer ran out (vmx_setup_preemption_timer()): the run loop looks at the host. */
+static int handle_preemption_timer(struct kvm_vcpu *vcpu)
+{
+	return 1;
+}
+
+static int handle_triple_fault(struct kvm_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return 0;
+}
+
+/* Exit qualification of I/O instructions (SDM Table 28-5). */
+#define IO_QUAL_SIZE_MASK	GENMASK(2, 0)
+#define IO_QUAL_IN		BIT(3)
+#define IO_QUAL_STRING		BIT(4)
+#define IO_QUAL_REP		BIT(5)
+#define IO_QUAL_PORT_SHIFT	16
+
+static int handle_io(struct kvm_vcpu *vcpu)
+{
+	unsigned long qual = vcpu->arch.exit_qualification;
+	int size = (qual & IO_QUAL_SIZE_MASK) + 1;
+	unsigned short port = qual >> IO_QUAL_PORT_SHIFT;
+
+	if (qual & IO_QUAL_STRING)
+		return kvm_emulate_string_pio(vcpu, size, port, qual & IO_QUAL_IN,
+					      qual & IO_QUAL_REP);
+	return kvm_fast_pio(vcpu, size, port, qual & IO_QUAL_IN);
+}
+
+/* Exit qualification of control-register accesses (SDM Table 28-3). */
+#define CR_QUAL_NUM_MASK	GENMASK(3, 0)
+#define CR_QUAL_ACCESS_SHIFT	4
+#define CR_QUAL_ACCESS_MASK	GENMASK(5, 4)
+#define CR_QUAL_REG_SHIFT	8
+#define CR_QUAL_REG_MASK	GENMASK(11, 8)
+#define CR_ACCESS_MOV_TO_CR	0
+
+/*
+ * Only MOV to CR0 or CR4 that changes a host-owned bit exits (the masks above): check
+ * the new value as the CPU would, and #GP the guest as the CPU would for a bad one.
+ */
+static int handle_cr(struct kvm_vcpu *vcpu)
+{
+	unsigned long qual = vcpu->arch.exit_qualification;
+	int cr = qual & CR_QUAL_NUM_MASK;
+	int reg = (qual & CR_QUAL_REG_MASK) >> CR_QUAL_REG_SHIFT;
+	unsigned long val;
+
+	if ((qual & CR_QUAL_ACCESS_MASK) >> CR_QUAL_ACCESS_SHIFT != CR_ACCESS_MOV_TO_CR ||
+	    (cr != 0 && cr != 4))
+		return vmx_unexpected_exit(vcpu);
+	val = kvm_register_read(vcpu, reg);
+	if (cr == 0) {
+		if (!kvm_is_valid_cr0(vcpu, val))
+			return kvm_inject_gp(vcpu);
+		vmx_set_cr0(vcpu, val);
+		if (is_pae_paging(vcpu) &&
+		    kvm_load_pdptrs(vcpu, vmcs_readl(GUEST_CR3)))
+			return kvm_inject_gp(vcpu);
+	} else {
+		if (!kvm_is_valid_cr4(vcpu, val))
+			return kvm_inject_gp(vcpu);
+		vmx_set_cr4(vcpu, val);
+	}
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
+/* CR4 bits the CPU allows in VMX non-root operation but VMXE, which a guest cannot use. */
+u64 vmx_cr4_valid_bits(void)
+{
+	return vmcs_config.cr4_fixed1 & ~X86_CR4_VMXE;
+}
+
+static int handle_ept_violation(struct kvm_vcpu *vcpu)
+{
+	return kvm_mmu_page_fault(vcpu, vmcs_read64(GUEST_PHYSICAL_ADDRESS),
+				  vcpu->arch.exit_qualification);
+}
+
+/* minikvm never writes a misconfigured EPT entry: if one is seen, say so and stop. */
+static int handle_ept_misconfig(struct kvm_vcpu *vcpu)
+{
+	pr_err_ratelimited("vcpu %u: EPT misconfiguration at 0x%llx\n", vcpu->vcpu_id,
+			   vmcs_read64(GUEST_PHYSICAL_ADDRESS));
+	return vmx_unexpected_exit(vcpu);
+}
+
+/*
+ * Handlers by basic exit reason (SDM Appendix C), as KVM's: 1 to re-enter the guest, 0 to
+ * return to userspace with run->exit_reason set, a negative errno to fail KVM_RUN. A
+ * reason without a handler is unexpected: minikvm did not ask for it.
+ */
+static int (*const kvm_vmx_exit_handlers[])(struct kvm_vcpu *vcpu) = {
+	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_interrupt_window,
+	[EXIT_REASON_CPUID]			= kvm_emulate_cpuid,
+	[EXIT_REASON_HLT]			= kvm_emulate_halt,
+	[EXIT_REASON_CR_ACCESS]			= handle_cr,
+	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
+	[EXIT_REASON_MSR_READ]			= kvm_emulate_rdmsr,
+	[EXIT_REASON_MSR_WRITE]			= kvm_emulate_wrmsr,
+	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
+	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
+};
+
+/**
+ * vmx_handle_exit() - what to do after vmx_vcpu_run(), interrupts on
+ * @vcpu: the vCPU
+ *
+ * A failed entry first (VMfail: the VMCS itself was refused; or an exit reason with bit 31
+ * set: the guest state was, SDM 27.8), then the handler of the basic reason, found with
+ * an index the CPU gave, so bounded also under speculation.
+ *
+ * Return: as the handlers.
+ */
+int vmx_handle_exit(struct kvm_vcpu *vcpu)
+{
+	u32 exit_reason = vcpu->arch.exit_reason;
+	struct kvm_run *run = vcpu->run;
+	u16 basic = exit_reason;
+
+	if (unlikely(vcpu->arch.vmfail)) {
+		u32 error = vmcs_read32(VM_INSTRUCTION_ERROR);
+
+		pr_info_ratelimited("vcpu %u: VM entry failed: VM-instruction error %u\n",
+				    vcpu->vcpu_id, error);
+		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_entry_failure_reason = error;
+		run->fail_entry.cpu = raw_smp_processor_id();
+		return 0;
+	}
+	if (unlikely(exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
+		pr_info_ratelimited("vcpu %u: VM entry failed: reason %u, qualification 0x%lx\n",
+				    vcpu->vcpu_id, basic, vmcs_readl(EXIT_QUALIFICATION));
+		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_entry_failure_reason = exit_reason;
+		run->fail_entry.cpu = raw_smp_processor_id();
+		return 0;
+	}
+	if (basic >= ARRAY_SIZE(kvm_vmx_exit_handlers))
+		return vmx_unexpected_exit(vcpu);
+	basic = array_index_nospec(basic, ARRAY_SIZE(kvm_vmx_exit_handlers));
+	if (!kvm_vmx_exit_handlers[basic])
+		return vmx_unexpected_exit(vcpu);
+	return kvm_vmx_exit_handlers[basic](vcpu);
 }

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What x86.c, vmx.c and ept.c share: the VMCS accessors and the steps of the run path,
+ * named as KVM names them.
+ */
+#ifndef __MINIKVM_X86_VMX_H
+#define __MINIKVM_X86_VMX_H
+
+#include <linux/kvm.h>
+#include <linux/printk.h>
+#include <linux/types.h>
+#include <asm/vmx.h>
+
+#include <minikvm/kvm_host.h>
+
+/* VMREAD and VMWRITE signal a bad field or no current VMCS by VMfail (SDM 30.2). */
+void vmx_vmwrite_error(unsigned long field, unsigned long value);
+
+static __always_inline unsigned long vmcs_readl(unsigned long field)
+{
+	unsigned long value;
+
+	asm volatile("vmread %[field], %[value]"
+		     : [value] "=rm" (value) : [field] "r" (field) : "cc");
+	return value;
+}
+
+static __always_inline u16 vmcs_read16(unsigned long field)
+{
+	return vmcs_readl(field);
+}
+
+static __always_inline u32 vmcs_read32(unsigned long field)
+{
+	return vmcs_readl(field);
+}
+
+static __always_inline u64 vmcs_read64(unsigned long field)
+{
+	return vmcs_readl(field);
+}
+
+static __always_inline void vmcs_writel(unsigned long field, unsigned long value)
+{
+	asm goto("vmwrite %[value], %[field]\n\t"
+		 "jna %l[fail]"
+		 : : [field] "r" (field), [value] "rm" (value) : "cc" : fail);
+	return;
+fail:
+	vmx_vmwrite_error(field, value);
+}
+
+#define vmcs_write16	vmcs_writel
+#define vmcs_write32	vmcs_writel
+#define vmcs_write64	vmcs_writel
+
+/* The guest's registers. RSP, RIP and RFLAGS live in the VMCS. */
+static inline unsigned long kvm_register_read(struct kvm_vcpu *vcpu, int reg)
+{
+	return reg == VCPU_REGS_RSP ? vmcs_readl(GUEST_RSP) : vcpu->arch.regs[reg];
+}
+
+static inline void kvm_register_write(struct kvm_vcpu *vcpu, int reg, unsigned long val)
+{
+	if (reg == VCPU_REGS_RSP)
+		vmcs_writel(GUEST_RSP, val);
+	else
+		vcpu->arch.regs[reg] = val;
+}
+
+static inline unsigned long kvm_rip_read(struct kvm_vcpu *vcpu)
+{
+	return vmcs_readl(GUEST_RIP);
+}
+
+static inline void kvm_rip_write(struct kvm_vcpu *vcpu, unsigned long rip)
+{
+	vmcs_writel(GUEST_RIP, rip);
+}
+
+/* vmx.c: the VMCS, entering the guest and the exit handlers. */
+int vmx_vcpu_create(struct kvm_vcpu *vcpu);
+void vmx_vcpu_free(struct kvm_vcpu *vcpu);
+void vmx_vcpu_reset(struct kvm_vcpu *vcpu);
+void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
+void vmx_vcpu_put(struct kvm_vcpu *vcpu);
+void vmx_vcpu_run(struct kvm_vcpu *vcpu);
+int vmx_handle_exit(struct kvm_vcpu *vcpu);
+int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu);
+void vmx_get_segment(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg);
+void vmx_set_segment(struct kvm_vcpu *vcpu, const struct kvm_segment *var, int seg);
+void vmx_get_dtable(struct kvm_vcpu *vcpu, struct kvm_dtable *dt, bool idt);
+void vmx_set_dtable(struct kvm_vcpu *vcpu, const struct kvm_dtable *dt, bool idt);
+void vmx_set_cr0(struct kvm_vcpu *vcpu, unsigned long cr0);
+void vmx_set_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
+void vmx_set_efer(struct kvm_vcpu *vcpu, u64 efer);
+unsigned long kvm_read_cr0(struct kvm_vcpu *vcpu);
+unsigned long kvm_read_cr4(struct kvm_vcpu *vcpu);
+u64 vmx_cr4_valid_bits(void);
+int kvm_inject_gp(struct kvm_vcpu *vcpu);
+bool vmx_interrupt_allowed(struct kvm_vcpu *vcpu);
+void vmx_inject_irq(struct kvm_vcpu *vcpu, u8 nr);
+void vmx_set_irq_window(struct kvm_vcpu *vcpu, bool enable);
+bool vmx_has_vpid(void);
+bool vmx_has_insouts_info(void);
+u64 vmx_ept_caps(void);
+
+/* x86.c: what the exit handlers hand on. */
+int kvm_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port, bool in);
+void kvm_pio_exit(struct kvm_vcpu *vcpu, int size, unsigned short port, bool in);
+int kvm_emulate_halt(struct kvm_vcpu *vcpu);
+int kvm_emulate_cpuid(struct kvm_vcpu *vcpu);
+int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu);
+int kvm_emulate_wrmsr(struct kvm_vcpu *vcpu);
+int kvm_load_pdptrs(struct kvm_vcpu *vcpu, unsigned long cr3);
+bool kvm_is_valid_cr0(struct kvm_vcpu *vcpu, unsigned long cr0);
+bool kvm_is_valid_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
+bool is_pae_paging(struct kvm_vcpu *vcpu);
+
+/* emulate.c: the instructions the exits leave to software. */
+int kvm_emulate_mmio(struct kvm_vcpu *vcpu, gpa_t gpa);
+int kvm_emulate_string_pio(struct kvm_vcpu *vcpu, int size, unsigned short port, bool in,
+			   bool rep);
+
+/* cpuid.c: the guest's CPUID. */
+int kvm_vcpu_ioctl_set_cpuid2(struct kvm_vcpu *vcpu, struct kvm_cpuid2 __user *argp);
+int kvm_vcpu_ioctl_get_cpuid2(struct kvm_vcpu *vcpu, struct kvm_cpuid2 __user *argp);
+void kvm_vcpu_free_cpuid(struct kvm_vcpu *vcpu);
+
+/* ept.c: guest memory through EPT. */
+int kvm_mmu_init_vm(struct kvm *kvm);
+void kvm_mmu_destroy_vm(struct kvm *kvm);
+int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, gpa_t gpa, unsigned long qualification);
+void ept_sync_context(u64 eptp);
+
+#endif /* __MINIKVM_X86_VMX_H */
