@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * minikvm's arm64 backend: getting to EL2.
+ * minikvm's arm64 backend: getting to EL2, the run loop, and the VM and vCPU hooks.
  *
  * VHE (the kernel runs at EL2, HCR_EL2.E2H set): EL2 is already ours to use, and a hyp
  * call is a plain function call.
  * nVHE (the kernel runs at EL1 and Linux's hyp stub waits at EL2): the module installs its
- * own EL2 vectors (hyp/hyp-entry.S) on every CPU through the stub, and a hyp call is
- * "hvc #0".
+ * own EL2 vectors (hyp/hyp-entry.S) and EL2 stage 1 (an identity map, mmu.c) on every CPU
+ * through the stub, and a hyp call is "hvc #0".
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -18,22 +18,29 @@
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/smp.h>
+#include <linux/uaccess.h>
 #include <asm/barrier.h>
 #include <asm/cpufeature.h>
+#include <asm/daifflags.h>
+#include <asm/esr.h>
+#include <asm/kvm_arm.h>
+#include <asm/neon.h>
 #include <asm/sysreg.h>
 #include <asm/virt.h>
 
 #include <minikvm/compat.h>
 #include <minikvm/kvm_host.h>
+#include <minikvm/trace.h>
 
-#include "hyp.h"
+#include "arm.h"
 
 /* CurrentEL.EL, bits [3:2] (Arm ARM C5.2.1): the Exception level the CPU runs at. */
 #define CURRENTEL_EL_MASK	GENMASK(3, 2)
 
-/* nVHE: the page holding our EL2 code, and whether this CPU's VBAR_EL2 points at it. */
+/* nVHE: the pages holding our EL2 code, and whether this CPU's VBAR_EL2 points at them. */
 static struct page *hyp_page;
 static DEFINE_PER_CPU(bool, hyp_vectors_installed);
 
@@ -121,43 +128,67 @@ static void __noreturn nvhe_hyp_panic_handler(u64 vector, u64 esr, u64 elr, u64 
 }
 
 /*
- * The stub runs EL2 with SCTLR_EL2.{M,C,I} clear: EL2 fetches and loads from memory, the
- * point of coherency, around the caches. So clean the copy out of the D-cache to the PoC,
- * line by line with the smallest D-cache line of any CPU (CTR_EL0.DminLine: log2 of the
- * line size in 4-byte words), since dcache_clean_inval_poc() is not exported; then
- * invalidate every I-cache: EL2 fetches the code at its physical address, which an
- * aliasing (VIPT) I-cache indexes differently from the linear-map address that
- * caches_clean_inval_pou() would invalidate.
+ * kvm_flush_dcache_to_poc() - clean and invalidate @addr..@addr+@size to the point of
+ * coherency
+ *
+ * The stub runs EL2 with SCTLR_EL2.{M,C,I} clear, and so does our installer until it
+ * turns them on: it fetches and loads from memory, the point of coherency, around the
+ * caches; a guest with its MMU off does the same. Line by line with the smallest D-cache
+ * line of any CPU (CTR_EL0.DminLine: log2 of the line size in 4-byte words), since
+ * dcache_clean_inval_poc() is not exported. Invalidating too drops lines the CPU may have
+ * fetched meanwhile.
  */
-static void hyp_clean_to_poc(void *start, size_t size)
+void kvm_flush_dcache_to_poc(void *addr, size_t size)
 {
 	u64 ctr = read_sanitised_ftr_reg(SYS_CTR_EL0);
 	unsigned long line = 4UL << cpuid_feature_extract_unsigned_field(ctr,
 								 CTR_EL0_DminLine_SHIFT);
-	unsigned long addr = ALIGN_DOWN((unsigned long)start, line);
+	unsigned long start = ALIGN_DOWN((unsigned long)addr, line);
 
-	for (; addr < (unsigned long)start + size; addr += line)
-		asm volatile("dc civac, %0" : : "r" (addr) : "memory");
-	/* As dcache_clean_inval_poc(): EL2's MMU-off accesses are outer shareable. */
+	for (; start < (unsigned long)addr + size; start += line)
+		asm volatile("dc civac, %0" : : "r" (start) : "memory");
+	/* As dcache_clean_inval_poc(): MMU-off accesses are outer shareable. */
 	dsb(sy);
+}
+
+/*
+ * kvm_flush_icache() - invalidate every I-cache: EL2 and a guest fetch code at physical
+ * addresses, which an aliasing (VIPT) I-cache indexes differently from the linear-map
+ * address that caches_clean_inval_pou() would invalidate.
+ */
+void kvm_flush_icache(void)
+{
 	asm volatile("ic ialluis" : : : "memory");
 	dsb(ish);
 	isb();
 }
 
-/* Copies the EL2 code into a page of its own, which EL2 can run with its MMU off. */
+/*
+ * Copies the EL2 code into pages of its own, with what the installer needs to turn
+ * EL2's MMU on, and maps them in EL2's tables. Returns 0 or -ENOMEM.
+ */
 static int hyp_install_code(void)
 {
 	size_t size = __minikvm_hyp_end - __minikvm_hyp_start;
+	int r;
 
-	if (WARN_ON(size > PAGE_SIZE))
-		return -E2BIG;
-	hyp_page = alloc_page(GFP_KERNEL);
+	hyp_page = alloc_pages(GFP_KERNEL, get_order(size));
 	if (!hyp_page)
 		return -ENOMEM;
 	memcpy(page_address(hyp_page), __minikvm_hyp_start, size);
 	*(u64 *)hyp_kaddr(__minikvm_hyp_panic_handler) = (u64)nvhe_hyp_panic_handler;
-	hyp_clean_to_poc(page_address(hyp_page), size);
+	*(u64 *)hyp_kaddr(__minikvm_hyp_mair) = kvm_hyp_mair();
+	*(u64 *)hyp_kaddr(__minikvm_hyp_tcr) = kvm_hyp_tcr();
+	*(u64 *)hyp_kaddr(__minikvm_hyp_ttbr0) = kvm_hyp_ttbr0();
+	r = kvm_hyp_map(page_to_phys(hyp_page), size, true);
+	if (r) {
+		__free_pages(hyp_page, get_order(size));
+		hyp_page = NULL;
+		return r;
+	}
+	/* The installer runs it with the MMU, and so the caches, still off. */
+	kvm_flush_dcache_to_poc(page_address(hyp_page), size);
+	kvm_flush_icache();
 	return 0;
 }
 
@@ -227,9 +258,12 @@ int kvm_arch_hardware_setup(void)
 		return -ENODEV;
 	}
 
-	r = hyp_install_code();
+	r = kvm_hyp_init_pgtable();
 	if (r)
 		return r;
+	r = hyp_install_code();
+	if (r)
+		goto out_free_pgtable;
 	r = cpu_pm_register_notifier(&hyp_cpu_pm_nb);
 	if (r)
 		goto out_free;
@@ -238,8 +272,10 @@ int kvm_arch_hardware_setup(void)
 	return 0;
 
 out_free:
-	__free_page(hyp_page);
+	__free_pages(hyp_page, get_order(__minikvm_hyp_end - __minikvm_hyp_start));
 	hyp_page = NULL;
+out_free_pgtable:
+	kvm_hyp_free_pgtable();
 	return r;
 }
 
@@ -254,8 +290,9 @@ void kvm_arch_hardware_unsetup(void)
 	for_each_possible_cpu(cpu)
 		if (WARN_ON(per_cpu(hyp_vectors_installed, cpu)))
 			return;
-	__free_page(hyp_page);
+	__free_pages(hyp_page, get_order(__minikvm_hyp_end - __minikvm_hyp_start));
 	hyp_page = NULL;
+	kvm_hyp_free_pgtable();
 }
 
 int kvm_arch_hardware_enable(void)
@@ -299,37 +336,138 @@ void kvm_arch_hardware_report(struct seq_file *m)
 	/* The stub's answer: our vectors are not installed on this CPU. */
 	if (el == HVC_STUB_ERR)
 		seq_printf(m, "cpu%d: mode=%s hyp=stub\n", smp_processor_id(), mode);
-	else
+	else if (is_kernel_in_hyp_mode())
 		seq_printf(m, "cpu%d: mode=%s current_el=%lu\n", smp_processor_id(), mode,
 			   FIELD_GET(CURRENTEL_EL_MASK, el));
+	else
+		seq_printf(m, "cpu%d: mode=%s current_el=%lu el2_mmu=%s\n", smp_processor_id(),
+			   mode, FIELD_GET(CURRENTEL_EL_MASK, el),
+			   __kvm_call_hyp(MINIKVM_HC_SCTLR_EL2, 0, 0, 0) & SCTLR_ELx_M ?
+			   "on" : "off");
 }
 
 int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 {
+	switch (ext) {
+	case KVM_CAP_ARM_VM_IPA_SIZE:
+		return kvm_ipa_limit();
+	case KVM_CAP_ARM_PSCI_0_2:
+	case KVM_CAP_ONE_REG:
+	case KVM_CAP_READONLY_MEM:
+		return 1;
+	}
 	return 0;
 }
 
 int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 {
-	/*
-	 * The type selects the guest's IPA size (KVM_VM_TYPE_ARM_IPA_SIZE); until stage 2
-	 * exists only the default, 0, is accepted.
-	 */
-	return type ? -EINVAL : 0;
+	return kvm_init_stage2_mmu(kvm, type);
 }
 
 int kvm_arch_prepare_memory_region(struct kvm *kvm, const struct kvm_memory_slot *new)
 {
 	/* Stage 2 covers the VM's IPA space; a slot beyond it is EFAULT, as in KVM. */
-	return new->base_gfn + new->npages > KVM_PHYS_SIZE_DEFAULT >> PAGE_SHIFT ? -EFAULT : 0;
+	if (new->base_gfn + new->npages > BIT_ULL(kvm->arch.ipa_bits) >> PAGE_SHIFT)
+		return kvm_refuse(-EFAULT, "memslot %u ends beyond the VM's %u-bit IPA space",
+				  new->id, kvm->arch.ipa_bits);
+	return 0;
 }
 
 void kvm_arch_destroy_vm(struct kvm *kvm)
 {
+	kvm_free_stage2_pgd(kvm);
+}
+
+/*
+ * HCR_EL2 while a guest runs (Arm ARM D13.2.46): stage 2 on (VM); physical IRQ, FIQ and
+ * SError to EL2 (IMO, FMO, AMO), which also gives the guest the virtual GIC CPU interface
+ * instead of the host's; set/way invalidation upgraded to clean+invalidate (SWIO) so the
+ * guest cannot discard the host's dirty lines; SMC, WFI, WFE and IMPLEMENTATION DEFINED
+ * registers trapped (TSC, TWI, TWE, TIDCP); broadcast TLB and barriers inner shareable
+ * (FB, BSU_IS); a stage-1 walk into Device memory faults (PTW); EL1 is AArch64 (RW).
+ * A VHE host keeps E2H: its own EL2 code runs in the EL2&0 regime until the ERET.
+ */
+#define HCR_GUEST_FLAGS_MINIKVM	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_TSC | \
+				 HCR_TWI | HCR_TWE | HCR_TIDCP | HCR_FB | HCR_BSU_IS | \
+				 HCR_PTW | HCR_RW)
+
+u64 kvm_guest_hcr(void)
+{
+	return HCR_GUEST_FLAGS_MINIKVM | (is_kernel_in_hyp_mode() ? HCR_E2H : 0);
+}
+
+/**
+ * kvm_tlb_flush_vmid() - invalidate the VM's stage 1 and 2 TLB entries on every CPU
+ * @kvm: the VM, its stage-2 descriptors already changed
+ */
+void kvm_tlb_flush_vmid(struct kvm *kvm)
+{
+	unsigned long flags;
+
+	/* The table walkers must see the descriptors before the invalidation. */
+	dsb(ishst);
+	if (is_kernel_in_hyp_mode()) {
+		flags = local_daif_save();
+		__kvm_tlb_flush_vmid_vhe(kvm->arch.vttbr, kvm_guest_hcr());
+		local_daif_restore(flags);
+	} else {
+		__kvm_call_hyp(MINIKVM_HC_TLB_FLUSH_VMID, kvm->arch.vttbr, kvm_guest_hcr(), 0);
+	}
+	atomic64_inc(&kvm->stat.remote_tlb_flush);
+}
+
+/* The world switch's view of struct kvm_vcpu_hyp (hyp.h) must be the compiler's. */
+#define HYP_CHECK_OFFSET(member, off) \
+	static_assert(offsetof(struct kvm_vcpu_hyp, member) == (off))
+HYP_CHECK_OFFSET(guest.regs.regs.regs[1], HYP_GUEST_CTXT + CPU_XREG(1));
+HYP_CHECK_OFFSET(guest.regs.regs.sp, CPU_SP_EL0);
+HYP_CHECK_OFFSET(guest.regs.regs.pc, CPU_PC);
+HYP_CHECK_OFFSET(guest.regs.regs.pstate, CPU_PSTATE);
+HYP_CHECK_OFFSET(guest.regs.sp_el1, CPU_SP_EL1);
+HYP_CHECK_OFFSET(guest.regs.elr_el1, CPU_ELR_EL1);
+HYP_CHECK_OFFSET(guest.regs.spsr[KVM_SPSR_EL1], CPU_SPSR_EL1);
+HYP_CHECK_OFFSET(guest.regs.fp_regs.vregs, CPU_FP_VREGS);
+HYP_CHECK_OFFSET(guest.regs.fp_regs.fpsr, CPU_FP_FPSR);
+HYP_CHECK_OFFSET(guest.regs.fp_regs.fpcr, CPU_FP_FPCR);
+HYP_CHECK_OFFSET(guest.sys_regs, CPU_SYSREGS);
+HYP_CHECK_OFFSET(host, HYP_HOST_CTXT);
+HYP_CHECK_OFFSET(hcr_el2, HYP_HCR_EL2);
+HYP_CHECK_OFFSET(vttbr_el2, HYP_VTTBR_EL2);
+HYP_CHECK_OFFSET(vtcr_el2, HYP_VTCR_EL2);
+HYP_CHECK_OFFSET(vmpidr_el2, HYP_VMPIDR_EL2);
+HYP_CHECK_OFFSET(host_el2, HYP_HOST_HCR_EL2);
+HYP_CHECK_OFFSET(host_el2[ARRAY_SIZE(((struct kvm_vcpu_hyp *)0)->host_el2) - 1], HYP_HOST_SP);
+HYP_CHECK_OFFSET(esr_el2, HYP_ESR_EL2);
+HYP_CHECK_OFFSET(far_el2, HYP_FAR_EL2);
+HYP_CHECK_OFFSET(hpfar_el2, HYP_HPFAR_EL2);
+static_assert(sizeof(struct kvm_cpu_context) == CPU_CONTEXT_SIZE);
+static_assert(offsetofend(struct kvm_vcpu_hyp, hpfar_el2) == HYP_SIZE);
+
+/**
+ * vhe_hyp_panic_handler() - VHE: an exception at EL2 while the guest's vectors were in
+ *	place (hyp-entry.S); the host's state is not restored, so there is no way back
+ * @vector: offset of the vector entry taken
+ * @esr: ESR_EL2
+ * @elr: ELR_EL2
+ * @spsr: SPSR_EL2
+ * @far: FAR_EL2
+ */
+void __noreturn vhe_hyp_panic_handler(u64 vector, u64 esr, u64 elr, u64 spsr, u64 far)
+{
+	panic("minikvm: unexpected exception at EL2 in a guest run: vector 0x%llx ESR_EL2 0x%llx ELR_EL2 0x%llx SPSR_EL2 0x%llx FAR_EL2 0x%llx\n",
+	      vector, esr, elr, spsr, far);
 }
 
 int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 {
+	struct kvm *kvm = vcpu->kvm;
+
+	/* nVHE: EL2 reaches the structure at its physical address. */
+	if (!is_kernel_in_hyp_mode() &&
+	    kvm_hyp_map(virt_to_phys(&vcpu->arch.hyp), sizeof(vcpu->arch.hyp), false))
+		return -ENOMEM;
+	vcpu->arch.hyp.vttbr_el2 = kvm->arch.vttbr;
+	vcpu->arch.hyp.vtcr_el2 = kvm->arch.vtcr;
 	return 0;
 }
 
@@ -337,11 +475,75 @@ void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 {
 }
 
-long kvm_arch_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+/*
+ * vcpu_interrupt_line() - raise or lower the vCPU's IRQ or FIQ line: the guest sees it
+ * as a virtual IRQ or FIQ (HCR_EL2.VI, VF; Arm ARM D1.14.5) from its next entry on.
+ */
+static int vcpu_interrupt_line(struct kvm_vcpu *vcpu, unsigned int line, bool level)
 {
-	return -EINVAL;
+	bool was;
+
+	if (level)
+		was = test_and_set_bit(line, &vcpu->arch.irq_lines);
+	else
+		was = test_and_clear_bit(line, &vcpu->arch.irq_lines);
+	/* Out of WFI, or out of the guest, to enter again with the new lines. */
+	if (was != level)
+		kvm_vcpu_kick(vcpu);
+	return 0;
 }
 
+/*
+ * KVM_IRQ_LINE without an in-kernel interrupt controller: only the CPU type, which names
+ * a vCPU by creation index and one of its two lines.
+ */
+static int kvm_vm_ioctl_irq_line(struct kvm *kvm, const struct kvm_irq_level *irq_level)
+{
+	u32 irq = irq_level->irq;
+	unsigned int type = (irq >> KVM_ARM_IRQ_TYPE_SHIFT) & KVM_ARM_IRQ_TYPE_MASK;
+	unsigned int idx = ((irq >> KVM_ARM_IRQ_VCPU_SHIFT) & KVM_ARM_IRQ_VCPU_MASK) +
+			   ((irq >> KVM_ARM_IRQ_VCPU2_SHIFT) & KVM_ARM_IRQ_VCPU2_MASK) *
+			   (KVM_ARM_IRQ_VCPU_MASK + 1);
+	unsigned int num = (irq >> KVM_ARM_IRQ_NUM_SHIFT) & KVM_ARM_IRQ_NUM_MASK;
+	struct kvm_vcpu *vcpu = NULL;
+
+	if (type == KVM_ARM_IRQ_TYPE_SPI || type == KVM_ARM_IRQ_TYPE_PPI)
+		return kvm_refuse(-ENXIO, "KVM_IRQ_LINE: no in-kernel interrupt controller");
+	if (type != KVM_ARM_IRQ_TYPE_CPU)
+		return kvm_refuse(-EINVAL, "KVM_IRQ_LINE: unknown type %u", type);
+	if (num > KVM_ARM_IRQ_CPU_FIQ)
+		return kvm_refuse(-EINVAL, "KVM_IRQ_LINE: a CPU has IRQ (0) and FIQ (1), not %u",
+				  num);
+	mutex_lock(&kvm->lock);
+	if (idx < kvm->created_vcpus)
+		vcpu = kvm->vcpus[idx];
+	mutex_unlock(&kvm->lock);
+	if (!vcpu)
+		return kvm_refuse(-EINVAL, "KVM_IRQ_LINE: no vCPU %u", idx);
+	return vcpu_interrupt_line(vcpu, num, irq_level->level);
+}
+
+long kvm_arch_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	struct kvm_vcpu_init init = { .target = KVM_ARM_TARGET_GENERIC_V8 };
+	struct kvm *kvm = filp->private_data;
+	struct kvm_irq_level irq_level;
+
+	switch (ioctl) {
+	case KVM_IRQ_LINE:
+		if (copy_from_user(&irq_level, (void __user *)arg, sizeof(irq_level)))
+			return -EFAULT;
+		return kvm_vm_ioctl_irq_line(kvm, &irq_level);
+	case KVM_ARM_PREFERRED_TARGET:
+		/* Every CPU is the generic ARMv8 target, with no features preset. */
+		if (copy_to_user((void __user *)arg, &init, sizeof(init)))
+			return -EFAULT;
+		return 0;
+	}
+	return kvm_refuse(-EINVAL, "unknown ioctl 0x%x on an arm64 VM", ioctl);
+}
+
+/* Nothing of the guest stays in a CPU between two entries: each run loads it all. */
 void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
 }
@@ -350,27 +552,171 @@ void kvm_arch_vcpu_put(struct kvm_vcpu *vcpu)
 {
 }
 
+/*
+ * Whether a sleeping vCPU may go on: a stopped one when PSCI CPU_ON starts it, one in
+ * WFI when a line is high (or, stopped meanwhile, never).
+ */
 bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
 {
-	return false;
+	if (READ_ONCE(vcpu->arch.power_off))
+		return false;
+	return !vcpu->arch.in_wfi || READ_ONCE(vcpu->arch.irq_lines);
 }
 
-void kvm_arch_flush_shadow_memslot(struct kvm *kvm, const struct kvm_memory_slot *slot)
+/* HCR_EL2 for this entry: the virtual IRQ and FIQ follow the lines (D13.2.46, VI, VF). */
+static u64 kvm_vcpu_hcr(struct kvm_vcpu *vcpu)
 {
+	unsigned long lines = READ_ONCE(vcpu->arch.irq_lines);
+	u64 hcr = kvm_guest_hcr();
+
+	if (lines & BIT(KVM_ARM_IRQ_CPU_IRQ))
+		hcr |= HCR_VI;
+	if (lines & BIT(KVM_ARM_IRQ_CPU_FIQ))
+		hcr |= HCR_VF;
+	return hcr;
 }
 
-/* Until the backend can enter a guest: the contract's first step, then a clear refusal. */
+/*
+ * __kvm_vcpu_run() - run the guest once; returns ARM_EXCEPTION_*. Interrupts are off.
+ *
+ * VHE: a direct call at EL2 with every exception masked. nVHE: a hyp call, with
+ * vcpu->arch.hyp's physical address, which EL2's identity map makes its address there.
+ */
+static int __kvm_vcpu_run(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vcpu_hyp *hyp = &vcpu->arch.hyp;
+	unsigned long flags;
+	int ret;
+
+	if (is_kernel_in_hyp_mode()) {
+		flags = local_daif_save();
+		ret = __kvm_vcpu_run_vhe(hyp);
+		/*
+		 * The guest's exit to EL2 left PSTATE.PAN as the guest had it (E2H with TGE
+		 * clear does not set it on entry to EL2, D1.10.4): the kernel's is set.
+		 */
+		if (cpus_have_final_cap(ARM64_HAS_PAN))
+			asm volatile(SET_PSTATE_PAN(1));
+		local_daif_restore(flags);
+		return ret;
+	}
+	return __kvm_call_hyp(MINIKVM_HC_VCPU_RUN, virt_to_phys(hyp), 0, 0);
+}
+
+/* Counts and traces an exit; ESR_EL2.EC is the reason of a trap. */
+static void kvm_account_exit(struct kvm_vcpu *vcpu, int exception_index)
+{
+	u64 esr = vcpu->arch.hyp.esr_el2;
+	u32 ec = ESR_ELx_EC(esr);
+
+	vcpu->stat.exits++;
+	if (exception_index == ARM_EXCEPTION_TRAP) {
+		vcpu->stat.exit_reasons[ec]++;
+		trace_kvm_exit(vcpu->vcpu_id, ec, esr, *vcpu_pc(vcpu));
+	} else {
+		/* Interrupts and SErrors have no syndrome: traced past the 64 classes. */
+		trace_kvm_exit(vcpu->vcpu_id, KVM_NR_EXIT_REASONS + exception_index, 0,
+			       *vcpu_pc(vcpu));
+	}
+}
+
+/**
+ * kvm_arch_vcpu_ioctl_run() - KVM_RUN: the arm64 run loop
+ * @vcpu: the vCPU, its mutex held
+ *
+ * Returns 0 with run->exit_reason set for userspace, -EINTR (a signal, or
+ * immediate_exit), -ENOEXEC before KVM_ARM_VCPU_INIT, or another errno.
+ */
 int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 {
-	if (kvm_run_immediate_exit(vcpu->run))
+	struct kvm_run *run = vcpu->run;
+	int exception_index;
+	int ret;
+
+	if (!vcpu->arch.initialized)
+		return kvm_refuse(-ENOEXEC, "KVM_RUN before KVM_ARM_VCPU_INIT");
+	kvm_handle_mmio_return(vcpu);
+	if (kvm_run_immediate_exit(run))
 		return -EINTR;
-	pr_info_ratelimited("KVM_RUN: this backend cannot enter a guest yet\n");
-	return -EOPNOTSUPP;
+
+	vcpu_load(vcpu);
+	run->exit_reason = KVM_EXIT_UNKNOWN;
+	for (ret = 1; ret > 0;) {
+		ret = kvm_vcpu_handle_host_work(vcpu);
+		if (ret <= 0)
+			break;
+		if (READ_ONCE(vcpu->arch.power_off)) {
+			ret = kvm_vcpu_block(vcpu);
+			continue;
+		}
+		kvm_psci_reset_on(vcpu);
+
+		/*
+		 * The guest may clobber every FP/SIMD register: the kernel saves the task's
+		 * own (and SVE state) and reloads them on the way back to userspace.
+		 */
+		kernel_neon_begin();
+		local_irq_disable();
+		WRITE_ONCE(vcpu->mode, IN_GUEST_MODE);
+		/*
+		 * Pairs with kvm_vcpu_kick(): a line raised after this sees IN_GUEST_MODE and
+		 * interrupts the guest; one raised before is in the HCR_EL2 read next.
+		 */
+		smp_mb();
+		/*
+		 * A signal or a reschedule that came after kvm_vcpu_handle_host_work() and
+		 * before interrupts went off would wait for the guest's next exit: not enter.
+		 */
+		if (signal_pending(current) || need_resched()) {
+			WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+			local_irq_enable();
+			kernel_neon_end();
+			continue;
+		}
+		vcpu->arch.hyp.hcr_el2 = kvm_vcpu_hcr(vcpu);
+		trace_kvm_entry(vcpu->vcpu_id, *vcpu_pc(vcpu));
+		exception_index = __kvm_vcpu_run(vcpu);
+		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+		kvm_account_exit(vcpu, exception_index);
+		/* An interrupt that made the guest exit is taken here, by the host. */
+		local_irq_enable();
+		kernel_neon_end();
+
+		ret = handle_exit(vcpu, exception_index);
+	}
+	vcpu_put(vcpu);
+
+	if (!ret)
+		kvm_vcpu_exit_to_user(vcpu);
+	return ret;
 }
 
 long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
-	return -EINVAL;
+	struct kvm_vcpu *vcpu = filp->private_data;
+	void __user *argp = (void __user *)arg;
+	struct kvm_vcpu_init init;
+	struct kvm_one_reg reg;
+
+	switch (ioctl) {
+	case KVM_ARM_VCPU_INIT:
+		if (copy_from_user(&init, argp, sizeof(init)))
+			return -EFAULT;
+		return kvm_arm_vcpu_init(vcpu, &init);
+	case KVM_GET_REG_LIST:
+		if (!vcpu->arch.initialized)
+			return kvm_refuse(-ENOEXEC, "KVM_GET_REG_LIST before KVM_ARM_VCPU_INIT");
+		return kvm_arm_get_reg_list(vcpu, argp);
+	case KVM_GET_ONE_REG:
+	case KVM_SET_ONE_REG:
+		if (!vcpu->arch.initialized)
+			return kvm_refuse(-ENOEXEC, "ONE_REG before KVM_ARM_VCPU_INIT");
+		if (copy_from_user(&reg, argp, sizeof(reg)))
+			return -EFAULT;
+		return ioctl == KVM_GET_ONE_REG ? kvm_arm_get_reg(vcpu, &reg) :
+						  kvm_arm_set_reg(vcpu, &reg);
+	}
+	return kvm_refuse(-EINVAL, "unknown ioctl 0x%x on an arm64 vCPU", ioctl);
 }
 
 vm_fault_t kvm_arch_vcpu_fault(struct kvm_vcpu *vcpu, struct vm_fault *vmf)

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What minikvm's arm64 C code (arm.c) and its EL2 code (hyp/hyp-entry.S) must agree on.
+ * What minikvm's arm64 C code and its EL2 code (hyp/hyp-entry.S) must agree on: the hyp
+ * call numbers, the exit codes of a guest run, and the layout of struct kvm_vcpu_hyp
+ * (kvm_arch.h), which the world switch reads and writes by these offsets. arm.c checks
+ * each offset against the C structure at build time.
  */
 #ifndef __MINIKVM_ARM64_HYP_H
 #define __MINIKVM_ARM64_HYP_H
@@ -13,11 +16,23 @@
 #define MINIKVM_HC_BASE		0x4d4b5600
 /* Returns CurrentEL as read at EL2. */
 #define MINIKVM_HC_CURRENT_EL	(MINIKVM_HC_BASE + 0)
+/* x1 = PA of a struct kvm_vcpu_hyp: runs the guest once, returns an ARM_EXCEPTION_* code. */
+#define MINIKVM_HC_VCPU_RUN	(MINIKVM_HC_BASE + 1)
+/* x1 = VTTBR_EL2, x2 = the guest's HCR_EL2: invalidates every TLB entry of that VMID. */
+#define MINIKVM_HC_TLB_FLUSH_VMID	(MINIKVM_HC_BASE + 2)
+/* Returns SCTLR_EL2: whether EL2 runs with its MMU and caches on. */
+#define MINIKVM_HC_SCTLR_EL2	(MINIKVM_HC_BASE + 3)
 /*
  * Never a call: the stub, and our vectors which pass it every number they do not know,
  * answer it with HVC_STUB_ERR; anything else at EL2 would not.
  */
 #define MINIKVM_HC_PROBE	(MINIKVM_HC_BASE + 0xff)
+
+/* How the guest left: the vector it exited through (sync trap, IRQ, FIQ, SError). */
+#define ARM_EXCEPTION_TRAP	0
+#define ARM_EXCEPTION_IRQ	1
+#define ARM_EXCEPTION_FIQ	2
+#define ARM_EXCEPTION_EL1_SERROR	3
 
 /*
  * Offsets in an exception vector table (Arm ARM DDI 0487F.c, D1.10.2 "Exception
@@ -27,17 +42,97 @@
 #define VECTOR_ENTRY_SIZE	0x80
 #define VECTOR_LOWER_A64_SYNC	0x400
 
+/*
+ * struct kvm_cpu_context: the core registers as struct kvm_regs lays them out (so that
+ * KVM_REG_ARM_CORE offsets index it directly), then the system registers.
+ */
+#define CPU_XREG(n)		((n) * 8)
+#define CPU_SP_EL0		248
+#define CPU_PC			256
+#define CPU_PSTATE		264
+#define CPU_SP_EL1		272
+#define CPU_ELR_EL1		280
+#define CPU_SPSR_EL1		288
+#define CPU_FP_VREGS		336
+#define CPU_FP_FPSR		848
+#define CPU_FP_FPCR		852
+#define CPU_SYSREGS		864
+#define CPU_SYSREG(idx)		(CPU_SYSREGS + (idx) * 8)
+
+/*
+ * System register slots. The first group are the EL1 registers that a VHE host's
+ * HCR_EL2.E2H redirects to their EL2 twins: there the guest's copies are reached through
+ * the *_EL12 names, and the host's own never need saving.
+ */
+#define CTX_SCTLR_EL1		0
+#define CTX_CPACR_EL1		1
+#define CTX_TTBR0_EL1		2
+#define CTX_TTBR1_EL1		3
+#define CTX_TCR_EL1		4
+#define CTX_ESR_EL1		5
+#define CTX_FAR_EL1		6
+#define CTX_AFSR0_EL1		7
+#define CTX_AFSR1_EL1		8
+#define CTX_MAIR_EL1		9
+#define CTX_AMAIR_EL1		10
+#define CTX_CONTEXTIDR_EL1	11
+#define CTX_VBAR_EL1		12
+#define CTX_CNTKCTL_EL1		13
+/* Registers that no E2H redirects: the host's are live in both modes. */
+#define CTX_TPIDR_EL0		14
+#define CTX_TPIDRRO_EL0		15
+#define CTX_TPIDR_EL1		16
+#define CTX_PAR_EL1		17
+#define CTX_MDSCR_EL1		18
+#define CTX_CSSELR_EL1		19
+#define NR_CTX_SYS_REGS		20
+#define CPU_CONTEXT_SIZE	CPU_SYSREG(NR_CTX_SYS_REGS)
+
+/* struct kvm_vcpu_hyp: the guest's context first (the exit vectors store to it at [sp]). */
+#define HYP_GUEST_CTXT		0
+#define HYP_HOST_CTXT		CPU_CONTEXT_SIZE
+#define HYP_EL2			(2 * CPU_CONTEXT_SIZE)
+#define HYP_HCR_EL2		(HYP_EL2 + 0 * 8)
+#define HYP_VTTBR_EL2		(HYP_EL2 + 1 * 8)
+#define HYP_VTCR_EL2		(HYP_EL2 + 2 * 8)
+#define HYP_VMPIDR_EL2		(HYP_EL2 + 3 * 8)
+#define HYP_HOST_HCR_EL2	(HYP_EL2 + 4 * 8)
+#define HYP_HOST_VTTBR_EL2	(HYP_EL2 + 5 * 8)
+#define HYP_HOST_VMPIDR_EL2	(HYP_EL2 + 6 * 8)
+#define HYP_HOST_CPTR_EL2	(HYP_EL2 + 7 * 8)
+#define HYP_HOST_CNTHCTL_EL2	(HYP_EL2 + 8 * 8)
+#define HYP_HOST_VBAR_EL2	(HYP_EL2 + 9 * 8)
+#define HYP_HOST_ELR_EL2	(HYP_EL2 + 10 * 8)
+#define HYP_HOST_SPSR_EL2	(HYP_EL2 + 11 * 8)
+#define HYP_HOST_SP		(HYP_EL2 + 12 * 8)
+#define HYP_ESR_EL2		(HYP_EL2 + 13 * 8)
+#define HYP_FAR_EL2		(HYP_EL2 + 14 * 8)
+#define HYP_HPFAR_EL2		(HYP_EL2 + 15 * 8)
+#define HYP_SIZE		(HYP_EL2 + 16 * 8)
+
 #ifndef __ASSEMBLY__
-/* The EL2 code, from __minikvm_hyp_start to __minikvm_hyp_end, copied to a page of its own. */
+#include <linux/types.h>
+
+struct kvm_vcpu_hyp;
+
+/* The EL2 code, from __minikvm_hyp_start to __minikvm_hyp_end, copied to pages of its own. */
 extern char __minikvm_hyp_start[], __minikvm_hyp_end[];
 /* Reached through the stub's HVC_SOFT_RESTART: saves the stub's VBAR_EL2, installs ours. */
 extern char __minikvm_hyp_install[];
 /* Where the EL2 code finds the EL1 address of nvhe_hyp_panic_handler() (arm.c). */
 extern char __minikvm_hyp_panic_handler[];
+/* EL2's MAIR_EL2, TCR_EL2 and TTBR0_EL2, written by arm.c into the copy. */
+extern char __minikvm_hyp_mair[], __minikvm_hyp_tcr[], __minikvm_hyp_ttbr0[];
 
 /* "hvc #0" with x0 = @nr and x1-x3 = @a1-@a3; returns x0 as EL2 left it. */
 unsigned long __kvm_call_hyp(unsigned long nr, unsigned long a1, unsigned long a2,
 			     unsigned long a3);
+
+/* VHE: the world switch and the TLB invalidation, called directly at EL2, DAIF masked. */
+unsigned long __kvm_vcpu_run_vhe(struct kvm_vcpu_hyp *hyp);
+void __kvm_tlb_flush_vmid_vhe(u64 vttbr, u64 hcr);
+/* VHE: where the guest run's vectors go on an exception from EL2 itself (arm.c). */
+void __noreturn vhe_hyp_panic_handler(u64 vector, u64 esr, u64 elr, u64 spsr, u64 far);
 #endif
 
 #endif /* __MINIKVM_ARM64_HYP_H */

@@ -6,6 +6,12 @@
 #ifndef __MINIKVM_ARM64_KVM_ARCH_H
 #define __MINIKVM_ARM64_KVM_ARCH_H
 
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <asm/kvm.h>
+
+#include "hyp.h"
+
 #define KVM_MAX_VCPUS		16
 #define KVM_MAX_VCPU_IDS	KVM_MAX_VCPUS
 
@@ -16,12 +22,105 @@
 #define KVM_NR_EXIT_REASONS	64
 
 /* The guest's IPA space when KVM_CREATE_VM's type asks for no size: 40 bits, as KVM. */
-#define KVM_PHYS_SIZE_DEFAULT	(1ULL << 40)
+#define KVM_PHYS_SHIFT_DEFAULT	40
+#define KVM_PHYS_SIZE_DEFAULT	(1ULL << KVM_PHYS_SHIFT_DEFAULT)
 
+/**
+ * struct kvm_arch - a VM's stage 2
+ * @mmu_lock: serializes changes to the stage-2 tables
+ * @pgd: the table of the first lookup level (kernel address)
+ * @start_level: that level: 0 for IPA spaces of 40 bits and more, else 1
+ * @ipa_bits: the IPA size chosen at KVM_CREATE_VM
+ * @vmid: tags the VM's TLB entries (VTTBR_EL2.VMID)
+ * @vttbr: VTTBR_EL2 for the VM's vCPUs
+ * @vtcr: VTCR_EL2 for them
+ */
 struct kvm_arch {
+	struct mutex mmu_lock;
+	u64 *pgd;
+	int start_level;
+	u32 ipa_bits;
+	u16 vmid;
+	u64 vttbr;
+	u64 vtcr;
 };
 
+/**
+ * struct kvm_cpu_context - an EL1 context: a guest's, or the host's while the guest runs
+ * @regs: x0-x30, SP_EL0, PC, PSTATE, SP_EL1, ELR_EL1, SPSR_EL1 and FP/SIMD, laid out as
+ *	the ABI's struct kvm_regs, which KVM_REG_ARM_CORE offsets index
+ * @sys_regs: system registers, by the CTX_* slots of hyp.h
+ */
+struct kvm_cpu_context {
+	struct kvm_regs regs;
+	u64 sys_regs[NR_CTX_SYS_REGS];
+} __aligned(16);
+
+/**
+ * struct kvm_vcpu_hyp - everything the world switch (hyp/hyp-entry.S) touches, by the
+ *	HYP_* offsets of hyp.h; in nVHE, EL2 reaches it at its physical address, which
+ *	EL2's identity map maps when the vCPU is created
+ * @guest: the guest's registers
+ * @host: the host's, while the guest runs
+ * @hcr_el2: HCR_EL2 for the guest
+ * @vttbr_el2: its stage 2 and VMID
+ * @vtcr_el2: its stage-2 translation controls
+ * @vmpidr_el2: what the guest reads as MPIDR_EL1
+ * @host_el2: the host's EL2 state, saved across the run
+ * @esr_el2: the syndrome of the guest's exit
+ * @far_el2: the faulting virtual address of an abort
+ * @hpfar_el2: the faulting IPA of a stage-2 abort, bits [47:12] in [43:4]
+ */
+struct kvm_vcpu_hyp {
+	struct kvm_cpu_context guest;
+	struct kvm_cpu_context host;
+	u64 hcr_el2;
+	u64 vttbr_el2;
+	u64 vtcr_el2;
+	u64 vmpidr_el2;
+	u64 host_el2[9];
+	u64 esr_el2;
+	u64 far_el2;
+	u64 hpfar_el2;
+};
+
+/**
+ * struct kvm_vcpu_arch - an arm64 vCPU
+ * @hyp: what EL2 switches; first, so that one cache-line walk covers it
+ * @irq_lines: the IRQ and FIQ lines userspace holds high (bits KVM_ARM_IRQ_CPU_IRQ,
+ *	KVM_ARM_IRQ_CPU_FIQ), set by KVM_IRQ_LINE from any thread
+ * @features: the KVM_ARM_VCPU_INIT features
+ * @initialized: KVM_ARM_VCPU_INIT done: KVM_RUN refuses to run before
+ * @in_wfi: the vCPU thread sleeps for a WFI (not for being stopped)
+ * @reset_pending: PSCI CPU_ON asked for a reset at @reset_pc with x0 = @reset_r0, which
+ *	the vCPU's own thread does before its next entry
+ * @reset_pc: the entry point CPU_ON gave
+ * @reset_r0: the context id CPU_ON gave
+ * @power_off: stopped (POWER_OFF feature; PSCI CPU_OFF, SYSTEM_OFF, SYSTEM_RESET): KVM_RUN
+ *	sleeps until a signal; set by other vCPU threads too
+ * @mmio_needed: the access of a KVM_EXIT_MMIO is to be completed by the next KVM_RUN
+ * @mmio_is_write: it was a store (only the PC moves on)
+ * @mmio_len: its size in bytes
+ * @mmio_rt: the register a load goes to (31: none)
+ * @mmio_sign_extend: ESR_EL2.SSE of the load
+ * @mmio_sf: ESR_EL2.SF: the register is 64 bits wide
+ */
 struct kvm_vcpu_arch {
+	struct kvm_vcpu_hyp hyp;
+	unsigned long irq_lines;
+	u32 features;
+	bool initialized;
+	bool in_wfi;
+	bool reset_pending;
+	u64 reset_pc;
+	u64 reset_r0;
+	bool power_off;
+	bool mmio_needed;
+	bool mmio_is_write;
+	u8 mmio_len;
+	u8 mmio_rt;
+	bool mmio_sign_extend;
+	bool mmio_sf;
 };
 
 #endif /* __MINIKVM_ARM64_KVM_ARCH_H */

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * minikvm's EL2 code for nVHE hosts (the kernel at EL1, Linux's hyp stub at EL2): an
- * exception vector table and the hyp calls it answers; and __kvm_call_hyp, the EL1 side
- * of a hyp call.
+ * minikvm's EL2 code: for nVHE hosts (the kernel at EL1, Linux's hyp stub at EL2), an
+ * exception vector table and the hyp calls it answers, and __kvm_call_hyp, the EL1 side
+ * of a hyp call; for both modes, the world switch into a guest and back (guest_run).
  *
- * The stub leaves the EL2 MMU off (SCTLR_EL2.M == 0), so the EL2 code runs on physical
- * addresses: it is position independent, touches no memory outside itself, and arm.c
- * copies it, from __minikvm_hyp_start to __minikvm_hyp_end, into one physically contiguous
- * page (module memory is not) and hands EL2 that page's physical address. It sits in
- * .rodata because the module never runs it where it is linked.
+ * The stub leaves the EL2 MMU off (SCTLR_EL2.M == 0). Our installer turns it on, with an
+ * identity map (mmu.c, kvm_hyp_map()) of the only memory the nVHE EL2 code touches: its
+ * own pages and each vCPU's struct kvm_vcpu_hyp, mapped cacheable as the kernel maps them,
+ * so that EL1 and EL2 see the same data without cache maintenance. Being identity mapped,
+ * the code runs at its physical address before and after the MMU goes on: it is position
+ * independent, and arm.c copies it, from __minikvm_hyp_start to __minikvm_hyp_end, into
+ * physically contiguous pages (module memory is not) and hands EL2 their physical
+ * address. It sits in .rodata because the module never runs it where it is linked. The
+ * VHE instance of the world switch is ordinary module text, run at EL2 on kernel
+ * addresses.
  *
  * Our vectors answer our hyp calls and HVC_RESET_VECTORS, and pass every other hyp call
  * to the stub, so that the kernel's own stub calls (HVC_SET_VECTORS, kexec's
@@ -22,10 +27,15 @@
 #include <linux/sizes.h>
 #include <asm/assembler.h>
 #include <asm/esr.h>
+#include <asm/kvm_arm.h>
 #include <asm/ptrace.h>
+#include <asm/sysreg.h>
 #include <asm/virt.h>
 
 #include "../hyp.h"
+
+/* CNTHCTL_EL2.EL1PCEN with HCR_EL2.E2H clear (D13.8.2): EL1 may use the physical timer. */
+#define CNTHCTL_EL2_EL1PCEN	BIT(1)
 
 /* PSTATE for entering EL1 from hyp_panic: EL1 with SP_EL1, every exception masked. */
 #define HYP_PANIC_SPSR	(PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT | PSR_F_BIT)
@@ -38,6 +48,342 @@
 	.balign	VECTOR_ENTRY_SIZE
 	mov	x0, #(. - __minikvm_hyp_vectors)
 	b	hyp_panic
+.endm
+
+/*
+ * Saving and loading an EL1 context (struct kvm_cpu_context at \base), x3 as scratch.
+ * el1_sysregs are the registers a VHE host's HCR_EL2.E2H redirects to EL2: there the
+ * guest's are reached as *_EL12 (Arm ARM D13.2 "Accessing EL1 registers from EL2") and
+ * the host's own are EL2's, untouched by the guest.
+ */
+.macro	sysreg_op op, base, idx, reg, reg12, vhe
+	.ifc	\op, save
+	.if	\vhe
+	mrs_s	x3, \reg12
+	.else
+	mrs	x3, \reg
+	.endif
+	str	x3, [\base, #\idx]
+	.else
+	ldr	x3, [\base, #\idx]
+	.if	\vhe
+	msr_s	\reg12, x3
+	.else
+	msr	\reg, x3
+	.endif
+	.endif
+.endm
+
+.macro	el1_sysregs op, base, vhe
+	sysreg_op \op, \base, CPU_SYSREG(CTX_SCTLR_EL1), sctlr_el1, SYS_SCTLR_EL12, \vhe
+	sysreg_op \op, \base, CPU_SYSREG(CTX_CPACR_EL1), cpacr_el1, SYS_CPACR_EL12, \vhe
+	sysreg_op \op, \base, CPU_SYSREG(CTX_TTBR0_EL1), ttbr0_el1, SYS_TTBR0_EL12, \vhe
+	sysreg_op \op, \base, CPU_SYSREG(CTX_TTBR1_EL1), ttbr1_el1, SYS_TTBR1_EL12, \vhe
+	sysreg_op \op, \base, CPU_SYSREG(CTX_TCR_EL1), tcr_el1, SYS_TCR_EL12, \vhe
+	sysreg_op \op, \base, CPU_SYSREG(CTX_ESR_EL1), esr_el1, SYS_ESR_EL12, \vhe
+	sysreg_op \op, \base, CPU_SYSREG(CTX_FAR_EL1), far_el1, SYS_FAR_EL12, \vhe
+	sysreg_op \op, \base, CPU_SYSREG(CTX_AFSR0_EL1), afsr0_el1, SYS_AFSR0_EL12, \vhe
+	sysreg_op \op, \base, CPU_SYSREG(CTX_AFSR1_EL1), afsr1_el1, SYS_AFSR1_EL12, \vhe
+	sysreg_op \op, \base, CPU_SYSREG(CTX_MAIR_EL1), mair_el1, SYS_MAIR_EL12, \vhe
+	sysreg_op \op, \base, CPU_SYSREG(CTX_AMAIR_EL1), amair_el1, SYS_AMAIR_EL12, \vhe
+	sysreg_op \op, \base, CPU_SYSREG(CTX_CONTEXTIDR_EL1), contextidr_el1, SYS_CONTEXTIDR_EL12, \vhe
+	sysreg_op \op, \base, CPU_SYSREG(CTX_VBAR_EL1), vbar_el1, SYS_VBAR_EL12, \vhe
+	sysreg_op \op, \base, CPU_SYSREG(CTX_CNTKCTL_EL1), cntkctl_el1, SYS_CNTKCTL_EL12, \vhe
+	sysreg_op \op, \base, CPU_ELR_EL1, elr_el1, SYS_ELR_EL12, \vhe
+	sysreg_op \op, \base, CPU_SPSR_EL1, spsr_el1, SYS_SPSR_EL12, \vhe
+.endm
+
+/* Registers no E2H redirects: in both modes, the host's are live and must be switched. */
+.macro	shared_sysregs op, base
+	sysreg_op \op, \base, CPU_SYSREG(CTX_TPIDR_EL0), tpidr_el0, 0, 0
+	sysreg_op \op, \base, CPU_SYSREG(CTX_TPIDRRO_EL0), tpidrro_el0, 0, 0
+	sysreg_op \op, \base, CPU_SYSREG(CTX_TPIDR_EL1), tpidr_el1, 0, 0
+	sysreg_op \op, \base, CPU_SYSREG(CTX_PAR_EL1), par_el1, 0, 0
+	sysreg_op \op, \base, CPU_SYSREG(CTX_MDSCR_EL1), mdscr_el1, 0, 0
+	sysreg_op \op, \base, CPU_SYSREG(CTX_CSSELR_EL1), csselr_el1, 0, 0
+	sysreg_op \op, \base, CPU_SP_EL1, sp_el1, 0, 0
+	/* The kernel's "current" in both modes. */
+	sysreg_op \op, \base, CPU_SP_EL0, sp_el0, 0, 0
+.endm
+
+.macro	fp_pair op, a, b
+	.ifc	\op, save
+	stp	q\a, q\b, [x3, #\a * 16]
+	.else
+	ldp	q\a, q\b, [x3, #\a * 16]
+	.endif
+.endm
+
+/* The guest's FP/SIMD registers (arm.c saved the host's with kernel_neon_begin()). */
+.macro	fpsimd_op op, base
+	add	x3, \base, #CPU_FP_VREGS
+	fp_pair \op, 0, 1
+	fp_pair \op, 2, 3
+	fp_pair \op, 4, 5
+	fp_pair \op, 6, 7
+	fp_pair \op, 8, 9
+	fp_pair \op, 10, 11
+	fp_pair \op, 12, 13
+	fp_pair \op, 14, 15
+	fp_pair \op, 16, 17
+	fp_pair \op, 18, 19
+	fp_pair \op, 20, 21
+	fp_pair \op, 22, 23
+	fp_pair \op, 24, 25
+	fp_pair \op, 26, 27
+	fp_pair \op, 28, 29
+	fp_pair \op, 30, 31
+	.ifc	\op, save
+	mrs	x3, fpsr
+	str	w3, [\base, #CPU_FP_FPSR]
+	mrs	x3, fpcr
+	str	w3, [\base, #CPU_FP_FPCR]
+	.else
+	ldr	w3, [\base, #CPU_FP_FPSR]
+	msr	fpsr, x3
+	ldr	w3, [\base, #CPU_FP_FPCR]
+	msr	fpcr, x3
+	.endif
+.endm
+
+/* Saves EL2 register \reg into the struct kvm_vcpu_hyp at x0 (entry) or x1 (exit). */
+.macro	save_el2 base, reg, off
+	mrs	x3, \reg
+	str	x3, [\base, #\off]
+.endm
+
+.macro	load_el2 base, reg, off
+	ldr	x3, [\base, #\off]
+	msr	\reg, x3
+.endm
+
+/*
+ * guest_run - the world switch, one instance per mode (\vhe = 0: reached by "hvc" through
+ * hc_vcpu_run, returns by ERET; \vhe = 1: called at EL2, returns by RET), x0 = the struct
+ * kvm_vcpu_hyp. Saves the host's callee-saved registers, stack and EL1/EL2 state, loads
+ * the guest's, and ERETs into it with SP_EL2 = x0, which is how the exit vectors find the
+ * structure again: the guest cannot change SP_EL2. Every exception from the guest
+ * (HCR_EL2.{IMO,FMO,AMO} route its physical interrupts here too) enters
+ * __guest_exit_\sfx, which saves the guest, restores the host and returns x0 =
+ * ARM_EXCEPTION_*. The host runs with every exception masked throughout.
+ */
+.macro	guest_run vhe, sfx
+	/* The host: what the caller expects preserved (AAPCS64: x18-x30, sp). */
+	add	x1, x0, #HYP_HOST_CTXT
+	stp	x18, x19, [x1, #CPU_XREG(18)]
+	stp	x20, x21, [x1, #CPU_XREG(20)]
+	stp	x22, x23, [x1, #CPU_XREG(22)]
+	stp	x24, x25, [x1, #CPU_XREG(24)]
+	stp	x26, x27, [x1, #CPU_XREG(26)]
+	stp	x28, x29, [x1, #CPU_XREG(28)]
+	str	x30, [x1, #CPU_XREG(30)]
+	mov	x3, sp
+	str	x3, [x0, #HYP_HOST_SP]
+	shared_sysregs save, x1
+	.if	!\vhe
+	el1_sysregs save, x1, 0
+	/* Where the hvc returns to. */
+	save_el2 x0, elr_el2, HYP_HOST_ELR_EL2
+	save_el2 x0, spsr_el2, HYP_HOST_SPSR_EL2
+	.endif
+
+	/* EL2's controls for the guest. */
+	save_el2 x0, hcr_el2, HYP_HOST_HCR_EL2
+	save_el2 x0, vttbr_el2, HYP_HOST_VTTBR_EL2
+	save_el2 x0, vmpidr_el2, HYP_HOST_VMPIDR_EL2
+	save_el2 x0, vbar_el2, HYP_HOST_VBAR_EL2
+	load_el2 x0, hcr_el2, HYP_HCR_EL2
+	load_el2 x0, vttbr_el2, HYP_VTTBR_EL2
+	load_el2 x0, vtcr_el2, HYP_VTCR_EL2
+	load_el2 x0, vmpidr_el2, HYP_VMPIDR_EL2
+	.if	!\vhe
+	/* For guest_run_panic: where the host's state is while the guest's is loaded. */
+	msr	tpidr_el2, x0
+	.endif
+	/*
+	 * Trap the guest's SVE and SME (minikvm switches only the FP/SIMD registers), in
+	 * CPTR_EL2's nVHE layout or, under E2H, CPACR_EL1's (Arm ARM D13.2.31).
+	 */
+	mrs	x3, cptr_el2
+	str	x3, [x0, #HYP_HOST_CPTR_EL2]
+	.if	\vhe
+	bic	x3, x3, #CPACR_ELx_ZEN
+	bic	x3, x3, #CPACR_ELx_SMEN
+	.else
+	bic	x3, x3, #CPTR_EL2_TFP
+	orr	x3, x3, #CPTR_EL2_TZ
+	orr	x3, x3, #CPTR_EL2_TSM
+	/*
+	 * An nVHE host's kernel drives the EL1 physical timer: the guest must not reach it
+	 * (CNTHCTL_EL2.EL1PCEN clear traps CNTP_*). A VHE host uses EL2's timer instead.
+	 */
+	mrs	x4, cnthctl_el2
+	str	x4, [x0, #HYP_HOST_CNTHCTL_EL2]
+	bic	x4, x4, #CNTHCTL_EL2_EL1PCEN
+	msr	cnthctl_el2, x4
+	.endif
+	msr	cptr_el2, x3
+	adr	x3, __guest_vectors_\sfx
+	msr	vbar_el2, x3
+	isb
+
+	/* The guest. */
+	el1_sysregs restore, x0, \vhe
+	shared_sysregs restore, x0
+	fpsimd_op restore, x0
+	load_el2 x0, elr_el2, CPU_PC
+	load_el2 x0, spsr_el2, CPU_PSTATE
+	mov	sp, x0
+	ldp	x2, x3, [x0, #CPU_XREG(2)]
+	ldp	x4, x5, [x0, #CPU_XREG(4)]
+	ldp	x6, x7, [x0, #CPU_XREG(6)]
+	ldp	x8, x9, [x0, #CPU_XREG(8)]
+	ldp	x10, x11, [x0, #CPU_XREG(10)]
+	ldp	x12, x13, [x0, #CPU_XREG(12)]
+	ldp	x14, x15, [x0, #CPU_XREG(14)]
+	ldp	x16, x17, [x0, #CPU_XREG(16)]
+	ldp	x18, x19, [x0, #CPU_XREG(18)]
+	ldp	x20, x21, [x0, #CPU_XREG(20)]
+	ldp	x22, x23, [x0, #CPU_XREG(22)]
+	ldp	x24, x25, [x0, #CPU_XREG(24)]
+	ldp	x26, x27, [x0, #CPU_XREG(26)]
+	ldp	x28, x29, [x0, #CPU_XREG(28)]
+	ldr	x30, [x0, #CPU_XREG(30)]
+	ldp	x0, x1, [x0, #CPU_XREG(0)]
+	eret
+	/* ERET is not a branch to the predictor: stop straight-line speculation past it. */
+	dsb	nsh
+	isb
+
+/*
+ * The vectors the guest exits through: from a lower EL, each saves x0 and x1 to free
+ * them and says which kind of exception it was. An exception from EL2 itself while
+ * they are installed is a minikvm bug.
+ */
+	.balign	SZ_2K
+__guest_vectors_\sfx:
+	.rept	8
+	.balign	VECTOR_ENTRY_SIZE
+	mov	x0, #(. - __guest_vectors_\sfx)
+	b	guest_run_panic_\sfx
+	.endr
+	.irp	code, ARM_EXCEPTION_TRAP, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_FIQ, ARM_EXCEPTION_EL1_SERROR
+	.balign	VECTOR_ENTRY_SIZE
+	stp	x0, x1, [sp, #CPU_XREG(0)]
+	mov	x0, #\code
+	b	__guest_exit_\sfx
+	.endr
+	/* From AArch32 (a guest's EL0): the same exits. */
+	.irp	code, ARM_EXCEPTION_TRAP, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_FIQ, ARM_EXCEPTION_EL1_SERROR
+	.balign	VECTOR_ENTRY_SIZE
+	stp	x0, x1, [sp, #CPU_XREG(0)]
+	mov	x0, #\code
+	b	__guest_exit_\sfx
+	.endr
+
+__guest_exit_\sfx:
+	mov	x1, sp
+	stp	x2, x3, [x1, #CPU_XREG(2)]
+	stp	x4, x5, [x1, #CPU_XREG(4)]
+	stp	x6, x7, [x1, #CPU_XREG(6)]
+	stp	x8, x9, [x1, #CPU_XREG(8)]
+	stp	x10, x11, [x1, #CPU_XREG(10)]
+	stp	x12, x13, [x1, #CPU_XREG(12)]
+	stp	x14, x15, [x1, #CPU_XREG(14)]
+	stp	x16, x17, [x1, #CPU_XREG(16)]
+	stp	x18, x19, [x1, #CPU_XREG(18)]
+	stp	x20, x21, [x1, #CPU_XREG(20)]
+	stp	x22, x23, [x1, #CPU_XREG(22)]
+	stp	x24, x25, [x1, #CPU_XREG(24)]
+	stp	x26, x27, [x1, #CPU_XREG(26)]
+	stp	x28, x29, [x1, #CPU_XREG(28)]
+	str	x30, [x1, #CPU_XREG(30)]
+	save_el2 x1, elr_el2, CPU_PC
+	save_el2 x1, spsr_el2, CPU_PSTATE
+	save_el2 x1, esr_el2, HYP_ESR_EL2
+	save_el2 x1, far_el2, HYP_FAR_EL2
+	save_el2 x1, hpfar_el2, HYP_HPFAR_EL2
+	el1_sysregs save, x1, \vhe
+	shared_sysregs save, x1
+	fpsimd_op save, x1
+
+	/* The host. */
+	add	x2, x1, #HYP_HOST_CTXT
+	shared_sysregs restore, x2
+	.if	!\vhe
+	el1_sysregs restore, x2, 0
+	load_el2 x1, elr_el2, HYP_HOST_ELR_EL2
+	load_el2 x1, spsr_el2, HYP_HOST_SPSR_EL2
+	load_el2 x1, cnthctl_el2, HYP_HOST_CNTHCTL_EL2
+	.endif
+	load_el2 x1, hcr_el2, HYP_HOST_HCR_EL2
+	load_el2 x1, vttbr_el2, HYP_HOST_VTTBR_EL2
+	load_el2 x1, vmpidr_el2, HYP_HOST_VMPIDR_EL2
+	load_el2 x1, cptr_el2, HYP_HOST_CPTR_EL2
+	load_el2 x1, vbar_el2, HYP_HOST_VBAR_EL2
+	ldr	x3, [x1, #HYP_HOST_SP]
+	mov	sp, x3
+	ldp	x18, x19, [x2, #CPU_XREG(18)]
+	ldp	x20, x21, [x2, #CPU_XREG(20)]
+	ldp	x22, x23, [x2, #CPU_XREG(22)]
+	ldp	x24, x25, [x2, #CPU_XREG(24)]
+	ldp	x26, x27, [x2, #CPU_XREG(26)]
+	ldp	x28, x29, [x2, #CPU_XREG(28)]
+	ldr	x30, [x2, #CPU_XREG(30)]
+	isb
+	.if	\vhe
+	ret
+	.else
+	eret
+	.endif
+
+/*
+ * An exception taken from EL2 while the guest's vectors were installed. nVHE: hyp_panic
+ * enters the host's EL1, whose registers may be the guest's by now: put the host's back
+ * first (TPIDR_EL2 holds the structure; x0, the vector, stays).
+ */
+guest_run_panic_\sfx:
+	.if	\vhe
+	mrs	x1, esr_el2
+	mrs	x2, elr_el2
+	mrs	x3, spsr_el2
+	mrs	x4, far_el2
+	b	vhe_hyp_panic_handler
+	.else
+	mrs	x1, tpidr_el2
+	add	x2, x1, #HYP_HOST_CTXT
+	el1_sysregs restore, x2, 0
+	shared_sysregs restore, x2
+	load_el2 x1, hcr_el2, HYP_HOST_HCR_EL2
+	load_el2 x1, vttbr_el2, HYP_HOST_VTTBR_EL2
+	isb
+	b	hyp_panic
+	.endif
+.endm
+
+/*
+ * tlb_flush_vmid - invalidate the stage 1 and 2 TLB entries of one VMID on every CPU of
+ * the Inner Shareable domain: x0 = VTTBR_EL2 (its VMID), x1 = the guest's HCR_EL2. TLBI
+ * VMALLS12E1IS acts on the VMID in VTTBR_EL2, and only while HCR_EL2.TGE is clear:
+ * with TGE set, a VHE host's EL1&0 operations would act on its own EL2&0 regime.
+ */
+.macro	tlb_flush_vmid vhe
+	mrs	x2, vttbr_el2
+	mrs	x3, hcr_el2
+	msr	vttbr_el2, x0
+	msr	hcr_el2, x1
+	isb
+	tlbi	vmalls12e1is
+	dsb	ish
+	isb
+	msr	vttbr_el2, x2
+	msr	hcr_el2, x3
+	isb
+	.if	\vhe
+	ret
+	.else
+	eret
+	.endif
 .endm
 
 	.section .rodata.minikvm_hyp, "a"
@@ -80,6 +426,15 @@ el1_sync:
 	mov_q	x16, MINIKVM_HC_CURRENT_EL
 	cmp	x0, x16
 	b.eq	hc_current_el
+	mov_q	x16, MINIKVM_HC_VCPU_RUN
+	cmp	x0, x16
+	b.eq	hc_vcpu_run
+	mov_q	x16, MINIKVM_HC_TLB_FLUSH_VMID
+	cmp	x0, x16
+	b.eq	hc_tlb_flush_vmid
+	mov_q	x16, MINIKVM_HC_SCTLR_EL2
+	cmp	x0, x16
+	b.eq	hc_sctlr_el2
 	cmp	x0, #HVC_RESET_VECTORS
 	b.eq	hc_reset_vectors
 	/* Any other number is the stub's: enter its vector as this exception would have. */
@@ -94,13 +449,35 @@ hc_current_el:
 	mrs	x0, CurrentEL
 	eret
 
+/* MINIKVM_HC_SCTLR_EL2: for the hardware report. */
+hc_sctlr_el2:
+	mrs	x0, sctlr_el2
+	eret
+
+/* MINIKVM_HC_VCPU_RUN: x1 = the struct kvm_vcpu_hyp's physical address. */
+hc_vcpu_run:
+	mov	x0, x1
+	guest_run 0, nvhe
+
+/* MINIKVM_HC_TLB_FLUSH_VMID: x1 = VTTBR_EL2, x2 = HCR_EL2. */
+hc_tlb_flush_vmid:
+	mov	x0, x1
+	mov	x1, x2
+	tlb_flush_vmid 0
+
 /*
- * HVC_RESET_VECTORS: give EL2 back to the stub. The stub's own handler does nothing,
- * since the stub is always installed when it runs.
+ * HVC_RESET_VECTORS: give EL2 back to the stub, as it was: vectors, and MMU and caches
+ * off. The stub's own handler does nothing, since the stub is always installed when it
+ * runs. Identity mapped, the code goes on at the same address once the MMU is off.
  */
 hc_reset_vectors:
 	ldr	x16, saved_vbar
 	msr	vbar_el2, x16
+	mrs	x16, sctlr_el2
+	bic	x16, x16, #SCTLR_ELx_M
+	bic	x16, x16, #SCTLR_ELx_C
+	bic	x16, x16, #SCTLR_ELx_I
+	msr	sctlr_el2, x16
 	/* The next exception must see the new VBAR_EL2, whatever SCTLR_EL2.EOS says of ERET. */
 	isb
 	mov	x0, xzr
@@ -112,7 +489,8 @@ hc_reset_vectors:
  * EL1, the instruction would trap again), and nothing to print with, while spinning here
  * would hang the CPU silently. So enter EL1 at nvhe_hyp_panic_handler(vector, ESR_EL2,
  * ELR_EL2, SPSR_EL2, FAR_EL2), which panics with them, on the stack EL1 was using
- * (SP_EL1, which EL2 never changes).
+ * (SP_EL1: outside a guest run EL2 never changes it; within one, guest_run_panic put
+ * the host's EL1 state back).
  */
 hyp_panic:
 	mrs	x1, esr_el2
@@ -131,7 +509,7 @@ hyp_panic:
  * ERET returns to the caller at EL1. VBAR_EL2 still points at the stub: saving it is how
  * hc_reset_vectors and el1_sync find the stub, whose address Linux does not export to
  * modules. It is the same on every CPU, so one saved copy serves all. If our vectors are
- * installed already, saved_vbar holds the stub and stays.
+ * installed already, saved_vbar holds the stub and stays, and so does the MMU.
  */
 	.global	__minikvm_hyp_install
 __minikvm_hyp_install:
@@ -139,8 +517,37 @@ __minikvm_hyp_install:
 	mrs	x0, vbar_el2
 	cmp	x0, x1
 	b.eq	1f
+	/*
+	 * The store goes to memory (MMU off); the caches may hold an older copy of the
+	 * line, fetched through the kernel's alias of the page, which EL2 would read once
+	 * its caches are on. Clean and invalidate it (by physical address: MMU off).
+	 */
 	adr	x2, saved_vbar
 	str	x0, [x2]
+	dsb	sy
+	dc	civac, x2
+	dsb	sy
+	/*
+	 * EL2's stage 1 (Arm ARM D5.2): arm.c's tables and controls, no stale TLB entry
+	 * (a previous load of the module had other tables), no stale instruction.
+	 */
+	ldr	x0, hyp_mair
+	msr	mair_el2, x0
+	ldr	x0, hyp_tcr
+	msr	tcr_el2, x0
+	ldr	x0, hyp_ttbr0
+	msr	ttbr0_el2, x0
+	isb
+	tlbi	alle2
+	ic	iallu
+	dsb	nsh
+	isb
+	mrs	x0, sctlr_el2
+	orr	x0, x0, #SCTLR_ELx_M
+	orr	x0, x0, #SCTLR_ELx_C
+	orr	x0, x0, #SCTLR_ELx_I
+	msr	sctlr_el2, x0
+	isb
 	msr	vbar_el2, x1
 	isb
 1:	mov	x0, xzr
@@ -158,6 +565,17 @@ saved_vbar:
 __minikvm_hyp_panic_handler:
 panic_handler:
 	.quad	0
+/* EL2's MAIR, TCR and TTBR0 (arm.c), read by the installer with the MMU still off. */
+	.global	__minikvm_hyp_mair, __minikvm_hyp_tcr, __minikvm_hyp_ttbr0
+__minikvm_hyp_mair:
+hyp_mair:
+	.quad	0
+__minikvm_hyp_tcr:
+hyp_tcr:
+	.quad	0
+__minikvm_hyp_ttbr0:
+hyp_ttbr0:
+	.quad	0
 
 	.global	__minikvm_hyp_end
 __minikvm_hyp_end:
@@ -172,3 +590,13 @@ SYM_FUNC_START(__kvm_call_hyp)
 	hvc	#0
 	ret
 SYM_FUNC_END(__kvm_call_hyp)
+
+/* __kvm_vcpu_run_vhe(hyp) - VHE: the world switch, called at EL2 with DAIF masked. */
+SYM_FUNC_START(__kvm_vcpu_run_vhe)
+	guest_run 1, vhe
+SYM_FUNC_END(__kvm_vcpu_run_vhe)
+
+/* __kvm_tlb_flush_vmid_vhe(vttbr, hcr) - VHE: tlb_flush_vmid, called with DAIF masked. */
+SYM_FUNC_START(__kvm_tlb_flush_vmid_vhe)
+	tlb_flush_vmid 1
+SYM_FUNC_END(__kvm_tlb_flush_vmid_vhe)

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What the files of minikvm's arm64 backend call of each other, and the guest register
+ * accessors they share.
+ */
+#ifndef __MINIKVM_ARM64_ARM_H
+#define __MINIKVM_ARM64_ARM_H
+
+#include <minikvm/kvm_host.h>
+
+/* The size of an AArch64 instruction: what a trapped instruction's PC moves on by. */
+#define AARCH64_INSN_SIZE	4
+
+/* arm.c */
+void kvm_flush_dcache_to_poc(void *addr, size_t size);
+void kvm_flush_icache(void);
+void kvm_tlb_flush_vmid(struct kvm *kvm);
+u64 kvm_guest_hcr(void);
+
+/* mmu.c */
+int kvm_hyp_init_pgtable(void);
+void kvm_hyp_free_pgtable(void);
+int kvm_hyp_map(phys_addr_t start, size_t size, bool exec);
+u64 kvm_hyp_ttbr0(void);
+u64 kvm_hyp_tcr(void);
+u64 kvm_hyp_mair(void);
+u32 kvm_ipa_limit(void);
+int kvm_init_stage2_mmu(struct kvm *kvm, unsigned long type);
+void kvm_free_stage2_pgd(struct kvm *kvm);
+int kvm_handle_guest_abort(struct kvm_vcpu *vcpu);
+
+/* mmio.c */
+int io_mem_abort(struct kvm_vcpu *vcpu, gpa_t fault_ipa);
+void kvm_handle_mmio_return(struct kvm_vcpu *vcpu);
+
+/* psci.c */
+int kvm_smccc_call_handler(struct kvm_vcpu *vcpu);
+void kvm_psci_reset_on(struct kvm_vcpu *vcpu);
+
+/* handle_exit.c */
+int handle_exit(struct kvm_vcpu *vcpu, int exception_index);
+void kvm_inject_undefined(struct kvm_vcpu *vcpu);
+
+/* guest.c */
+void kvm_reset_vcpu(struct kvm_vcpu *vcpu);
+int kvm_arm_vcpu_init(struct kvm_vcpu *vcpu, const struct kvm_vcpu_init *init);
+int kvm_arm_get_reg_list(struct kvm_vcpu *vcpu, struct kvm_reg_list __user *ulist);
+int kvm_arm_get_reg(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg);
+int kvm_arm_set_reg(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg);
+
+static inline u64 *vcpu_pc(struct kvm_vcpu *vcpu)
+{
+	return &vcpu->arch.hyp.guest.regs.regs.pc;
+}
+
+/* Register @n of the guest as an instruction names it: 31 is XZR. */
+static inline u64 vcpu_get_reg(struct kvm_vcpu *vcpu, u8 n)
+{
+	return n == 31 ? 0 : vcpu->arch.hyp.guest.regs.regs.regs[n];
+}
+
+static inline void vcpu_set_reg(struct kvm_vcpu *vcpu, u8 n, u64 val)
+{
+	if (n != 31)
+		vcpu->arch.hyp.guest.regs.regs.regs[n] = val;
+}
+
+/* Past the trapped instruction (ELR_EL2 points at it for traps, after it for HVC). */
+static inline void kvm_incr_pc(struct kvm_vcpu *vcpu)
+{
+	*vcpu_pc(vcpu) += AARCH64_INSN_SIZE;
+}
+
+#endif /* __MINIKVM_ARM64_ARM_H */

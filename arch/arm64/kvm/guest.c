@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * minikvm's arm64 vCPU set-up from userspace: KVM_ARM_VCPU_INIT and its reset state, and
+ * KVM_GET_REG_LIST, KVM_GET_ONE_REG and KVM_SET_ONE_REG for the core registers (KVM_REG_ARM_CORE: offsets in
+ * struct kvm_regs, in 32-bit words) and the system registers minikvm switches
+ * (KVM_REG_ARM64_SYSREG: op0, op1, CRn, CRm, op2).
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitfield.h>
+#include <linux/kvm.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/cputype.h>
+#include <asm/ptrace.h>
+#include <asm/sysreg.h>
+
+#include <minikvm/kvm_host.h>
+
+#include "arm.h"
+
+/* The features minikvm implements: start powered off, and PSCI 0.2 (and later). */
+#define KVM_VCPU_VALID_FEATURES	(BIT(KVM_ARM_VCPU_POWER_OFF) | BIT(KVM_ARM_VCPU_PSCI_0_2))
+/* Feature bits KVM knows; beyond them, KVM_ARM_VCPU_INIT says ENOENT. */
+#define KVM_VCPU_MAX_FEATURES	7
+
+/* KVM's reset PSTATE: EL1h, every exception masked. */
+#define VCPU_RESET_PSTATE_EL1	(PSR_MODE_EL1h | PSR_A_BIT | PSR_I_BIT | PSR_F_BIT | PSR_D_BIT)
+/* KVM's reset SCTLR_EL1: MMU and caches off, its RES1 bits set. */
+#define VCPU_RESET_SCTLR_EL1	0x00c50078ULL
+/* MPIDR_EL1 bit 31 is RES1. */
+#define MPIDR_RES1		BIT_ULL(31)
+
+/* KVM's MPIDR_EL1 for a vCPU id: Aff0 = id[3:0], Aff1 = id[11:4], Aff2 = id[19:12]. */
+static u64 kvm_vcpu_mpidr(u32 id)
+{
+	return MPIDR_RES1 | ((id & 0xf) << MPIDR_LEVEL_SHIFT(0)) |
+	       (((id >> 4) & 0xff) << MPIDR_LEVEL_SHIFT(1)) |
+	       ((u64)((id >> 12) & 0xff) << MPIDR_LEVEL_SHIFT(2));
+}
+
+/*
+ * kvm_reset_vcpu() - the state KVM gives a vCPU at KVM_ARM_VCPU_INIT and PSCI CPU_ON:
+ * zero but for PSTATE, SCTLR and MPIDR. Called in the vCPU's own thread.
+ */
+void kvm_reset_vcpu(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vcpu_hyp *hyp = &vcpu->arch.hyp;
+
+	memset(&hyp->guest, 0, sizeof(hyp->guest));
+	hyp->guest.regs.regs.pstate = VCPU_RESET_PSTATE_EL1;
+	hyp->guest.sys_regs[CTX_SCTLR_EL1] = VCPU_RESET_SCTLR_EL1;
+	hyp->vmpidr_el2 = kvm_vcpu_mpidr(vcpu->vcpu_id);
+	vcpu->arch.mmio_needed = false;
+}
+
+/**
+ * kvm_arm_vcpu_init() - KVM_ARM_VCPU_INIT: choose the features and reset the vCPU
+ * @vcpu: the vCPU
+ * @init: the target (KVM_ARM_TARGET_GENERIC_V8, what KVM_ARM_PREFERRED_TARGET says) and
+ *	the feature bits
+ *
+ * Returns 0, -EINVAL for another target, a feature minikvm lacks or a change of features
+ * on a second call, -ENOENT for a feature bit KVM does not know either.
+ */
+int kvm_arm_vcpu_init(struct kvm_vcpu *vcpu, const struct kvm_vcpu_init *init)
+{
+	u32 features = init->features[0];
+	unsigned int i;
+
+	if (init->target != KVM_ARM_TARGET_GENERIC_V8)
+		return kvm_refuse(-EINVAL, "KVM_ARM_VCPU_INIT: target %u is not %d",
+				  init->target, KVM_ARM_TARGET_GENERIC_V8);
+	for (i = 1; i < ARRAY_SIZE(init->features); i++)
+		if (init->features[i])
+			return kvm_refuse(-ENOENT, "KVM_ARM_VCPU_INIT: unknown features[%u]", i);
+	if (features & ~GENMASK(KVM_VCPU_MAX_FEATURES - 1, 0))
+		return kvm_refuse(-ENOENT, "KVM_ARM_VCPU_INIT: unknown features 0x%lx",
+				  features & ~GENMASK(KVM_VCPU_MAX_FEATURES - 1, 0));
+	if (features & ~KVM_VCPU_VALID_FEATURES)
+		return kvm_refuse(-EINVAL, "KVM_ARM_VCPU_INIT: features 0x%lx not supported",
+				  features & ~KVM_VCPU_VALID_FEATURES);
+	if (vcpu->arch.initialized && features != vcpu->arch.features)
+		return kvm_refuse(-EINVAL, "KVM_ARM_VCPU_INIT: features changed since the first");
+
+	vcpu->arch.features = features;
+	kvm_reset_vcpu(vcpu);
+	WRITE_ONCE(vcpu->arch.power_off, features & BIT(KVM_ARM_VCPU_POWER_OFF));
+	vcpu->arch.initialized = true;
+	return 0;
+}
+
+/* struct kvm_regs in 32-bit words: what a KVM_REG_ARM_CORE offset counts in. */
+#define CORE_REG_NR_WORDS	(sizeof(struct kvm_regs) / sizeof(u32))
+#define CORE_REG_WORDS(bytes)	((bytes) / sizeof(u32))
+
+/* The size of the core register at word @off, or 0 if none starts there. */
+static unsigned int core_reg_size_from_offset(u64 off)
+{
+	u64 vregs = KVM_REG_ARM_CORE_REG(fp_regs.vregs);
+
+	if (off < KVM_REG_ARM_CORE_REG(spsr[KVM_NR_SPSR]))
+		return off % CORE_REG_WORDS(sizeof(u64)) ? 0 : sizeof(u64);
+	if (off >= vregs && off < KVM_REG_ARM_CORE_REG(fp_regs.fpsr))
+		return (off - vregs) % CORE_REG_WORDS(sizeof(__uint128_t)) ? 0 :
+		       sizeof(__uint128_t);
+	if (off == KVM_REG_ARM_CORE_REG(fp_regs.fpsr) ||
+	    off == KVM_REG_ARM_CORE_REG(fp_regs.fpcr))
+		return sizeof(u32);
+	return 0;
+}
+
+/* The register a KVM_REG_ARM_CORE id names, or an ERR_PTR as KVM's errno. */
+static void *core_reg_addr(struct kvm_vcpu *vcpu, u64 id)
+{
+	u64 off = id & ~(KVM_REG_ARCH_MASK | KVM_REG_SIZE_MASK | KVM_REG_ARM_CORE);
+	u64 size = KVM_REG_SIZE(id);
+
+	if (off >= CORE_REG_NR_WORDS || off + CORE_REG_WORDS(size) >= CORE_REG_NR_WORDS)
+		return ERR_PTR(-ENOENT);
+	if (core_reg_size_from_offset(off) != size)
+		return ERR_PTR(-EINVAL);
+	return (u32 *)&vcpu->arch.hyp.guest.regs + off;
+}
+
+/* The AArch64 modes a guest may be in: EL0t, EL1t, EL1h. AArch32 is not offered. */
+static bool valid_pstate(u64 pstate)
+{
+	switch (pstate & (PSR_MODE32_BIT | PSR_MODE_MASK)) {
+	case PSR_MODE_EL0t:
+	case PSR_MODE_EL1t:
+	case PSR_MODE_EL1h:
+		return true;
+	}
+	return false;
+}
+
+/* KVM_REG_ARM64_SYSREG encodings of the registers minikvm keeps, and their slots. */
+static const struct {
+	u32 encoding;
+	unsigned int slot;
+} sys_reg_descs[] = {
+	{ SYS_SCTLR_EL1, CTX_SCTLR_EL1 },
+	{ SYS_CPACR_EL1, CTX_CPACR_EL1 },
+	{ SYS_TTBR0_EL1, CTX_TTBR0_EL1 },
+	{ SYS_TTBR1_EL1, CTX_TTBR1_EL1 },
+	{ SYS_TCR_EL1, CTX_TCR_EL1 },
+	{ SYS_ESR_EL1, CTX_ESR_EL1 },
+	{ SYS_FAR_EL1, CTX_FAR_EL1 },
+	{ SYS_AFSR0_EL1, CTX_AFSR0_EL1 },
+	{ SYS_AFSR1_EL1, CTX_AFSR1_EL1 },
+	{ SYS_MAIR_EL1, CTX_MAIR_EL1 },
+	{ SYS_AMAIR_EL1, CTX_AMAIR_EL1 },
+	{ SYS_CONTEXTIDR_EL1, CTX_CONTEXTIDR_EL1 },
+	{ SYS_VBAR_EL1, CTX_VBAR_EL1 },
+	{ SYS_CNTKCTL_EL1, CTX_CNTKCTL_EL1 },
+	{ SYS_TPIDR_EL0, CTX_TPIDR_EL0 },
+	{ SYS_TPIDRRO_EL0, CTX_TPIDRRO_EL0 },
+	{ SYS_TPIDR_EL1, CTX_TPIDR_EL1 },
+	{ SYS_PAR_EL1, CTX_PAR_EL1 },
+	{ SYS_MDSCR_EL1, CTX_MDSCR_EL1 },
+	{ SYS_CSSELR_EL1, CTX_CSSELR_EL1 },
+};
+
+/* The 64-bit system register a KVM_REG_ARM64_SYSREG id names, or an ERR_PTR. */
+static u64 *sys_reg_addr(struct kvm_vcpu *vcpu, u64 id)
+{
+	u32 encoding = sys_reg(FIELD_GET(KVM_REG_ARM64_SYSREG_OP0_MASK, id),
+			       FIELD_GET(KVM_REG_ARM64_SYSREG_OP1_MASK, id),
+			       FIELD_GET(KVM_REG_ARM64_SYSREG_CRN_MASK, id),
+			       FIELD_GET(KVM_REG_ARM64_SYSREG_CRM_MASK, id),
+			       FIELD_GET(KVM_REG_ARM64_SYSREG_OP2_MASK, id));
+	unsigned int i;
+
+	if (KVM_REG_SIZE(id) != sizeof(u64))
+		return ERR_PTR(-EINVAL);
+	if (encoding == SYS_MPIDR_EL1)
+		return &vcpu->arch.hyp.vmpidr_el2;
+	for (i = 0; i < ARRAY_SIZE(sys_reg_descs); i++)
+		if (sys_reg_descs[i].encoding == encoding)
+			return &vcpu->arch.hyp.guest.sys_regs[sys_reg_descs[i].slot];
+	return ERR_PTR(-ENOENT);
+}
+
+/* Where ONE_REG's @id lives in the vCPU, or an ERR_PTR as KVM's errno. */
+static void *one_reg_addr(struct kvm_vcpu *vcpu, u64 id)
+{
+	if ((id & KVM_REG_ARCH_MASK) != KVM_REG_ARM64)
+		return ERR_PTR(-EINVAL);
+	switch (id & KVM_REG_ARM_COPROC_MASK) {
+	case KVM_REG_ARM_CORE:
+		return core_reg_addr(vcpu, id);
+	case KVM_REG_ARM64_SYSREG:
+		return sys_reg_addr(vcpu, id);
+	}
+	return ERR_PTR(-ENOENT);
+}
+
+/* The KVM_REG_SIZE_* of a register of @bytes. */
+static u64 reg_size_id(unsigned int bytes)
+{
+	return (u64)ilog2(bytes) << KVM_REG_SIZE_SHIFT;
+}
+
+/*
+ * Writes the id of every register ONE_REG knows to @ids, when not NULL, and returns how
+ * many there are: each core register, then each system register.
+ */
+static unsigned int kvm_arm_walk_regs(u64 *ids)
+{
+	unsigned int n = 0, i, size;
+	u64 off;
+
+	for (off = 0; off < CORE_REG_NR_WORDS; off++) {
+		size = core_reg_size_from_offset(off);
+		if (!size)
+			continue;
+		if (ids)
+			ids[n] = KVM_REG_ARM64 | KVM_REG_ARM_CORE | reg_size_id(size) | off;
+		n++;
+	}
+	for (i = 0; i <= ARRAY_SIZE(sys_reg_descs); i++) {
+		u32 enc = i < ARRAY_SIZE(sys_reg_descs) ? sys_reg_descs[i].encoding : SYS_MPIDR_EL1;
+
+		if (ids)
+			ids[n] = KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM64_SYSREG |
+				 FIELD_PREP(KVM_REG_ARM64_SYSREG_OP0_MASK, sys_reg_Op0(enc)) |
+				 FIELD_PREP(KVM_REG_ARM64_SYSREG_OP1_MASK, sys_reg_Op1(enc)) |
+				 FIELD_PREP(KVM_REG_ARM64_SYSREG_CRN_MASK, sys_reg_CRn(enc)) |
+				 FIELD_PREP(KVM_REG_ARM64_SYSREG_CRM_MASK, sys_reg_CRm(enc)) |
+				 FIELD_PREP(KVM_REG_ARM64_SYSREG_OP2_MASK, sys_reg_Op2(enc));
+		n++;
+	}
+	return n;
+}
+
+/**
+ * kvm_arm_get_reg_list() - KVM_GET_REG_LIST: the ids ONE_REG accepts
+ * @vcpu: the vCPU
+ * @ulist: userspace's struct kvm_reg_list; its n says how many ids fit
+ *
+ * Returns 0, or -E2BIG with n set to the number needed, as KVM.
+ */
+int kvm_arm_get_reg_list(struct kvm_vcpu *vcpu, struct kvm_reg_list __user *ulist)
+{
+	unsigned int n = kvm_arm_walk_regs(NULL);
+	struct kvm_reg_list list;
+	u64 *ids;
+	int r = 0;
+
+	if (copy_from_user(&list, ulist, sizeof(list)))
+		return -EFAULT;
+	if (put_user(n, &ulist->n))
+		return -EFAULT;
+	if (list.n < n)
+		return kvm_refuse(-E2BIG, "KVM_GET_REG_LIST: room for %llu ids, %u needed",
+				  list.n, n);
+	ids = kcalloc(n, sizeof(*ids), GFP_KERNEL);
+	if (!ids)
+		return -ENOMEM;
+	kvm_arm_walk_regs(ids);
+	if (copy_to_user(ulist->reg, ids, n * sizeof(*ids)))
+		r = -EFAULT;
+	kfree(ids);
+	return r;
+}
+
+int kvm_arm_get_reg(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
+{
+	void *addr = one_reg_addr(vcpu, reg->id);
+
+	if (IS_ERR(addr))
+		return kvm_refuse(PTR_ERR(addr), "KVM_GET_ONE_REG: bad id 0x%llx", reg->id);
+	if (copy_to_user(u64_to_user_ptr(reg->addr), addr, KVM_REG_SIZE(reg->id)))
+		return -EFAULT;
+	return 0;
+}
+
+int kvm_arm_set_reg(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
+{
+	void *addr = one_reg_addr(vcpu, reg->id);
+	u64 size = KVM_REG_SIZE(reg->id);
+	u8 val[sizeof(__uint128_t)];
+
+	if (IS_ERR(addr))
+		return kvm_refuse(PTR_ERR(addr), "KVM_SET_ONE_REG: bad id 0x%llx", reg->id);
+	if (copy_from_user(val, u64_to_user_ptr(reg->addr), size))
+		return -EFAULT;
+	if (addr == &vcpu->arch.hyp.guest.regs.regs.pstate && !valid_pstate(*(u64 *)val))
+		return kvm_refuse(-EINVAL, "KVM_SET_ONE_REG: PSTATE 0x%llx: not EL0t/EL1t/EL1h",
+				  *(u64 *)val);
+	memcpy(addr, val, size);
+	return 0;
+}

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * minikvm's arm64 exit handling: why the guest left (an interrupt, an SError, or a trap),
+ * and for a trap, what its exception class (ESR_EL2.EC, Arm ARM DDI 0487F.c, D13.2.37)
+ * asks of us. Every handler returns >0 to re-enter the guest, 0 to return to userspace
+ * with run->exit_reason set, or a negative errno.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kvm.h>
+#include <linux/nospec.h>
+#include <asm/esr.h>
+#include <asm/ptrace.h>
+
+#include <minikvm/kvm_host.h>
+
+#include "arm.h"
+
+typedef int (*exit_handle_fn)(struct kvm_vcpu *vcpu);
+
+/*
+ * Offsets in the guest's VBAR_EL1 table of a synchronous exception (D1.10.2), by where
+ * it is taken from.
+ */
+#define VECTOR_CURRENT_SP0	0x000
+#define VECTOR_CURRENT_SPX	0x200
+#define VECTOR_LOWER_A64	0x400
+#define VECTOR_LOWER_A32	0x600
+
+/* PSTATE on exception entry to EL1 (D1.10.4): EL1h, every exception masked. */
+#define PSTATE_EL1_EXCEPTION	(PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT | PSR_F_BIT)
+
+/**
+ * kvm_inject_undefined() - make the trapped instruction UNDEFINED to the guest
+ * @vcpu: the vCPU
+ *
+ * Enters the guest's EL1 synchronous vector as the CPU would for an Unknown reason
+ * exception: ELR_EL1 = the instruction, SPSR_EL1 = its PSTATE, ESR_EL1.EC = 0.
+ */
+void kvm_inject_undefined(struct kvm_vcpu *vcpu)
+{
+	struct kvm_cpu_context *ctxt = &vcpu->arch.hyp.guest;
+	u64 pstate = ctxt->regs.regs.pstate;
+	u64 offset;
+
+	switch (pstate & (PSR_MODE32_BIT | PSR_MODE_MASK)) {
+	case PSR_MODE_EL1t:
+		offset = VECTOR_CURRENT_SP0;
+		break;
+	case PSR_MODE_EL1h:
+		offset = VECTOR_CURRENT_SPX;
+		break;
+	case PSR_MODE_EL0t:
+		offset = VECTOR_LOWER_A64;
+		break;
+	default:
+		offset = VECTOR_LOWER_A32;
+		break;
+	}
+	ctxt->regs.elr_el1 = ctxt->regs.regs.pc;
+	ctxt->regs.spsr[KVM_SPSR_EL1] = pstate;
+	ctxt->sys_regs[CTX_ESR_EL1] = (ESR_ELx_EC_UNKNOWN << ESR_ELx_EC_SHIFT) |
+				      (vcpu->arch.hyp.esr_el2 & ESR_ELx_IL);
+	ctxt->regs.regs.pstate = PSTATE_EL1_EXCEPTION;
+	ctxt->regs.regs.pc = ctxt->sys_regs[CTX_VBAR_EL1] + offset;
+}
+
+/* What minikvm does not emulate is UNDEFINED to the guest, as KVM does. */
+static int kvm_handle_unknown_ec(struct kvm_vcpu *vcpu)
+{
+	u64 esr = vcpu->arch.hyp.esr_el2;
+
+	pr_debug_ratelimited("unhandled exception class 0x%llx (ESR_EL2 0x%llx) at PC 0x%llx: UNDEF\n",
+			     ESR_ELx_EC(esr), esr, *vcpu_pc(vcpu));
+	kvm_inject_undefined(vcpu);
+	return 1;
+}
+
+/*
+ * WFI: sleep until the vCPU has something to do, or a signal; WFE: let others run
+ * (the run loop reschedules before re-entering).
+ */
+static int kvm_handle_wfx(struct kvm_vcpu *vcpu)
+{
+	bool is_wfe = vcpu->arch.hyp.esr_el2 & ESR_ELx_WFx_ISS_WFE;
+	int ret;
+
+	kvm_incr_pc(vcpu);
+	if (is_wfe)
+		return 1;
+	vcpu->stat.halt_exits++;
+	vcpu->arch.in_wfi = true;
+	ret = kvm_vcpu_block(vcpu);
+	vcpu->arch.in_wfi = false;
+	return ret;
+}
+
+static int handle_hvc(struct kvm_vcpu *vcpu)
+{
+	return kvm_smccc_call_handler(vcpu);
+}
+
+/*
+ * SMC, trapped by HCR_EL2.TSC: ELR_EL2 points at the instruction (D13.2.37, "Trap
+ * exception, not a Secure Monitor Call"), and there is no firmware behind it: it fails
+ * with -1 in x0, as under KVM.
+ */
+static int handle_smc(struct kvm_vcpu *vcpu)
+{
+	vcpu_set_reg(vcpu, 0, ~0ULL);
+	kvm_incr_pc(vcpu);
+	return 1;
+}
+
+/* Each class not listed goes to the default: the later initializers override it. */
+__diag_push();
+__diag_ignore_all("-Woverride-init", "every exception class has a handler by default");
+static const exit_handle_fn arm_exit_handlers[] = {
+	[0 ... ESR_ELx_EC_MAX]	= kvm_handle_unknown_ec,
+	[ESR_ELx_EC_WFx]	= kvm_handle_wfx,
+	[ESR_ELx_EC_HVC64]	= handle_hvc,
+	[ESR_ELx_EC_SMC64]	= handle_smc,
+	[ESR_ELx_EC_IABT_LOW]	= kvm_handle_guest_abort,
+	[ESR_ELx_EC_DABT_LOW]	= kvm_handle_guest_abort,
+};
+__diag_pop();
+
+/**
+ * handle_exit() - act on a guest exit
+ * @vcpu: the vCPU, back from the guest with interrupts on again
+ * @exception_index: ARM_EXCEPTION_*, the vector the guest left through
+ *
+ * Returns >0 to re-enter, 0 for userspace, <0 on error.
+ */
+int handle_exit(struct kvm_vcpu *vcpu, int exception_index)
+{
+	u64 ec = ESR_ELx_EC(vcpu->arch.hyp.esr_el2);
+
+	switch (exception_index) {
+	case ARM_EXCEPTION_IRQ:
+	case ARM_EXCEPTION_FIQ:
+		/* The host took the interrupt when the run loop unmasked interrupts. */
+		return 1;
+	case ARM_EXCEPTION_EL1_SERROR:
+		/* HCR_EL2.AMO routed it here: not the guest's to see, nor ours to fix. */
+		pr_warn_ratelimited("SError while the guest ran (PC 0x%llx)\n", *vcpu_pc(vcpu));
+		return 1;
+	case ARM_EXCEPTION_TRAP:
+		return arm_exit_handlers[array_index_nospec(ec, ARRAY_SIZE(arm_exit_handlers))](vcpu);
+	}
+	pr_err_ratelimited("unknown exit code %d from EL2\n", exception_index);
+	return -EIO;
+}
