@@ -23,10 +23,35 @@
 
 #include "minikvm-run.h"
 
+/*
+ * The guest's serial output. With --trace it is kept until a newline, so that its lines
+ * come out whole between the trace lines rather than a character after each.
+ */
+static char console_line[256];
+static size_t console_len;
+
+static void console_flush(void)
+{
+	fwrite(console_line, 1, console_len, stdout);
+	console_len = 0;
+}
+
+void console_putc(struct vm *vm, char c)
+{
+	if (!vm->trace) {
+		putchar(c);
+		return;
+	}
+	console_line[console_len++] = c;
+	if (c == '\n' || console_len == sizeof(console_line))
+		console_flush();
+}
+
 _Noreturn void die(const char *fmt, ...)
 {
 	va_list ap;
 
+	console_flush();
 	fflush(stdout);
 	fputs("minikvm-run: ", stderr);
 	va_start(ap, fmt);
@@ -327,6 +352,7 @@ int main(int argc, char **argv)
 		verdict = arch_handle_exit(&vm);
 	} while (verdict == RUN_CONTINUE);
 
+	console_flush();
 	if (want_stats)
 		stats_print(&st);
 	fflush(stdout);

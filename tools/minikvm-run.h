@@ -51,6 +51,7 @@ enum run_verdict arch_handle_exit(struct vm *vm);
 
 /* From minikvm-run.c. */
 _Noreturn void die(const char *fmt, ...);
+void console_putc(struct vm *vm, char c);
 void *guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
 
 #endif /* MINIKVM_RUN_H */

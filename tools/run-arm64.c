@@ -59,7 +59,7 @@ static enum run_verdict handle_mmio(struct vm *vm)
 		       run->mmio.is_write ? "write" : "read", (unsigned long long)addr,
 		       run->mmio.len, run->mmio.is_write ? run->mmio.data[0] : 0);
 	if (run->mmio.is_write && addr == PL011_DR) {
-		putchar(run->mmio.data[0]);
+		console_putc(vm, run->mmio.data[0]);
 		return RUN_CONTINUE;
 	}
 	if (!run->mmio.is_write && addr == PL011_FR) {

@@ -156,7 +156,7 @@ static enum run_verdict handle_io(struct vm *vm)
 		       out ? data[0] : 0);
 	if (out && (run->io.port == COM1_PORT || run->io.port == DEBUG_PORT)) {
 		for (i = 0; i < n; i++)
-			putchar(data[i]);
+			console_putc(vm, data[i]);
 		return RUN_CONTINUE;
 	}
 	if (!out && run->io.port == COM1_LSR) {
