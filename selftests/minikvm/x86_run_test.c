@@ -652,6 +652,52 @@ TEST_F(x86, readonly_slot_store_is_mmio)
 	munmap(ro, region.memory_size);
 }
 
+/*
+ * A slot deleted while the vCPU is stopped is gone from EPT too: the guest's second pass
+ * over the same instructions finds MMIO where it found the slot's memory.
+ */
+TEST_F(x86, deleted_slot_is_unmapped)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 1,
+		.guest_phys_addr = GUEST_HIGH_GPA,
+		.memory_size = 0x1000,
+	};
+	unsigned char *page = mmap(NULL, region.memory_size, PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct kvm_sregs sregs;
+
+	ASSERT_NE(MAP_FAILED, page);
+	page[0] = 0x42;
+	region.userspace_addr = (unsigned long)page;
+	ASSERT_EQ(0, ioctl(self->vm, KVM_SET_USER_MEMORY_REGION, &region));
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_readonly16,
+			guest_readonly16_end);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	sregs.es.base = GUEST_HIGH_GPA;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	/* First pass: the load and the store reach the slot, mapped in EPT on the way. */
+	EXPECT_OUT(0x61, 1, 0x42);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	EXPECT_EQ(0x99, page[1]);
+
+	region.memory_size = 0;
+	ASSERT_EQ(0, ioctl(self->vm, KVM_SET_USER_MEMORY_REGION, &region));
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_readonly16,
+			guest_readonly16_end);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	/* Second pass: both accesses are MMIO now, and the old page is left alone. */
+	page[1] = 0;
+	ANSWER_MMIO_LOAD(GUEST_HIGH_GPA, 1, 0x77);
+	EXPECT_OUT(0x61, 1, 0x77);
+	EXPECT_MMIO_STORE(GUEST_HIGH_GPA + 1, 1, 0x99);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	EXPECT_EQ(0, page[1]);
+	munmap(page, 0x1000);
+}
+
 TEST_F(x86, rep_string_io)
 {
 	struct kvm_regs regs;
