@@ -111,8 +111,12 @@ void kvm_pio_exit(struct kvm_vcpu *vcpu, int size, unsigned short port, bool in)
 int kvm_emulate_halt(struct kvm_vcpu *vcpu);
 int kvm_emulate_cpuid(struct kvm_vcpu *vcpu);
 int kvm_dev_ioctl_get_supported_cpuid(struct kvm_cpuid2 __user *argp);
+/* EFER bits a guest may set (SDM 2.2.1); LMA is the CPU's, read-only to WRMSR. */
+#define EFER_VALID_BITS		(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
 int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu);
 int kvm_emulate_wrmsr(struct kvm_vcpu *vcpu);
+int kvm_dev_ioctl_get_msr_index_list(struct kvm_msr_list __user *argp);
+int kvm_vcpu_ioctl_msr_io(struct kvm_vcpu *vcpu, struct kvm_msrs __user *argp, bool set);
 int kvm_load_pdptrs(struct kvm_vcpu *vcpu, unsigned long cr3);
 bool kvm_is_valid_cr0(struct kvm_vcpu *vcpu, unsigned long cr0);
 bool kvm_is_valid_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
