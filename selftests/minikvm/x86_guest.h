@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The x86 selftests' guests: real-mode, 32-bit and long-mode programs assembled into the
+ * test binary, each between a guest_NAME and a guest_NAME_end label, for a test to copy to
+ * its guest address. Included by one test file only: the assembly is defined here.
+ */
+#ifndef MINIKVM_X86_GUEST_H
+#define MINIKVM_X86_GUEST_H
+
+/* The guests. Each sits between its two labels and is copied to its guest address. */
+asm(".pushsection .rodata\n"
+	".code16\n"
+	/* OUT of 1, 2 and 4 bytes, then IN of each, written back out, then HLT. */
+	"guest_pio16:\n"
+	"	mov $0x12, %al\n"
+	"	out %al, $0x10\n"
+	"	mov $0x3456, %ax\n"
+	"	out %ax, $0x11\n"
+	"	mov $0x789abcde, %eax\n"
+	"	out %eax, $0x12\n"
+	"	in $0x13, %al\n"
+	"	out %al, $0x20\n"
+	"	in $0x14, %ax\n"
+	"	out %ax, $0x21\n"
+	"	in $0x15, %eax\n"
+	"	out %eax, $0x22\n"
+	"	hlt\n"
+	"guest_pio16_end:\n"
+	/* IN, then HLT: for immediate_exit after a pending IN. */
+	"guest_in16:\n"
+	"	in $0x13, %al\n"
+	"	hlt\n"
+	"guest_in16_end:\n"
+	/* #UD with an empty IDT: #GP, #DF, then a triple fault. */
+	"guest_ud16:\n"
+	"	ud2\n"
+	"guest_ud16_end:\n"
+	/* Spins with interrupts enabled (the lab's Bochs needs IF=1, see lab-notes). */
+	"guest_spin16:\n"
+	"	sti\n"
+	"1:	jmp 1b\n"
+	"guest_spin16_end:\n"
+	/* Spins with interrupts disabled: only a preemption timer gets it out in Bochs. */
+	"guest_spin_cli16:\n"
+	"	cli\n"
+	"1:	jmp 1b\n"
+	"guest_spin_cli16_end:\n"
+	/* Three writes to the ioeventfd port, then one to userspace, then HLT. */
+	"guest_ioeventfd16:\n"
+	"	mov $1, %al\n"
+	"	out %al, $0x40\n"
+	"	out %al, $0x40\n"
+	"	out %al, $0x40\n"
+	"	out %al, $0x41\n"
+	"	hlt\n"
+	"guest_ioeventfd16_end:\n"
+	/* Writes to its own slot (DS) and to a second one (ES base set by userspace). */
+	"guest_mem16:\n"
+	"	movw $0xbeef, 0x5000\n"
+	"	movl $0xfeedface, %es:0x10\n"
+	"	hlt\n"
+	"guest_mem16_end:\n"
+	/* One OUT per loop, N times (N in CX), then HLT. */
+	"guest_loop16:\n"
+	"1:	out %al, $0x50\n"
+	"	loop 1b\n"
+	"	hlt\n"
+	"guest_loop16_end:\n"
+	/* MMIO through ES (base set by userspace): a store of an immediate, a moffs load. */
+	"guest_mmio16:\n"
+	"	movw $0x1234, %es:0x4\n"
+	"	mov %es:0x8, %al\n"
+	"	out %al, $0x60\n"
+	"	hlt\n"
+	"guest_mmio16_end:\n"
+	/* A load from a read-only slot (ES), then a store to it: MMIO. */
+	"guest_readonly16:\n"
+	"	mov %es:0, %al\n"
+	"	out %al, $0x61\n"
+	"	movb $0x99, %es:1\n"
+	"	hlt\n"
+	"guest_readonly16_end:\n"
+	/* REP OUTSB of 3 bytes to port 0x70, REP INSW of 2 words from 0x71. */
+	"guest_string16:\n"
+	"	cld\n"
+	"	mov $0x5000, %si\n"
+	"	mov $3, %cx\n"
+	"	mov $0x70, %dx\n"
+	"	rep outsb\n"
+	"	mov $0x5100, %di\n"
+	"	mov $2, %cx\n"
+	"	mov $0x71, %dx\n"
+	"	rep insw\n"
+	"	hlt\n"
+	"guest_string16_end:\n"
+	/* CPUID of leaves 0, 1 and 5, each stored at 0x5000 + 16 * n. */
+	"guest_cpuid16:\n"
+	"	xor %ecx, %ecx\n"
+	"	xor %eax, %eax\n"
+	"	mov $0x5000, %di\n"
+	"	call 1f\n"
+	"	mov $1, %eax\n"
+	"	call 1f\n"
+	"	mov $5, %eax\n"
+	"	call 1f\n"
+	"	hlt\n"
+	"1:	cpuid\n"
+	"	mov %eax, (%di)\n"
+	"	mov %ebx, 4(%di)\n"
+	"	mov %ecx, 8(%di)\n"
+	"	mov %edx, 12(%di)\n"
+	"	add $16, %di\n"
+	"	xor %ecx, %ecx\n"
+	"	ret\n"
+	"guest_cpuid16_end:\n"
+	/* RDMSR, WRMSR, then RDMSR of an MSR no one has: #GP, to the handler below. */
+	"guest_msr16:\n"
+	"	mov $0x174, %ecx\n"
+	"	rdmsr\n"
+	"	mov %eax, 0x5000\n"
+	"	mov $0x175, %ecx\n"
+	"	mov $0x11223344, %eax\n"
+	"	xor %edx, %edx\n"
+	"	wrmsr\n"
+	"	mov $0x12345678, %ecx\n"
+	"	rdmsr\n"
+	"	hlt\n"
+	"guest_msr16_end:\n"
+	/* A real-mode interrupt or exception handler: says so on port 0x21, returns. */
+	"guest_handler16:\n"
+	"	out %al, $0x21\n"
+	"	iret\n"
+	"guest_handler16_end:\n"
+	/* Halts with interrupts on; then with them off, opens a window with STI. */
+	"guest_irq16:\n"
+	"	sti\n"
+	"	hlt\n"
+	"	cli\n"
+	"	out %al, $0x22\n"
+	"	sti\n"
+	"	nop\n"
+	"	out %al, $0x23\n"
+	"	hlt\n"
+	"guest_irq16_end:\n"
+	/* SSE in real mode: XMM0 out, then a value into XMM1. */
+	"guest_fpu16:\n"
+	"	movd %xmm0, %eax\n"
+	"	out %eax, $0x45\n"
+	"	mov $0x13572468, %eax\n"
+	"	movd %eax, %xmm1\n"
+	"	hlt\n"
+	"guest_fpu16_end:\n"
+	".code32\n"
+	/* 32-bit code: OUT, MMIO store and load through EDI, REP OUTSB from ESI. */
+	"guest_pm32:\n"
+	"	mov $0xdeadbeef, %eax\n"
+	"	out %eax, $0x42\n"
+	"	movl $0x12345678, 0x10(%edi)\n"
+	"	movzwl 0x20(%edi), %ebx\n"
+	"	mov %ebx, %eax\n"
+	"	out %eax, $0x43\n"
+	"	mov $0x44, %dx\n"
+	"	mov $2, %ecx\n"
+	"	cld\n"
+	"	rep outsb\n"
+	"	hlt\n"
+	"guest_pm32_end:\n"
+	".code64\n"
+	/* Long mode MMIO: stores of 1, 2, 4, 8 bytes and from AH, loads with MOVZX/MOVSX. */
+	"guest_mmio64:\n"
+	"	mov $0x600000, %rdi\n"
+	"	movb $0x11, (%rdi)\n"
+	"	movw $0x2233, 2(%rdi)\n"
+	"	movl $0x44556677, 4(%rdi)\n"
+	"	mov $0x8899aabbccddeeff, %rax\n"
+	"	mov %rax, 8(%rdi)\n"
+	"	mov %ah, 0x10(%rdi)\n"
+	"	movzbl 0x20(%rdi), %ebx\n"
+	"	movsbq 0x21(%rdi), %rcx\n"
+	"	movswl 0x22(%rdi), %edx\n"
+	"	mov 0x28(%rdi), %rsi\n"
+	"	mov 0x30(%rdi), %r9d\n"
+	"	movl $1, 0x40(%rdi)\n"
+	"	hlt\n"
+	"guest_mmio64_end:\n"
+	/* Long mode: a 64-bit value, its low half out, an IN zero-extending RAX, a push. */
+	"guest_pio64:\n"
+	"	mov $0x1122334455667788, %rax\n"
+	"	out %eax, $0x30\n"
+	"	mov $0x1122334455667788, %rax\n"
+	"	in $0x31, %eax\n"
+	"	push %rax\n"
+	"	pop %rbx\n"
+	"	out %al, $0x32\n"
+	"	hlt\n"
+	"guest_pio64_end:\n"
+	".popsection\n");
+
+#define GUEST(name)							\
+	extern const unsigned char guest_##name[], guest_##name##_end[]
+GUEST(pio16);
+GUEST(in16);
+GUEST(ud16);
+GUEST(spin16);
+GUEST(spin_cli16);
+GUEST(ioeventfd16);
+GUEST(mem16);
+GUEST(loop16);
+GUEST(pio64);
+GUEST(mmio16);
+GUEST(readonly16);
+GUEST(string16);
+GUEST(mmio64);
+GUEST(cpuid16);
+GUEST(msr16);
+GUEST(handler16);
+GUEST(irq16);
+GUEST(pm32);
+GUEST(fpu16);
+
+#endif /* MINIKVM_X86_GUEST_H */
