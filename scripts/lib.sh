@@ -27,27 +27,42 @@ flavour() {
 	esac
 }
 
-# apt-get update once per day of cache; needed before any apt-cache look-up works.
+# apt-get update once per day of cache; needed before any apt-cache look-up works. Several
+# scripts of one run may ask at once: one updates, the others wait for it.
 apt_ready() {
 	local stamp=$CACHE/.apt-updated
-	if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
+	[ -n "$(find "$stamp" -mmin -1440 2>/dev/null)" ] && return 0
+	(
+		flock 9
+		[ -n "$(find "$stamp" -mmin -1440 2>/dev/null)" ] && exit 0
 		dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
 		apt-get update -qq >&2 || die "apt-get update failed"
 		touch "$stamp"
-	fi
+	) 9>"$CACHE/.apt-update.lock" || exit 1
 }
 
-# Install host tools by Debian package name, only those missing.
-need_pkgs() {
-	local missing=() p
+# The packages of "$@" that are not installed.
+missing_pkgs() {
+	local p
 	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || echo "$p"
 	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	apt_ready
-	log "installing ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2 ||
-		die "apt-get install ${missing[*]} failed"
+}
+
+# Install host tools by Debian package name, only those missing, one apt-get at a time (dpkg
+# holds its own lock and a second apt-get would fail on it rather than wait).
+need_pkgs() {
+	[ -z "$(missing_pkgs "$@")" ] && return 0
+	(
+		flock 9
+		local missing
+		mapfile -t missing < <(missing_pkgs "$@")
+		[ ${#missing[@]} -eq 0 ] && exit 0
+		apt_ready
+		log "installing ${missing[*]}"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2 ||
+			die "apt-get install ${missing[*]} failed"
+	) 9>"$CACHE/.apt-install.lock" || exit 1
 }
 
 # The kernel release (uname -r without flavour) to use for a series: "6.1" or "6.12".
