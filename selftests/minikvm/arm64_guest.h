@@ -38,4 +38,13 @@
 	"hvc	#0\n"							\
 	"b	.\n"
 
+/* PSCI CPU_OFF (function 0x84000002), then x0, its result, stored to the address in x4. */
+GUEST_CODE(guest_cpu_off,
+	"movz	w0, #0x0002\n"
+	"movk	w0, #0x8400, lsl #16\n"
+	"mov	x1, #1\n"
+	"hvc	#0\n"
+	"str	x0, [x4]\n"
+	SYSTEM_OFF);
+
 #endif /* MINIKVM_ARM64_GUEST_H */

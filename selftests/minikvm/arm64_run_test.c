@@ -165,7 +165,7 @@ GUEST_CODE(guest_secondary,
 /* Each guest program at a page of its own: see lab-notes on QEMU TCG's stale code. */
 enum guest_prog {
 	PROG_MMIO, PROG_PSCI, PROG_SPIN, PROG_STORE, PROG_FPSIMD, PROG_LOAD_STORE, PROG_WFI,
-	PROG_MMIO_LOOP, PROG_IRQ, PROG_CPU_ON, PROG_SECONDARY,
+	PROG_MMIO_LOOP, PROG_IRQ, PROG_CPU_ON, PROG_SECONDARY, PROG_CPU_OFF,
 };
 
 static __u64 guest_code_gpa(enum guest_prog prog)
@@ -826,6 +826,133 @@ TEST_F(guest, deleted_slot_is_unmapped)
 	EXPECT_EQ(DATA_SLOT_GPA, self->vm.run->mmio.phys_addr);
 	EXPECT_EQ(1, self->vm.run->mmio.is_write);
 	munmap(data, ROM_SIZE);
+}
+
+static int get_mp_state(struct vm *vm)
+{
+	struct kvm_mp_state mp_state = { .mp_state = ~0U };
+
+	if (ioctl(vm->vcpu, KVM_GET_MP_STATE, &mp_state))
+		return -1;
+	return mp_state.mp_state;
+}
+
+static int set_mp_state(struct vm *vm, __u32 state)
+{
+	struct kvm_mp_state mp_state = { .mp_state = state };
+
+	return ioctl(vm->vcpu, KVM_SET_MP_STATE, &mp_state);
+}
+
+/* KVM_RUN of a vCPU that must not enter the guest: it sleeps until a signal 20 ms on. */
+static int run_sleeps_until_a_signal(struct vm *vm)
+{
+	struct sigaction sa = { .sa_handler = record_signal };
+	struct itimerval timer = { .it_value = { .tv_usec = 20000 } };
+	int r, err;
+
+	if (sigaction(SIGALRM, &sa, NULL) || setitimer(ITIMER_REAL, &timer, NULL))
+		return -1;
+	r = ioctl(vm->vcpu, KVM_RUN, 0);
+	err = errno;
+	signal(SIGALRM, SIG_DFL);
+	return r == -1 && err == EINTR && vm->run->exit_reason == KVM_EXIT_INTR ? 0 : -1;
+}
+
+/* arm64 KVM has KVM_CAP_MP_STATE; a vCPU initialised with POWER_OFF is STOPPED. */
+TEST_F(guest, mp_state_at_init)
+{
+	struct kvm_vcpu_init init;
+	struct vm off;
+
+	GUEST_SETUP(PROG_PSCI, guest_psci);
+	EXPECT_EQ(1, ioctl(self->vm.kvm, KVM_CHECK_EXTENSION, KVM_CAP_MP_STATE));
+	EXPECT_EQ(1, ioctl(self->vm.vm, KVM_CHECK_EXTENSION, KVM_CAP_MP_STATE));
+	EXPECT_EQ(KVM_MP_STATE_RUNNABLE, get_mp_state(&self->vm));
+	off.vcpu = ioctl(self->vm.vm, KVM_CREATE_VCPU, 1);
+	ASSERT_LE(0, off.vcpu);
+	ASSERT_EQ(0, ioctl(self->vm.vm, KVM_ARM_PREFERRED_TARGET, &init));
+	init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2 | 1U << KVM_ARM_VCPU_POWER_OFF;
+	ASSERT_EQ(0, ioctl(off.vcpu, KVM_ARM_VCPU_INIT, &init));
+	EXPECT_EQ(KVM_MP_STATE_STOPPED, get_mp_state(&off));
+	close(off.vcpu);
+}
+
+/*
+ * STOPPED from userspace: KVM_RUN sleeps until a signal without running the guest;
+ * RUNNABLE again: the guest runs. Other states are refused.
+ */
+TEST_F(guest, mp_state_stopped_then_runnable)
+{
+	GUEST_SETUP(PROG_PSCI, guest_psci);
+	ASSERT_EQ(0, set_mp_state(&self->vm, KVM_MP_STATE_STOPPED));
+	EXPECT_EQ(KVM_MP_STATE_STOPPED, get_mp_state(&self->vm));
+	EXPECT_EQ(0, run_sleeps_until_a_signal(&self->vm));
+	EXPECT_EQ(guest_code_gpa(PROG_PSCI), get_reg(&self->vm, REG_PC));
+
+	ASSERT_EQ(0, set_mp_state(&self->vm, KVM_MP_STATE_RUNNABLE));
+	EXPECT_EQ(KVM_MP_STATE_RUNNABLE, get_mp_state(&self->vm));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
+	EXPECT_TRUE(is_system_off(&self->vm));
+	EXPECT_EQ(PSCI_VERSION_1_1, get_reg(&self->vm, REG_X(19)));
+	/* SYSTEM_OFF stops every vCPU. */
+	EXPECT_EQ(KVM_MP_STATE_STOPPED, get_mp_state(&self->vm));
+
+	EXPECT_EQ(-1, set_mp_state(&self->vm, KVM_MP_STATE_HALTED));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, set_mp_state(&self->vm, 42));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(KVM_MP_STATE_STOPPED, get_mp_state(&self->vm));
+}
+
+/*
+ * PSCI CPU_OFF stops the vCPU; made RUNNABLE by userspace, it goes on after the call,
+ * which returned SUCCESS with x1-x3 zeroed.
+ */
+TEST_F(guest, mp_state_after_psci_cpu_off)
+{
+	__u64 data = ~0ULL;
+
+	GUEST_SETUP(PROG_CPU_OFF, guest_cpu_off);
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(4), MMIO_GPA));
+	EXPECT_EQ(0, run_sleeps_until_a_signal(&self->vm));
+	EXPECT_EQ(KVM_MP_STATE_STOPPED, get_mp_state(&self->vm));
+	ASSERT_EQ(0, set_mp_state(&self->vm, KVM_MP_STATE_RUNNABLE));
+	ASSERT_EQ(0, run_to_mmio(&self->vm, 0, 8, 1))
+		TH_LOG("exit_reason %u addr 0x%llx", self->vm.run->exit_reason,
+		       self->vm.run->mmio.phys_addr);
+	memcpy(&data, self->vm.run->mmio.data, sizeof(data));
+	EXPECT_EQ((__u64)PSCI_RET_SUCCESS, data);
+	EXPECT_EQ(0ULL, get_reg(&self->vm, REG_X(1)));
+}
+
+/*
+ * SUSPENDED (KVM 5.19 and later): KVM_RUN waits as in WFI; an interrupt wakes it to
+ * userspace with KVM_SYSTEM_EVENT_WAKEUP, still SUSPENDED until userspace says RUNNABLE.
+ */
+TEST_F(guest, mp_state_suspended_wakes_on_irq)
+{
+	struct kvm_irq_level level = {
+		.irq = KVM_ARM_IRQ_TYPE_CPU << KVM_ARM_IRQ_TYPE_SHIFT | KVM_ARM_IRQ_CPU_IRQ,
+		.level = 1,
+	};
+
+	GUEST_SETUP(PROG_PSCI, guest_psci);
+	ASSERT_EQ(0, set_mp_state(&self->vm, KVM_MP_STATE_SUSPENDED))
+		TH_LOG("KVM_SET_MP_STATE: %s", strerror(errno));
+	EXPECT_EQ(KVM_MP_STATE_SUSPENDED, get_mp_state(&self->vm));
+	EXPECT_EQ(0, run_sleeps_until_a_signal(&self->vm));
+	ASSERT_EQ(0, ioctl(self->vm.vm, KVM_IRQ_LINE, &level));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
+	EXPECT_EQ((__u32)KVM_EXIT_SYSTEM_EVENT, self->vm.run->exit_reason);
+	EXPECT_EQ((__u32)KVM_SYSTEM_EVENT_WAKEUP, self->vm.run->system_event.type);
+	EXPECT_EQ(KVM_MP_STATE_SUSPENDED, get_mp_state(&self->vm));
+	EXPECT_EQ(guest_code_gpa(PROG_PSCI), get_reg(&self->vm, REG_PC));
+	level.level = 0;
+	ASSERT_EQ(0, ioctl(self->vm.vm, KVM_IRQ_LINE, &level));
+	ASSERT_EQ(0, set_mp_state(&self->vm, KVM_MP_STATE_RUNNABLE));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
+	EXPECT_TRUE(is_system_off(&self->vm));
 }
 
 /* The IPA size: KVM's default of 40 bits, and a 32-bit VM whose slots end at 4 GiB. */

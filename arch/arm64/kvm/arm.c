@@ -352,6 +352,7 @@ int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_ARM_VM_IPA_SIZE:
 		return kvm_ipa_limit();
 	case KVM_CAP_ARM_PSCI_0_2:
+	case KVM_CAP_MP_STATE:
 	case KVM_CAP_ONE_REG:
 	case KVM_CAP_READONLY_MEM:
 		return 1;
@@ -554,11 +555,11 @@ void kvm_arch_vcpu_put(struct kvm_vcpu *vcpu)
 
 /*
  * Whether a sleeping vCPU may go on: a stopped one when PSCI CPU_ON starts it, one in
- * WFI when a line is high (or, stopped meanwhile, never).
+ * WFI or suspended when a line is high (or, stopped meanwhile, never).
  */
 bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
 {
-	if (READ_ONCE(vcpu->arch.power_off))
+	if (kvm_arm_vcpu_stopped(vcpu))
 		return false;
 	return !vcpu->arch.in_wfi || READ_ONCE(vcpu->arch.irq_lines);
 }
@@ -621,6 +622,30 @@ static void kvm_account_exit(struct kvm_vcpu *vcpu, int exception_index)
 }
 
 /**
+ * kvm_vcpu_suspend() - KVM_RUN of a SUSPENDED vCPU: wait as in WFI
+ * @vcpu: the vCPU
+ *
+ * Woken by an interrupt, the vCPU does not enter the guest but exits to userspace with
+ * KVM_SYSTEM_EVENT_WAKEUP, and stays SUSPENDED until KVM_SET_MP_STATE makes it
+ * RUNNABLE, as on KVM. Returns 0 for that exit, or kvm_vcpu_block()'s -EINTR.
+ */
+static int kvm_vcpu_suspend(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int ret;
+
+	vcpu->arch.in_wfi = true;
+	ret = kvm_vcpu_block(vcpu);
+	vcpu->arch.in_wfi = false;
+	if (ret < 0)
+		return ret;
+	memset(&run->system_event, 0, sizeof(run->system_event));
+	run->system_event.type = KVM_SYSTEM_EVENT_WAKEUP;
+	run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
+	return 0;
+}
+
+/**
  * kvm_arch_vcpu_ioctl_run() - KVM_RUN: the arm64 run loop
  * @vcpu: the vCPU, its mutex held
  *
@@ -645,8 +670,12 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		ret = kvm_vcpu_handle_host_work(vcpu);
 		if (ret <= 0)
 			break;
-		if (READ_ONCE(vcpu->arch.power_off)) {
+		if (kvm_arm_vcpu_stopped(vcpu)) {
 			ret = kvm_vcpu_block(vcpu);
+			continue;
+		}
+		if (kvm_arm_vcpu_suspended(vcpu)) {
+			ret = kvm_vcpu_suspend(vcpu);
 			continue;
 		}
 		kvm_psci_reset_on(vcpu);
@@ -691,10 +720,31 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 	return ret;
 }
 
+/*
+ * KVM_SET_MP_STATE: RUNNABLE, STOPPED (as PSCI CPU_OFF, but the guest is not told) or
+ * SUSPENDED; the states of other arches are EINVAL, as on KVM.
+ */
+static int kvm_arch_vcpu_ioctl_set_mpstate(struct kvm_vcpu *vcpu,
+					   const struct kvm_mp_state *mp_state)
+{
+	switch (mp_state->mp_state) {
+	case KVM_MP_STATE_RUNNABLE:
+	case KVM_MP_STATE_SUSPENDED:
+		WRITE_ONCE(vcpu->arch.mp_state, mp_state->mp_state);
+		return 0;
+	case KVM_MP_STATE_STOPPED:
+		kvm_arm_vcpu_power_off(vcpu);
+		return 0;
+	}
+	return kvm_refuse(-EINVAL, "KVM_SET_MP_STATE: %u is not RUNNABLE, STOPPED or SUSPENDED",
+			  mp_state->mp_state);
+}
+
 long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	struct kvm_vcpu *vcpu = filp->private_data;
 	void __user *argp = (void __user *)arg;
+	struct kvm_mp_state mp_state;
 	struct kvm_vcpu_init init;
 	struct kvm_one_reg reg;
 
@@ -715,6 +765,13 @@ long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 			return -EFAULT;
 		return ioctl == KVM_GET_ONE_REG ? kvm_arm_get_reg(vcpu, &reg) :
 						  kvm_arm_set_reg(vcpu, &reg);
+	case KVM_GET_MP_STATE:
+		mp_state.mp_state = READ_ONCE(vcpu->arch.mp_state);
+		return copy_to_user(argp, &mp_state, sizeof(mp_state)) ? -EFAULT : 0;
+	case KVM_SET_MP_STATE:
+		if (copy_from_user(&mp_state, argp, sizeof(mp_state)))
+			return -EFAULT;
+		return kvm_arch_vcpu_ioctl_set_mpstate(vcpu, &mp_state);
 	}
 	return kvm_refuse(-EINVAL, "unknown ioctl 0x%x on an arm64 vCPU", ioctl);
 }

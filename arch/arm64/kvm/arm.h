@@ -48,6 +48,23 @@ int kvm_arm_get_reg_list(struct kvm_vcpu *vcpu, struct kvm_reg_list __user *ulis
 int kvm_arm_get_reg(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 int kvm_arm_set_reg(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 
+static inline bool kvm_arm_vcpu_stopped(struct kvm_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->arch.mp_state) == KVM_MP_STATE_STOPPED;
+}
+
+static inline bool kvm_arm_vcpu_suspended(struct kvm_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->arch.mp_state) == KVM_MP_STATE_SUSPENDED;
+}
+
+/* Stops @vcpu, from any thread: if it is in the guest, it leaves to sleep. */
+static inline void kvm_arm_vcpu_power_off(struct kvm_vcpu *vcpu)
+{
+	WRITE_ONCE(vcpu->arch.mp_state, KVM_MP_STATE_STOPPED);
+	kvm_vcpu_kick(vcpu);
+}
+
 static inline u64 *vcpu_pc(struct kvm_vcpu *vcpu)
 {
 	return &vcpu->arch.hyp.guest.regs.regs.pc;

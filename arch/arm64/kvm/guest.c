@@ -87,7 +87,8 @@ int kvm_arm_vcpu_init(struct kvm_vcpu *vcpu, const struct kvm_vcpu_init *init)
 
 	vcpu->arch.features = features;
 	kvm_reset_vcpu(vcpu);
-	WRITE_ONCE(vcpu->arch.power_off, features & BIT(KVM_ARM_VCPU_POWER_OFF));
+	WRITE_ONCE(vcpu->arch.mp_state, features & BIT(KVM_ARM_VCPU_POWER_OFF) ?
+		   KVM_MP_STATE_STOPPED : KVM_MP_STATE_RUNNABLE);
 	vcpu->arch.initialized = true;
 	return 0;
 }

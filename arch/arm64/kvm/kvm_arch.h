@@ -96,8 +96,10 @@ struct kvm_vcpu_hyp {
  *	the vCPU's own thread does before its next entry
  * @reset_pc: the entry point CPU_ON gave
  * @reset_r0: the context id CPU_ON gave
- * @power_off: stopped (POWER_OFF feature; PSCI CPU_OFF, SYSTEM_OFF, SYSTEM_RESET): KVM_RUN
- *	sleeps until a signal; set by other vCPU threads too
+ * @mp_state: KVM_MP_STATE_RUNNABLE; _STOPPED (the POWER_OFF feature, PSCI CPU_OFF,
+ *	SYSTEM_OFF, SYSTEM_RESET, KVM_SET_MP_STATE): KVM_RUN sleeps until CPU_ON or a
+ *	signal; or _SUSPENDED (KVM_SET_MP_STATE): KVM_RUN waits as in WFI. Set by other vCPU
+ *	threads too
  * @mmio_needed: the access of a KVM_EXIT_MMIO is to be completed by the next KVM_RUN
  * @mmio_is_write: it was a store (only the PC moves on)
  * @mmio_len: its size in bytes
@@ -114,7 +116,7 @@ struct kvm_vcpu_arch {
 	bool reset_pending;
 	u64 reset_pc;
 	u64 reset_r0;
-	bool power_off;
+	u32 mp_state;
 	bool mmio_needed;
 	bool mmio_is_write;
 	u8 mmio_len;

@@ -41,10 +41,8 @@ static int kvm_prepare_system_event(struct kvm_vcpu *vcpu, u32 type)
 	int i;
 
 	mutex_lock(&kvm->lock);
-	for (i = 0; i < kvm->created_vcpus; i++) {
-		WRITE_ONCE(kvm->vcpus[i]->arch.power_off, true);
-		kvm_vcpu_kick(kvm->vcpus[i]);
-	}
+	for (i = 0; i < kvm->created_vcpus; i++)
+		kvm_arm_vcpu_power_off(kvm->vcpus[i]);
 	mutex_unlock(&kvm->lock);
 
 	smccc_set_retval(vcpu, (u64)(s64)PSCI_RET_INTERNAL_FAILURE, 0, 0, 0);
@@ -97,14 +95,14 @@ static u64 kvm_psci_vcpu_on(struct kvm_vcpu *source, u32 fn)
 	vcpu = kvm_mpidr_to_vcpu(kvm, mpidr);
 	if (!vcpu) {
 		ret = PSCI_RET_INVALID_PARAMS;
-	} else if (!READ_ONCE(vcpu->arch.power_off)) {
+	} else if (!kvm_arm_vcpu_stopped(vcpu)) {
 		ret = PSCI_RET_ALREADY_ON;
 	} else {
 		vcpu->arch.reset_pc = smccc_get_arg(source, 2, fn);
 		vcpu->arch.reset_r0 = smccc_get_arg(source, 3, fn);
 		/* The target reads the entry point only after it sees the request. */
 		smp_store_release(&vcpu->arch.reset_pending, true);
-		WRITE_ONCE(vcpu->arch.power_off, false);
+		WRITE_ONCE(vcpu->arch.mp_state, KVM_MP_STATE_RUNNABLE);
 		kvm_vcpu_kick(vcpu);
 	}
 	mutex_unlock(&kvm->lock);
@@ -146,7 +144,7 @@ static u64 kvm_psci_vcpu_affinity_info(struct kvm_vcpu *vcpu, u32 fn)
 	mutex_lock(&kvm->lock);
 	for (i = 0; i < kvm->created_vcpus; i++)
 		if ((kvm_vcpu_get_mpidr_aff(kvm->vcpus[i]) & mask) == target &&
-		    !READ_ONCE(kvm->vcpus[i]->arch.power_off))
+		    !kvm_arm_vcpu_stopped(kvm->vcpus[i]))
 			ret = PSCI_0_2_AFFINITY_LEVEL_ON;
 	mutex_unlock(&kvm->lock);
 	return ret;
@@ -203,9 +201,14 @@ int kvm_smccc_call_handler(struct kvm_vcpu *vcpu)
 		val = PSCI_0_2_TOS_MP;
 		break;
 	case PSCI_0_2_FN_CPU_OFF:
-		/* The run loop sleeps before the next entry, until CPU_ON or a signal. */
-		WRITE_ONCE(vcpu->arch.power_off, true);
-		return 1;
+		/*
+		 * The run loop sleeps before the next entry, until CPU_ON or a signal. Made
+		 * RUNNABLE by userspace instead, the vCPU goes on after the call, which
+		 * returned SUCCESS, as on KVM.
+		 */
+		kvm_arm_vcpu_power_off(vcpu);
+		val = PSCI_RET_SUCCESS;
+		break;
 	case PSCI_0_2_FN_CPU_ON:
 	case PSCI_0_2_FN64_CPU_ON:
 		val = kvm_psci_vcpu_on(vcpu, fn);
