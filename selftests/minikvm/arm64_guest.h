@@ -47,4 +47,54 @@ GUEST_CODE(guest_cpu_off,
 	"str	x0, [x4]\n"
 	SYSTEM_OFF);
 
+/*
+ * Marks in x2 that the instruction before the store was UNDEFINED: the guest's
+ * synchronous exception vector puts ESR_EL1 there with bit 63 set, and skips it.
+ */
+#define SYSREG_UNDEF_MARK	(1ULL << 63)
+
+/*
+ * The PMU and debug registers a guest could use to reach the host's: each access is
+ * followed by a store of x2 to the MMIO base in x0 + a slot offset; x2 holds what a read
+ * returned, or 0 after a write, or ESR_EL1 | SYSREG_UNDEF_MARK if the access was
+ * UNDEFINED. x1 is written to DBGBVR0_EL1, x3 to MDSCR_EL1, x4 to OSLAR_EL1.
+ */
+#define SYSREG_SLOT_PMCR		0x00
+#define SYSREG_SLOT_PMCCNTR		0x08
+#define SYSREG_SLOT_PMEVCNTR0		0x10
+#define SYSREG_SLOT_PMCR_WRITE		0x18
+#define SYSREG_SLOT_DBGBVR0		0x20
+#define SYSREG_SLOT_DBGBVR0_WRITTEN	0x28
+#define SYSREG_SLOT_MDSCR_WRITTEN	0x30
+#define SYSREG_SLOT_OSLSR		0x38
+#define SYSREG_SLOT_OSLSR_LOCKED	0x40
+#define SYSREG_SLOTS			9
+#define __SYSREG_STR(x)			#x
+#define SYSREG_ACCESS(access, slot)	\
+	"mov	x2, #0\n" access "\nstr	x2, [x0, #" __SYSREG_STR(slot) "]\n"
+GUEST_CODE(guest_sysregs,
+	".balign 2048\n"
+	"1:	adr	x9, 1b\n"
+	"msr	vbar_el1, x9\n"
+	"isb\n"
+	SYSREG_ACCESS("mrs	x2, pmcr_el0", SYSREG_SLOT_PMCR)
+	SYSREG_ACCESS("mrs	x2, pmccntr_el0", SYSREG_SLOT_PMCCNTR)
+	SYSREG_ACCESS("mrs	x2, pmevcntr0_el0", SYSREG_SLOT_PMEVCNTR0)
+	SYSREG_ACCESS("msr	pmcr_el0, xzr", SYSREG_SLOT_PMCR_WRITE)
+	SYSREG_ACCESS("mrs	x2, dbgbvr0_el1", SYSREG_SLOT_DBGBVR0)
+	SYSREG_ACCESS("msr	dbgbvr0_el1, x1\nisb\nmrs	x2, dbgbvr0_el1", SYSREG_SLOT_DBGBVR0_WRITTEN)
+	SYSREG_ACCESS("msr	mdscr_el1, x3\nisb\nmrs	x2, mdscr_el1", SYSREG_SLOT_MDSCR_WRITTEN)
+	SYSREG_ACCESS("mrs	x2, oslsr_el1", SYSREG_SLOT_OSLSR)
+	SYSREG_ACCESS("msr	oslar_el1, x4\nisb\nmrs	x2, oslsr_el1", SYSREG_SLOT_OSLSR_LOCKED)
+	"msr	oslar_el1, xzr\n"
+	SYSTEM_OFF
+	/* Synchronous, from EL1 with SP_EL1. */
+	".org	1b + 0x200\n"
+	"mrs	x2, esr_el1\n"
+	"orr	x2, x2, #0x8000000000000000\n"
+	"mrs	x9, elr_el1\n"
+	"add	x9, x9, #4\n"
+	"msr	elr_el1, x9\n"
+	"eret\n");
+
 #endif /* MINIKVM_ARM64_GUEST_H */

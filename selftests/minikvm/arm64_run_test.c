@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -165,7 +166,7 @@ GUEST_CODE(guest_secondary,
 /* Each guest program at a page of its own: see lab-notes on QEMU TCG's stale code. */
 enum guest_prog {
 	PROG_MMIO, PROG_PSCI, PROG_SPIN, PROG_STORE, PROG_FPSIMD, PROG_LOAD_STORE, PROG_WFI,
-	PROG_MMIO_LOOP, PROG_IRQ, PROG_CPU_ON, PROG_SECONDARY, PROG_CPU_OFF,
+	PROG_MMIO_LOOP, PROG_IRQ, PROG_CPU_ON, PROG_SECONDARY, PROG_CPU_OFF, PROG_SYSREGS,
 };
 
 static __u64 guest_code_gpa(enum guest_prog prog)
@@ -953,6 +954,85 @@ TEST_F(guest, mp_state_suspended_wakes_on_irq)
 	ASSERT_EQ(0, set_mp_state(&self->vm, KVM_MP_STATE_RUNNABLE));
 	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
 	EXPECT_TRUE(is_system_off(&self->vm));
+}
+
+/* MDSCR_EL1.TDCC: a bit the guest may set without enabling any debug event. */
+#define MDSCR_TDCC		(1ULL << 12)
+/* What an UNDEFINED MRS/MSR leaves in ESR_EL1: EC 0 (Unknown reason), IL (32-bit). */
+#define ESR_EL1_UNDEF		(1ULL << 25)
+/* OSLSR_EL1: the OS Lock is implemented (OSLM = 0b10), and locked (OSLK). */
+#define OSLSR_OSLM_IMPLEMENTED	(1ULL << 3)
+#define OSLSR_OSLK		(1ULL << 1)
+
+/*
+ * Runs the sysregs guest in a fresh VM to its SYSTEM_OFF, with @bvr to write to
+ * DBGBVR0_EL1; fills @slots with what it stored. Returns 0, or -1 on any other exit.
+ */
+static int run_sysregs_guest(__u64 bvr, __u64 slots[SYSREG_SLOTS])
+{
+	struct vm vm;
+	__u64 off;
+	int r = -1;
+
+	memset(slots, 0xee, SYSREG_SLOTS * sizeof(slots[0]));
+	if (vm_create(&vm, PROG_SYSREGS, guest_sysregs_start, guest_sysregs_end) ||
+	    set_reg(&vm, REG_PC, guest_code_gpa(PROG_SYSREGS)) ||
+	    set_reg(&vm, REG_X(0), MMIO_GPA) || set_reg(&vm, REG_X(1), bvr) ||
+	    set_reg(&vm, REG_X(3), MDSCR_TDCC) || set_reg(&vm, REG_X(4), 1))
+		goto out;
+	while (!ioctl(vm.vcpu, KVM_RUN, 0)) {
+		if (is_system_off(&vm)) {
+			r = 0;
+			break;
+		}
+		off = vm.run->mmio.phys_addr - MMIO_GPA;
+		if (vm.run->exit_reason != KVM_EXIT_MMIO || !vm.run->mmio.is_write ||
+		    off % 8 || off / 8 >= SYSREG_SLOTS)
+			break;
+		memcpy(&slots[off / 8], vm.run->mmio.data, sizeof(slots[0]));
+	}
+out:
+	vm_destroy(&vm);
+	return r;
+}
+
+/*
+ * The host's PMU and debug registers are out of the guest's reach: with no PMU feature
+ * asked at KVM_ARM_VCPU_INIT, every PMU register is UNDEFINED (a read of PMCR_EL0 would
+ * show the host's, a write stop its counters); the debug registers are the vCPU's own,
+ * zero at reset. Two VMs in turn on one CPU: the second does not see the breakpoint
+ * value the first wrote.
+ */
+TEST(pmu_and_debug_registers_are_not_the_hosts)
+{
+	static const char *const names[SYSREG_SLOTS] = {
+		"PMCR_EL0", "PMCCNTR_EL0", "PMEVCNTR0_EL0", "PMCR_EL0 write", "DBGBVR0_EL1",
+		"DBGBVR0_EL1 written", "MDSCR_EL1 written", "OSLSR_EL1", "OSLSR_EL1 locked",
+	};
+	const __u64 undef = SYSREG_UNDEF_MARK | ESR_EL1_UNDEF;
+	__u64 expect[SYSREG_SLOTS] = {
+		undef, undef, undef, undef, 0, 0x40001000, MDSCR_TDCC,
+		OSLSR_OSLM_IMPLEMENTED, OSLSR_OSLM_IMPLEMENTED | OSLSR_OSLK,
+	};
+	__u64 slots[SYSREG_SLOTS];
+	cpu_set_t cpu0;
+	int run, i;
+
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpu0), &cpu0));
+	for (run = 0; run < 2; run++) {
+		expect[SYSREG_SLOT_DBGBVR0_WRITTEN / 8] = 0x40001000 + 0x1000 * run;
+		ASSERT_EQ(0, run_sysregs_guest(expect[SYSREG_SLOT_DBGBVR0_WRITTEN / 8], slots))
+			TH_LOG("run %d: the guest did not reach SYSTEM_OFF", run);
+		for (i = 0; i < SYSREG_SLOTS; i++) {
+			const char *name = names[i];
+			__u64 got = slots[i];
+
+			EXPECT_EQ(expect[i], got)
+				TH_LOG("run %d: %s: 0x%llx", run, name, (unsigned long long)got);
+		}
+	}
 }
 
 /* The IPA size: KVM's default of 40 bits, and a 32-bit VM whose slots end at 4 GiB. */

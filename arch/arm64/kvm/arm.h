@@ -37,6 +37,9 @@ void kvm_handle_mmio_return(struct kvm_vcpu *vcpu);
 int kvm_smccc_call_handler(struct kvm_vcpu *vcpu);
 void kvm_psci_reset_on(struct kvm_vcpu *vcpu);
 
+/* sys_regs.c */
+int kvm_handle_sys_reg(struct kvm_vcpu *vcpu);
+
 /* handle_exit.c */
 int handle_exit(struct kvm_vcpu *vcpu, int exception_index);
 void kvm_inject_undefined(struct kvm_vcpu *vcpu);

@@ -43,7 +43,8 @@ static u64 kvm_vcpu_mpidr(u32 id)
 
 /*
  * kvm_reset_vcpu() - the state KVM gives a vCPU at KVM_ARM_VCPU_INIT and PSCI CPU_ON:
- * zero but for PSTATE, SCTLR and MPIDR. Called in the vCPU's own thread.
+ * zero but for PSTATE, SCTLR and MPIDR, the debug registers too, the OS Lock unlocked.
+ * Called in the vCPU's own thread.
  */
 void kvm_reset_vcpu(struct kvm_vcpu *vcpu)
 {
@@ -53,6 +54,8 @@ void kvm_reset_vcpu(struct kvm_vcpu *vcpu)
 	hyp->guest.regs.regs.pstate = VCPU_RESET_PSTATE_EL1;
 	hyp->guest.sys_regs[CTX_SCTLR_EL1] = VCPU_RESET_SCTLR_EL1;
 	hyp->vmpidr_el2 = kvm_vcpu_mpidr(vcpu->vcpu_id);
+	memset(&vcpu->arch.vcpu_debug_state, 0, sizeof(vcpu->arch.vcpu_debug_state));
+	vcpu->arch.os_lock = false;
 	vcpu->arch.mmio_needed = false;
 }
 

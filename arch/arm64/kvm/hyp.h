@@ -102,13 +102,14 @@
 #define HYP_HOST_CPTR_EL2	(HYP_EL2 + 7 * 8)
 #define HYP_HOST_CNTHCTL_EL2	(HYP_EL2 + 8 * 8)
 #define HYP_HOST_VBAR_EL2	(HYP_EL2 + 9 * 8)
-#define HYP_HOST_ELR_EL2	(HYP_EL2 + 10 * 8)
-#define HYP_HOST_SPSR_EL2	(HYP_EL2 + 11 * 8)
-#define HYP_HOST_SP		(HYP_EL2 + 12 * 8)
-#define HYP_ESR_EL2		(HYP_EL2 + 13 * 8)
-#define HYP_FAR_EL2		(HYP_EL2 + 14 * 8)
-#define HYP_HPFAR_EL2		(HYP_EL2 + 15 * 8)
-#define HYP_SIZE		(HYP_EL2 + 16 * 8)
+#define HYP_HOST_MDCR_EL2	(HYP_EL2 + 10 * 8)
+#define HYP_HOST_ELR_EL2	(HYP_EL2 + 11 * 8)
+#define HYP_HOST_SPSR_EL2	(HYP_EL2 + 12 * 8)
+#define HYP_HOST_SP		(HYP_EL2 + 13 * 8)
+#define HYP_ESR_EL2		(HYP_EL2 + 14 * 8)
+#define HYP_FAR_EL2		(HYP_EL2 + 15 * 8)
+#define HYP_HPFAR_EL2		(HYP_EL2 + 16 * 8)
+#define HYP_SIZE		(HYP_EL2 + 17 * 8)
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>

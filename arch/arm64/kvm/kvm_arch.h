@@ -78,7 +78,7 @@ struct kvm_vcpu_hyp {
 	u64 vttbr_el2;
 	u64 vtcr_el2;
 	u64 vmpidr_el2;
-	u64 host_el2[9];
+	u64 host_el2[10];
 	u64 esr_el2;
 	u64 far_el2;
 	u64 hpfar_el2;
@@ -106,6 +106,8 @@ struct kvm_vcpu_hyp {
  * @mmio_rt: the register a load goes to (31: none)
  * @mmio_sign_extend: ESR_EL2.SSE of the load
  * @mmio_sf: ESR_EL2.SF: the register is 64 bits wide
+ * @vcpu_debug_state: the guest's breakpoint and watchpoint registers (sys_regs.c)
+ * @os_lock: the guest locked its OS Lock (OSLAR_EL1)
  */
 struct kvm_vcpu_arch {
 	struct kvm_vcpu_hyp hyp;
@@ -123,6 +125,8 @@ struct kvm_vcpu_arch {
 	u8 mmio_rt;
 	bool mmio_sign_extend;
 	bool mmio_sf;
+	struct kvm_guest_debug_arch vcpu_debug_state;
+	bool os_lock;
 };
 
 #endif /* __MINIKVM_ARM64_KVM_ARCH_H */

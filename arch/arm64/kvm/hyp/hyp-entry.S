@@ -37,6 +37,17 @@
 /* CNTHCTL_EL2.EL1PCEN with HCR_EL2.E2H clear (D13.8.2): EL1 may use the physical timer. */
 #define CNTHCTL_EL2_EL1PCEN	BIT(1)
 
+/*
+ * MDCR_EL2 traps while a guest runs (Arm ARM D13.3.7), as KVM sets them for a vCPU
+ * without a PMU: the PMU registers (TPM, TPMCR), the Statistical Profiling and trace
+ * filter controls (TPMS, TTRF), and the debug registers (TDA; TDOSA for the OS Lock and
+ * power-down ones, TDRA for the ROM address): each is the host's otherwise, and a guest
+ * reading PMCR_EL0 or writing DBGBVR0_EL1 would read or change the host's. sys_regs.c
+ * answers the traps. E2PB 0b00: the profiling buffer is EL2's, its EL1 controls trapped.
+ */
+#define MDCR_EL2_GUEST_TRAPS	(MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TPMS | \
+				 MDCR_EL2_TTRF | MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA)
+
 /* PSTATE for entering EL1 from hyp_panic: EL1 with SP_EL1, every exception masked. */
 #define HYP_PANIC_SPSR	(PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT | PSR_F_BIT)
 
@@ -196,6 +207,16 @@
 	load_el2 x0, vttbr_el2, HYP_VTTBR_EL2
 	load_el2 x0, vtcr_el2, HYP_VTCR_EL2
 	load_el2 x0, vmpidr_el2, HYP_VMPIDR_EL2
+	/*
+	 * HPMN, the event counters EL1 may use, stays as the host set it (the stub in
+	 * nVHE, the kernel in VHE); the rest is the guest's traps.
+	 */
+	mrs	x3, mdcr_el2
+	str	x3, [x0, #HYP_HOST_MDCR_EL2]
+	and	x3, x3, #MDCR_EL2_HPMN_MASK
+	mov_q	x4, MDCR_EL2_GUEST_TRAPS
+	orr	x3, x3, x4
+	msr	mdcr_el2, x3
 	.if	!\vhe
 	/* For guest_run_panic: where the host's state is while the guest's is loaded. */
 	msr	tpidr_el2, x0
@@ -320,6 +341,7 @@ __guest_exit_\sfx:
 	load_el2 x1, vttbr_el2, HYP_HOST_VTTBR_EL2
 	load_el2 x1, vmpidr_el2, HYP_HOST_VMPIDR_EL2
 	load_el2 x1, cptr_el2, HYP_HOST_CPTR_EL2
+	load_el2 x1, mdcr_el2, HYP_HOST_MDCR_EL2
 	load_el2 x1, vbar_el2, HYP_HOST_VBAR_EL2
 	ldr	x3, [x1, #HYP_HOST_SP]
 	mov	sp, x3
