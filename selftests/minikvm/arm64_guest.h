@@ -97,4 +97,21 @@ GUEST_CODE(guest_sysregs,
 	"msr	elr_el1, x9\n"
 	"eret\n");
 
+/*
+ * Stores ID_AA64PFR0_EL1, ID_AA64PFR1_EL1, ID_AA64DFR0_EL1, ID_AA64ISAR1_EL1 and
+ * ID_AA64ZFR0_EL1 (by its encoding) to the MMIO base in x0, 8 bytes apart.
+ */
+GUEST_CODE(guest_id_regs,
+	"mrs	x1, id_aa64pfr0_el1\n"
+	"str	x1, [x0, #0x00]\n"
+	"mrs	x1, id_aa64pfr1_el1\n"
+	"str	x1, [x0, #0x08]\n"
+	"mrs	x1, id_aa64dfr0_el1\n"
+	"str	x1, [x0, #0x10]\n"
+	"mrs	x1, id_aa64isar1_el1\n"
+	"str	x1, [x0, #0x18]\n"
+	"mrs	x1, s3_0_c0_c4_4\n"
+	"str	x1, [x0, #0x20]\n"
+	SYSTEM_OFF);
+
 #endif /* MINIKVM_ARM64_GUEST_H */

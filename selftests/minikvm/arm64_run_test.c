@@ -167,6 +167,7 @@ GUEST_CODE(guest_secondary,
 enum guest_prog {
 	PROG_MMIO, PROG_PSCI, PROG_SPIN, PROG_STORE, PROG_FPSIMD, PROG_LOAD_STORE, PROG_WFI,
 	PROG_MMIO_LOOP, PROG_IRQ, PROG_CPU_ON, PROG_SECONDARY, PROG_CPU_OFF, PROG_SYSREGS,
+	PROG_ID_REGS,
 };
 
 static __u64 guest_code_gpa(enum guest_prog prog)
@@ -965,33 +966,41 @@ TEST_F(guest, mp_state_suspended_wakes_on_irq)
 #define OSLSR_OSLK		(1ULL << 1)
 
 /*
+ * Runs @vm to its SYSTEM_OFF, putting each 8-byte MMIO store at MMIO_GPA + 8 * i into
+ * @slots[i]. Returns 0, or -1 on any other exit.
+ */
+static int run_collecting_stores(struct vm *vm, __u64 *slots, unsigned int nr_slots)
+{
+	__u64 off;
+
+	memset(slots, 0xee, nr_slots * sizeof(slots[0]));
+	set_reg(vm, REG_X(0), MMIO_GPA);
+	while (!ioctl(vm->vcpu, KVM_RUN, 0)) {
+		if (is_system_off(vm))
+			return 0;
+		off = vm->run->mmio.phys_addr - MMIO_GPA;
+		if (vm->run->exit_reason != KVM_EXIT_MMIO || !vm->run->mmio.is_write ||
+		    off % 8 || off / 8 >= nr_slots)
+			return -1;
+		memcpy(&slots[off / 8], vm->run->mmio.data, sizeof(slots[0]));
+	}
+	return -1;
+}
+
+/*
  * Runs the sysregs guest in a fresh VM to its SYSTEM_OFF, with @bvr to write to
  * DBGBVR0_EL1; fills @slots with what it stored. Returns 0, or -1 on any other exit.
  */
 static int run_sysregs_guest(__u64 bvr, __u64 slots[SYSREG_SLOTS])
 {
 	struct vm vm;
-	__u64 off;
 	int r = -1;
 
-	memset(slots, 0xee, SYSREG_SLOTS * sizeof(slots[0]));
-	if (vm_create(&vm, PROG_SYSREGS, guest_sysregs_start, guest_sysregs_end) ||
-	    set_reg(&vm, REG_PC, guest_code_gpa(PROG_SYSREGS)) ||
-	    set_reg(&vm, REG_X(0), MMIO_GPA) || set_reg(&vm, REG_X(1), bvr) ||
-	    set_reg(&vm, REG_X(3), MDSCR_TDCC) || set_reg(&vm, REG_X(4), 1))
-		goto out;
-	while (!ioctl(vm.vcpu, KVM_RUN, 0)) {
-		if (is_system_off(&vm)) {
-			r = 0;
-			break;
-		}
-		off = vm.run->mmio.phys_addr - MMIO_GPA;
-		if (vm.run->exit_reason != KVM_EXIT_MMIO || !vm.run->mmio.is_write ||
-		    off % 8 || off / 8 >= SYSREG_SLOTS)
-			break;
-		memcpy(&slots[off / 8], vm.run->mmio.data, sizeof(slots[0]));
-	}
-out:
+	if (!vm_create(&vm, PROG_SYSREGS, guest_sysregs_start, guest_sysregs_end) &&
+	    !set_reg(&vm, REG_PC, guest_code_gpa(PROG_SYSREGS)) &&
+	    !set_reg(&vm, REG_X(1), bvr) && !set_reg(&vm, REG_X(3), MDSCR_TDCC) &&
+	    !set_reg(&vm, REG_X(4), 1))
+		r = run_collecting_stores(&vm, slots, SYSREG_SLOTS);
 	vm_destroy(&vm);
 	return r;
 }
@@ -1033,6 +1042,49 @@ TEST(pmu_and_debug_registers_are_not_the_hosts)
 				TH_LOG("run %d: %s: 0x%llx", run, name, (unsigned long long)got);
 		}
 	}
+}
+
+/* A 4-bit ID register field at @shift. */
+#define ID_FIELD(shift)		(0xfULL << (shift))
+
+/*
+ * The ID registers hide what the vCPU does not have, as KVM hides it from a vCPU without
+ * the matching KVM_ARM_VCPU_INIT feature: SVE, SME, the PMU, statistical profiling,
+ * pointer authentication, AMU, MPAM, MTE (QEMU's -cpu max has most of them). What is
+ * left is the host's: the guest still sees an AArch64 EL1 and the Armv8.0 debug
+ * architecture.
+ */
+TEST_F(guest, id_registers_hide_what_the_vcpu_lacks)
+{
+	static const struct {
+		const char *name;
+		__u64 hidden;
+	} regs[] = {
+		/* SVE, MPAM, AMU. */
+		{ "ID_AA64PFR0_EL1", ID_FIELD(32) | ID_FIELD(40) | ID_FIELD(44) },
+		/* MTE, SME. */
+		{ "ID_AA64PFR1_EL1", ID_FIELD(8) | ID_FIELD(24) },
+		/* PMUVer, PMSVer. */
+		{ "ID_AA64DFR0_EL1", ID_FIELD(8) | ID_FIELD(32) },
+		/* APA, API, GPA, GPI. */
+		{ "ID_AA64ISAR1_EL1", ID_FIELD(4) | ID_FIELD(8) | ID_FIELD(24) | ID_FIELD(28) },
+		{ "ID_AA64ZFR0_EL1", ~0ULL },
+	};
+	__u64 val[ARRAY_SIZE(regs)];
+	size_t i;
+
+	GUEST_SETUP(PROG_ID_REGS, guest_id_regs);
+	ASSERT_EQ(0, run_collecting_stores(&self->vm, val, ARRAY_SIZE(val)));
+	for (i = 0; i < ARRAY_SIZE(regs); i++) {
+		const char *name = regs[i].name;
+		__u64 got = val[i];
+
+		EXPECT_EQ(0ULL, got & regs[i].hidden)
+			TH_LOG("%s: 0x%llx", name, (unsigned long long)got);
+	}
+	/* ID_AA64PFR0_EL1.EL1: AArch64 at EL1; ID_AA64DFR0_EL1.DebugVer: Armv8.0 (6). */
+	EXPECT_NE(0ULL, val[0] & ID_FIELD(4));
+	EXPECT_EQ(6ULL, val[2] & ID_FIELD(0));
 }
 
 /* The IPA size: KVM's default of 40 bits, and a 32-bit VM whose slots end at 4 GiB. */

@@ -384,13 +384,14 @@ void kvm_arch_destroy_vm(struct kvm *kvm)
  * SError to EL2 (IMO, FMO, AMO), which also gives the guest the virtual GIC CPU interface
  * instead of the host's; set/way invalidation upgraded to clean+invalidate (SWIO) so the
  * guest cannot discard the host's dirty lines; SMC, WFI, WFE and IMPLEMENTATION DEFINED
- * registers trapped (TSC, TWI, TWE, TIDCP); broadcast TLB and barriers inner shareable
+ * registers trapped (TSC, TWI, TWE, TIDCP); the ID registers trapped (TID3: sys_regs.c
+ * hides what minikvm does not virtualise); broadcast TLB and barriers inner shareable
  * (FB, BSU_IS); a stage-1 walk into Device memory faults (PTW); EL1 is AArch64 (RW).
  * A VHE host keeps E2H: its own EL2 code runs in the EL2&0 regime until the ERET.
  */
 #define HCR_GUEST_FLAGS_MINIKVM	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_TSC | \
-				 HCR_TWI | HCR_TWE | HCR_TIDCP | HCR_FB | HCR_BSU_IS | \
-				 HCR_PTW | HCR_RW)
+				 HCR_TWI | HCR_TWE | HCR_TIDCP | HCR_TID3 | HCR_FB | \
+				 HCR_BSU_IS | HCR_PTW | HCR_RW)
 
 u64 kvm_guest_hcr(void)
 {

@@ -2,20 +2,23 @@
 /*
  * minikvm's arm64 system register traps (ESR_EL2.EC SYS64, Arm ARM DDI 0487F.c,
  * D13.2.37): what a guest reaches of the PMU and debug registers, which MDCR_EL2 traps
- * while it runs (hyp/hyp-entry.S) so that the host's stay the host's.
+ * while it runs (hyp/hyp-entry.S) so that the host's stay the host's, and what it reads
+ * of the ID registers, which HCR_EL2.TID3 traps so that it is not offered features
+ * minikvm does not virtualise.
  *
  * As on KVM for a vCPU without the PMU feature, which minikvm does not offer, every PMU
- * register is UNDEFINED, and so is any other register that traps here. The debug
- * registers are the vCPU's own: MDSCR_EL1 (which the world switch loads), the OS Lock,
- * and the breakpoint and watchpoint registers, which read back what the guest wrote, zero
- * from reset, as on KVM, but are never loaded into the CPU: a guest's breakpoints and
- * watchpoints never fire. The other debug registers (debug communication channel, claim
- * tags, OS Double Lock, ...) read as zero and ignore writes.
+ * register is UNDEFINED, and so is any other trapped register it does not know. The
+ * debug registers are the vCPU's own: MDSCR_EL1 (which the world switch loads), the OS
+ * Lock, and the breakpoint and watchpoint registers, which read back what the guest
+ * wrote, zero from reset, as on KVM, but are never loaded into the CPU: a guest's
+ * breakpoints and watchpoints never fire. The other debug registers (debug communication
+ * channel, claim tags, OS Double Lock, ...) read as zero and ignore writes.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitfield.h>
+#include <asm/cpufeature.h>
 #include <asm/esr.h>
 #include <asm/sysreg.h>
 
@@ -111,12 +114,111 @@ static bool access_debug_reg(struct kvm_vcpu *vcpu, const struct sys_reg_params 
 	return true;
 }
 
+/*
+ * The ID registers, trapped by HCR_EL2.TID3: op0 3, op1 0, CRn 0, CRm 1 to 7 (the
+ * AArch32 and AArch64 feature registers and the reserved encodings between them).
+ */
+#define SYS_REG_OP0_ID		3
+#define ID_REG_CRM_FIRST	1
+#define ID_REG_CRM_LAST		7
+
+/* A 4-bit ID register field at @shift. */
+#define ID_FIELD(shift)		GENMASK_ULL((shift) + 3, (shift))
+/* ID_DFR0_EL1.PerfMon, bits [27:24]: the AArch32 view of the PMU. */
+#define ID_DFR0_EL1_PERFMON	ID_FIELD(24)
+/* ID_AA64DFR0_EL1.DebugVer 0b0110: the Armv8.0 debug architecture, as KVM offers. */
+#define ID_AA64DFR0_DEBUGVER_8_0	6ULL
+
+/*
+ * The ID registers the kernel keeps a sanitised value of (the same in 6.1 and 6.12), and
+ * the fields minikvm hides from the guest in each: what it does not give a guest, as KVM
+ * hides them from a vCPU without the matching feature. SVE, SME: CPTR_EL2 traps them.
+ * AMU, MPAM, MTE: not switched. PMU, statistical profiling, trace buffer and trace filter:
+ * MDCR_EL2 traps them. Pointer authentication: its keys are not switched, and with
+ * HCR_EL2.API and APK clear its instructions and registers trap. The debug architecture
+ * is Armv8.0's (DebugVer), whose registers this file knows.
+ */
+static const struct {
+	u32 encoding;
+	u64 hidden;
+} id_regs[] = {
+	{ SYS_ID_PFR0_EL1, 0 },
+	{ SYS_ID_PFR1_EL1, 0 },
+	{ SYS_ID_DFR0_EL1, ID_DFR0_EL1_PERFMON },
+	{ SYS_ID_MMFR0_EL1, 0 },
+	{ SYS_ID_MMFR1_EL1, 0 },
+	{ SYS_ID_MMFR2_EL1, 0 },
+	{ SYS_ID_MMFR3_EL1, 0 },
+	{ SYS_ID_ISAR0_EL1, 0 },
+	{ SYS_ID_ISAR1_EL1, 0 },
+	{ SYS_ID_ISAR2_EL1, 0 },
+	{ SYS_ID_ISAR3_EL1, 0 },
+	{ SYS_ID_ISAR4_EL1, 0 },
+	{ SYS_ID_ISAR5_EL1, 0 },
+	{ SYS_ID_MMFR4_EL1, 0 },
+	{ SYS_ID_ISAR6_EL1, 0 },
+	{ SYS_MVFR0_EL1, 0 },
+	{ SYS_MVFR1_EL1, 0 },
+	{ SYS_MVFR2_EL1, 0 },
+	{ SYS_ID_PFR2_EL1, 0 },
+	{ SYS_ID_DFR1_EL1, 0 },
+	{ SYS_ID_MMFR5_EL1, 0 },
+	{ SYS_ID_AA64PFR0_EL1, ID_FIELD(ID_AA64PFR0_EL1_SVE_SHIFT) |
+			       ID_FIELD(ID_AA64PFR0_EL1_AMU_SHIFT) |
+			       ID_FIELD(ID_AA64PFR0_EL1_MPAM_SHIFT) },
+	{ SYS_ID_AA64PFR1_EL1, ID_FIELD(ID_AA64PFR1_EL1_MTE_SHIFT) |
+			       ID_FIELD(ID_AA64PFR1_EL1_SME_SHIFT) |
+			       ID_FIELD(ID_AA64PFR1_EL1_MPAM_frac_SHIFT) },
+	{ SYS_ID_AA64ZFR0_EL1, ~0ULL },
+	{ SYS_ID_AA64SMFR0_EL1, ~0ULL },
+	{ SYS_ID_AA64DFR0_EL1, ID_FIELD(ID_AA64DFR0_EL1_PMUVer_SHIFT) |
+			       ID_FIELD(ID_AA64DFR0_EL1_PMSVer_SHIFT) |
+			       ID_FIELD(ID_AA64DFR0_EL1_TraceBuffer_SHIFT) |
+			       ID_FIELD(ID_AA64DFR0_EL1_TraceFilt_SHIFT) |
+			       ID_FIELD(ID_AA64DFR0_EL1_DebugVer_SHIFT) },
+	{ SYS_ID_AA64DFR1_EL1, 0 },
+	{ SYS_ID_AA64ISAR0_EL1, 0 },
+	{ SYS_ID_AA64ISAR1_EL1, ID_FIELD(ID_AA64ISAR1_EL1_APA_SHIFT) |
+				ID_FIELD(ID_AA64ISAR1_EL1_API_SHIFT) |
+				ID_FIELD(ID_AA64ISAR1_EL1_GPA_SHIFT) |
+				ID_FIELD(ID_AA64ISAR1_EL1_GPI_SHIFT) },
+	{ SYS_ID_AA64ISAR2_EL1, ID_FIELD(ID_AA64ISAR2_EL1_APA3_SHIFT) |
+				ID_FIELD(ID_AA64ISAR2_EL1_GPA3_SHIFT) },
+	{ SYS_ID_AA64MMFR0_EL1, 0 },
+	{ SYS_ID_AA64MMFR1_EL1, 0 },
+	{ SYS_ID_AA64MMFR2_EL1, 0 },
+};
+
+/*
+ * A trapped ID register read: the host's value, sanitised over every CPU (so the same
+ * for every vCPU wherever it runs), with what minikvm does not virtualise hidden; the
+ * encodings the kernel keeps no value of read as zero. Returns false for a register that
+ * is not an ID register, and for a write: the ID registers are read-only.
+ */
+static bool access_id_reg(const struct sys_reg_params *p, u64 *val)
+{
+	unsigned int i;
+
+	if (sys_reg_Op0(p->encoding) != SYS_REG_OP0_ID || sys_reg_Op1(p->encoding) ||
+	    sys_reg_CRn(p->encoding) || sys_reg_CRm(p->encoding) < ID_REG_CRM_FIRST ||
+	    sys_reg_CRm(p->encoding) > ID_REG_CRM_LAST || p->is_write)
+		return false;
+	*val = 0;
+	for (i = 0; i < ARRAY_SIZE(id_regs); i++)
+		if (id_regs[i].encoding == p->encoding)
+			*val = read_sanitised_ftr_reg(p->encoding) & ~id_regs[i].hidden;
+	if (p->encoding == SYS_ID_AA64DFR0_EL1)
+		*val |= FIELD_PREP(ID_FIELD(ID_AA64DFR0_EL1_DebugVer_SHIFT),
+				   ID_AA64DFR0_DEBUGVER_8_0);
+	return true;
+}
+
 /**
  * kvm_handle_sys_reg() - an MRS or MSR the guest trapped on (ESR_EL2.EC SYS64)
  * @vcpu: the vCPU; ELR_EL2 points at the instruction
  *
- * Emulates a debug register and moves past the instruction, or makes the instruction
- * UNDEFINED. Returns 1: the guest goes on.
+ * Emulates a debug or ID register and moves past the instruction, or makes the
+ * instruction UNDEFINED. Returns 1: the guest goes on.
  */
 int kvm_handle_sys_reg(struct kvm_vcpu *vcpu)
 {
@@ -132,7 +234,7 @@ int kvm_handle_sys_reg(struct kvm_vcpu *vcpu)
 	};
 	u64 val = vcpu_get_reg(vcpu, p.rt);
 
-	if (!access_debug_reg(vcpu, &p, &val)) {
+	if (!access_debug_reg(vcpu, &p, &val) && !access_id_reg(&p, &val)) {
 		pr_debug_ratelimited("%s of sys_reg(%u, %u, %u, %u, %u) at PC 0x%llx: UNDEF\n",
 				     p.is_write ? "MSR" : "MRS", sys_reg_Op0(p.encoding),
 				     sys_reg_Op1(p.encoding), sys_reg_CRn(p.encoding),
