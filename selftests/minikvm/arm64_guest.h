@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Helpers for the arm64 selftests' guests: AArch64 guest programs assembled into the test
- * binary, and the ONE_REG ids of the core registers they use.
+ * The arm64 selftests' guests: AArch64 programs assembled into the test binary, each
+ * between a guest_NAME_start and a guest_NAME_end label, for a test to copy into guest
+ * memory, and the ONE_REG ids of the core registers they use. Included by one test file
+ * only: the assembly is defined here.
  */
 #ifndef MINIKVM_ARM64_GUEST_H
 #define MINIKVM_ARM64_GUEST_H
@@ -37,6 +39,127 @@
 	"movk	w0, #0x8400, lsl #16\n"					\
 	"hvc	#0\n"							\
 	"b	.\n"
+
+/* x0 = MMIO base; x1-x4 = values to store. Loads land in x5-x10. */
+GUEST_CODE(guest_mmio,
+	"strb	w1, [x0, #0x00]\n"
+	"strh	w2, [x0, #0x08]\n"
+	"str	w3, [x0, #0x10]\n"
+	"str	x4, [x0, #0x18]\n"
+	"ldrsb	x5, [x0, #0x20]\n"
+	"ldrsh	x6, [x0, #0x28]\n"
+	"ldrsw	x7, [x0, #0x30]\n"
+	"ldr	x8, [x0, #0x38]\n"
+	"ldrb	w9, [x0, #0x40]\n"
+	"ldrsb	w10, [x0, #0x48]\n"
+	SYSTEM_OFF);
+
+/* PSCI_VERSION into x19, an unknown SMCCC function's result into x20-x23. */
+GUEST_CODE(guest_psci,
+	"movz	w0, #0x8400, lsl #16\n"
+	"hvc	#0\n"
+	"mov	x19, x0\n"
+	"movz	w0, #0xff00\n"
+	"movk	w0, #0x8400, lsl #16\n"
+	"mov	x1, #1\n"
+	"mov	x2, #2\n"
+	"mov	x3, #3\n"
+	"hvc	#0\n"
+	"mov	x20, x0\n"
+	"mov	x21, x1\n"
+	"mov	x22, x2\n"
+	"mov	x23, x3\n"
+	SYSTEM_OFF);
+
+/* Spins forever. */
+GUEST_CODE(guest_spin,
+	"1:	add	x0, x0, #1\n"
+	"b	1b\n");
+
+/* x1 stored at the guest address in x2, then x3 stored to the MMIO address in x4. */
+GUEST_CODE(guest_store,
+	"str	x1, [x2]\n"
+	"str	w3, [x4]\n"
+	SYSTEM_OFF);
+
+/* Enables FP/SIMD (CPACR_EL1.FPEN) and fills V<n> with bytes 0xa0 + n. */
+#define MOVI(n)	"movi	v" #n ".16b, #(0xa0 + " #n ")\n"
+GUEST_CODE(guest_fpsimd,
+	"mov	x0, #(3 << 20)\n"
+	"msr	cpacr_el1, x0\n"
+	"isb\n"
+	MOVI(0) MOVI(1) MOVI(2) MOVI(3) MOVI(4) MOVI(5) MOVI(6) MOVI(7)
+	MOVI(8) MOVI(9) MOVI(10) MOVI(11) MOVI(12) MOVI(13) MOVI(14) MOVI(15)
+	MOVI(16) MOVI(17) MOVI(18) MOVI(19) MOVI(20) MOVI(21) MOVI(22) MOVI(23)
+	MOVI(24) MOVI(25) MOVI(26) MOVI(27) MOVI(28) MOVI(29) MOVI(30) MOVI(31)
+	SYSTEM_OFF);
+
+/* Loads x5 from the address in x2, then stores x1 there. */
+GUEST_CODE(guest_load_store,
+	"ldr	x5, [x2]\n"
+	"str	x1, [x2]\n"
+	SYSTEM_OFF);
+
+/* Stores x1 to the MMIO address in x0, forever. */
+GUEST_CODE(guest_mmio_loop,
+	"1:	str	w1, [x0]\n"
+	"b	1b\n");
+
+/* Waits for an interrupt, forever. */
+GUEST_CODE(guest_wfi,
+	"1:	wfi\n"
+	"add	x0, x0, #1\n"
+	"b	1b\n");
+
+/*
+ * Its own vector table (VBAR_EL1 needs 2 KiB alignment): unmasks IRQs and waits in WFI;
+ * the IRQ vector (current EL with SP_ELx, +0x280) stores x3 to the MMIO address in x2.
+ */
+GUEST_CODE(guest_irq,
+	".balign 2048\n"
+	"1:	adr	x0, 1b\n"
+	"msr	vbar_el1, x0\n"
+	"isb\n"
+	"msr	daifclr, #2\n"
+	"2:	wfi\n"
+	"b	2b\n"
+	".org	1b + 0x280\n"
+	"str	w3, [x2]\n"
+	SYSTEM_OFF);
+
+/*
+ * PSCI CPU_ON of the vCPU whose MPIDR is in x20, at x21 with context id x22; then
+ * AFFINITY_INFO of it, then CPU_ON again. Each result is stored to the MMIO address in
+ * x23, at +0, +8 and +16.
+ */
+#define PSCI_FN64(n)	"movz	w0, #" #n "\n	movk	w0, #0xc400, lsl #16\n"
+GUEST_CODE(guest_cpu_on,
+	PSCI_FN64(3)
+	"mov	x1, x20\n"
+	"mov	x2, x21\n"
+	"mov	x3, x22\n"
+	"hvc	#0\n"
+	"str	x0, [x23]\n"
+	PSCI_FN64(4)
+	"mov	x1, x20\n"
+	"mov	x2, #0\n"
+	"hvc	#0\n"
+	"str	x0, [x23, #8]\n"
+	PSCI_FN64(3)
+	"mov	x1, x20\n"
+	"mov	x2, x21\n"
+	"mov	x3, x22\n"
+	"hvc	#0\n"
+	"str	x0, [x23, #16]\n"
+	"1:	wfi\n"
+	"b	1b\n");
+
+/* Where CPU_ON starts the second vCPU: stores x0, its context id, to MMIO + 0x100. */
+GUEST_CODE(guest_secondary,
+	"movz	x1, #0x1000, lsl #16\n"
+	"str	x0, [x1, #0x100]\n"
+	"1:	wfi\n"
+	"b	1b\n");
 
 /* PSCI CPU_OFF (function 0x84000002), then x0, its result, stored to the address in x4. */
 GUEST_CODE(guest_cpu_off,
