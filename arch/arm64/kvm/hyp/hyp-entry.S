@@ -38,7 +38,7 @@
 #define CNTHCTL_EL2_EL1PCEN	BIT(1)
 
 /*
- * MDCR_EL2 traps while a guest runs (Arm ARM D13.3.7), as KVM sets them for a vCPU
+ * MDCR_EL2 traps while a guest runs (Arm ARM, MDCR_EL2), as KVM sets them for a vCPU
  * without a PMU: the PMU registers (TPM, TPMCR), the Statistical Profiling and trace
  * filter controls (TPMS, TTRF), and the debug registers (TDA; TDOSA for the OS Lock and
  * power-down ones, TDRA for the ROM address): each is the host's otherwise, and a guest
