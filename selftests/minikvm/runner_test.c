@@ -175,7 +175,7 @@ TEST(runner_benchmarks_every_case)
 {
 	static const char *const cases[] = {
 		"clock", "null_exit", "in_kernel_exit", "io_bus_exit", "first_touch_4k",
-		"create_vm_4g", "create_vm_4m", "null_exit_2vcpus",
+		"prefaulted_touch_4k", "create_vm_4g", "create_vm_4m", "null_exit_2vcpus",
 	};
 	static const char *const opts[] = { "--bench", "all", "--iterations", "200", NULL };
 	char out[4096], err[4096], line[64];
