@@ -150,6 +150,12 @@ asm(".pushsection .rodata\n"
 	"	movd %eax, %xmm1\n"
 	"	hlt\n"
 	"guest_fpu16_end:\n"
+	/* VMCALL, its result out: the same bytes in every mode. */
+	"guest_vmcall:\n"
+	"	vmcall\n"
+	"	out %al, $0x26\n"
+	"	hlt\n"
+	"guest_vmcall_end:\n"
 	".code32\n"
 	/* 32-bit code: OUT, MMIO store and load through EDI, REP OUTSB from ESI. */
 	"guest_pm32:\n"
@@ -217,5 +223,6 @@ GUEST(handler16);
 GUEST(irq16);
 GUEST(pm32);
 GUEST(fpu16);
+GUEST(vmcall);
 
 #endif /* MINIKVM_X86_GUEST_H */

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
+#include <linux/kvm_para.h>
 
 #include "kselftest_harness.h"
 #include "minikvm_util.h"
@@ -844,6 +845,41 @@ TEST_F(x86, fpu_state_to_guest)
 	EXPECT_OUT(0x45, 4, 0xcafebabe);
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_HLT);
+}
+
+/* VMCALL's result and the RIP after it: the OUT right behind the 3-byte VMCALL. */
+static void expect_vmcall_result(struct __test_metadata *_metadata, FIXTURE_DATA(x86) * self,
+				 uint64_t code, uint64_t rax)
+{
+	struct kvm_regs regs;
+
+	EXPECT_OUT(0x26, 1, rax & 0xff);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	EXPECT_EQ(rax, regs.rax);
+	EXPECT_EQ(code + 3, regs.rip);
+}
+
+TEST_F(x86, vmcall_unknown_hypercall_real_mode)
+{
+	struct kvm_regs regs;
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_vmcall, guest_vmcall_end);
+	/* Outside 64-bit mode the number and the result are 32-bit: RAX's high half goes. */
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	regs.rax = 0xabcd000000001234ULL;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	expect_vmcall_result(_metadata, self, GUEST_CODE, (uint32_t)-KVM_ENOSYS);
+}
+
+TEST_F(x86, vmcall_unknown_hypercall_long_mode)
+{
+	struct kvm_regs regs;
+
+	setup_long_mode(_metadata, self->vcpu, self->mem, guest_vmcall, guest_vmcall_end);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	regs.rax = 0x1234;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	expect_vmcall_result(_metadata, self, GUEST_CODE64, (uint64_t)-KVM_ENOSYS);
 }
 
 static struct timespec signal_time;

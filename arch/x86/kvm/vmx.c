@@ -29,6 +29,7 @@
 #include <linux/idr.h>
 #include <linux/io.h>
 #include <linux/irqflags.h>
+#include <linux/kvm_para.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
@@ -1313,6 +1314,15 @@ int kvm_inject_gp(struct kvm_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * The privilege level is SS.DPL (SDM 5.5; VM entry makes it equal to CS.DPL): 0 in real
+ * mode, 3 in virtual-8086 mode.
+ */
+static int vmx_get_cpl(struct kvm_vcpu *vcpu)
+{
+	return VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES));
+}
+
 /* Userspace gets the raw exit reason for what minikvm does not handle, as KVM does. */
 static int vmx_unexpected_exit(struct kvm_vcpu *vcpu)
 {
@@ -1420,6 +1430,22 @@ u64 vmx_cr4_valid_bits(void)
 	return vmcs_config.cr4_fixed1 & ~X86_CR4_VMXE;
 }
 
+/*
+ * VMCALL is KVM's hypercall (Documentation/virt/kvm/x86/hypercalls.rst): the number in
+ * RAX, the result back in RAX, both cut to 32 bits outside 64-bit mode. minikvm has none
+ * of KVM's hypercalls, so every number gets KVM's answer for an unknown one: -KVM_ENOSYS,
+ * or -KVM_EPERM from CPL > 0, checked first, as KVM does.
+ */
+static int handle_vmcall(struct kvm_vcpu *vcpu)
+{
+	unsigned long ret = vmx_get_cpl(vcpu) ? -KVM_EPERM : -KVM_ENOSYS;
+
+	if (!is_64bit_mode(vcpu))
+		ret = (u32)ret;
+	kvm_register_write(vcpu, VCPU_REGS_RAX, ret);
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
 static int handle_ept_violation(struct kvm_vcpu *vcpu)
 {
 	return kvm_mmu_page_fault(vcpu, vmcs_read64(GUEST_PHYSICAL_ADDRESS),
@@ -1446,6 +1472,7 @@ static int (*const kvm_vmx_exit_handlers[])(struct kvm_vcpu *vcpu) = {
 	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_interrupt_window,
 	[EXIT_REASON_CPUID]			= kvm_emulate_cpuid,
 	[EXIT_REASON_HLT]			= kvm_emulate_halt,
+	[EXIT_REASON_VMCALL]			= handle_vmcall,
 	[EXIT_REASON_CR_ACCESS]			= handle_cr,
 	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
 	[EXIT_REASON_MSR_READ]			= kvm_emulate_rdmsr,

@@ -9,6 +9,7 @@
 #include <linux/kvm.h>
 #include <linux/printk.h>
 #include <linux/types.h>
+#include <asm/msr-index.h>
 #include <asm/vmx.h>
 
 #include <minikvm/kvm_host.h>
@@ -76,6 +77,13 @@ static inline unsigned long kvm_rip_read(struct kvm_vcpu *vcpu)
 static inline void kvm_rip_write(struct kvm_vcpu *vcpu, unsigned long rip)
 {
 	vmcs_writel(GUEST_RIP, rip);
+}
+
+/* 64-bit mode: IA-32e mode with a 64-bit code segment (SDM 3.4.5). */
+static inline bool is_64bit_mode(struct kvm_vcpu *vcpu)
+{
+	return (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) &&
+	       (vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK);
 }
 
 /* vmx.c: the VMCS, entering the guest and the exit handlers. */
