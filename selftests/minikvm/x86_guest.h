@@ -150,12 +150,28 @@ asm(".pushsection .rodata\n"
 	"	movd %eax, %xmm1\n"
 	"	hlt\n"
 	"guest_fpu16_end:\n"
-	/* VMCALL, its result out: the same bytes in every mode. */
+	/*
+	 * VMCALL, its result out, then a debug register read: the same bytes in every mode
+	 * (at CPL 3 the read faults).
+	 */
 	"guest_vmcall:\n"
 	"	vmcall\n"
 	"	out %al, $0x26\n"
+	"	mov %dr0, %eax\n"
+	"	out %al, $0x27\n"
 	"	hlt\n"
 	"guest_vmcall_end:\n"
+	/* DR4 is DR6 while CR4.DE is 0; with DE set, it is #UD. */
+	"guest_dr16:\n"
+	"	mov %dr4, %eax\n"
+	"	out %eax, $0x28\n"
+	"	mov %cr4, %eax\n"
+	"	or $0x8, %eax\n"
+	"	mov %eax, %cr4\n"
+	"	mov %dr4, %eax\n"
+	"	out %al, $0x29\n"
+	"	hlt\n"
+	"guest_dr16_end:\n"
 	".code32\n"
 	/* 32-bit code: OUT, MMIO store and load through EDI, REP OUTSB from ESI. */
 	"guest_pm32:\n"
@@ -200,6 +216,26 @@ asm(".pushsection .rodata\n"
 	"	out %al, $0x32\n"
 	"	hlt\n"
 	"guest_pio64_end:\n"
+	/*
+	 * Long mode: DR0-DR3 and DR7 from RAX, RBX, RCX, RDX, RSI; DR6 from RDI; all read
+	 * back into R8-R13, DR6 before and after its write into R13 and R14.
+	 */
+	"guest_dr64:\n"
+	"	mov %rax, %dr0\n"
+	"	mov %rbx, %dr1\n"
+	"	mov %rcx, %dr2\n"
+	"	mov %rdx, %dr3\n"
+	"	mov %rsi, %dr7\n"
+	"	mov %dr0, %r8\n"
+	"	mov %dr1, %r9\n"
+	"	mov %dr2, %r10\n"
+	"	mov %dr3, %r11\n"
+	"	mov %dr7, %r12\n"
+	"	mov %dr6, %r13\n"
+	"	mov %rdi, %dr6\n"
+	"	mov %dr6, %r14\n"
+	"	hlt\n"
+	"guest_dr64_end:\n"
 	".popsection\n");
 
 #define GUEST(name)							\
@@ -224,5 +260,7 @@ GUEST(irq16);
 GUEST(pm32);
 GUEST(fpu16);
 GUEST(vmcall);
+GUEST(dr16);
+GUEST(dr64);
 
 #endif /* MINIKVM_X86_GUEST_H */

@@ -13,11 +13,14 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/hw_breakpoint.h>
 #include <linux/kvm.h>
 #include <linux/kvm_para.h>
+#include <linux/perf_event.h>
 
 #include "kselftest_harness.h"
 #include "minikvm_util.h"
@@ -869,6 +872,8 @@ TEST_F(x86, vmcall_unknown_hypercall_real_mode)
 	regs.rax = 0xabcd000000001234ULL;
 	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
 	expect_vmcall_result(_metadata, self, GUEST_CODE, (uint32_t)-KVM_ENOSYS);
+	/* CPL 0: the debug register read that follows works. */
+	EXPECT_OUT(0x27, 1, 0);
 }
 
 TEST_F(x86, vmcall_unknown_hypercall_long_mode)
@@ -880,6 +885,135 @@ TEST_F(x86, vmcall_unknown_hypercall_long_mode)
 	regs.rax = 0x1234;
 	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
 	expect_vmcall_result(_metadata, self, GUEST_CODE64, (uint64_t)-KVM_ENOSYS);
+}
+
+/*
+ * 32-bit protected mode at CPL 3 with IOPL 3 (so that OUT needs no TSS bitmap), no IDT:
+ * VMCALL gets -KVM_EPERM; MOV from DR0 #GPs, which with no IDT ends in a triple fault.
+ */
+TEST_F(x86, vmcall_and_mov_dr_at_cpl3)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	memcpy(self->mem + GUEST_CODE, guest_vmcall, guest_vmcall_end - guest_vmcall);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	sregs.cr0 = CR0_PE | CR0_ET | CR0_NE;
+	set_seg32(&sregs.cs, true);
+	set_seg32(&sregs.ds, false);
+	sregs.cs.dpl = 3;
+	sregs.cs.selector |= 3;
+	sregs.ds.dpl = 3;
+	sregs.ds.selector |= 3;
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.idt.limit = 0;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = GUEST_CODE;
+	regs.rflags = 0x3002;
+	regs.rsp = GUEST_STACK;
+	regs.rax = 0xffffffff00000001ULL;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	expect_vmcall_result(_metadata, self, GUEST_CODE, (uint32_t)-KVM_EPERM);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_SHUTDOWN);
+}
+
+/* Real-mode handlers that say their vector on port 0x21 and halt, at GUEST_HANDLER. */
+static void set_real_mode_fault_vector(unsigned char *mem, int vec)
+{
+	const unsigned char stub[] = { 0xb0, vec, 0xe6, 0x21, 0xf4 };	/* mov, out, hlt */
+	uint16_t *ivt = (uint16_t *)mem;
+
+	memcpy(mem + GUEST_HANDLER + 8 * vec, stub, sizeof(stub));
+	ivt[vec * 2] = GUEST_HANDLER + 8 * vec;
+	ivt[vec * 2 + 1] = 0;
+}
+
+#define UD_VECTOR		6
+#define GP_VECTOR		13
+#define DR6_INIT		0xffff0ff0u	/* DR6 after reset, and with no condition */
+
+TEST_F(x86, dr4_is_dr6_then_ud_with_cr4_de)
+{
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_dr16, guest_dr16_end);
+	set_real_mode_fault_vector(self->mem, UD_VECTOR);
+	EXPECT_OUT(0x28, 4, DR6_INIT);
+	EXPECT_OUT(0x21, 1, UD_VECTOR);
+}
+
+/* A breakpoint on this variable, the host's own: it must still fire after the guest ran. */
+static uint32_t watched;
+
+static int open_watchpoint(void)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_BREAKPOINT,
+		.size = sizeof(attr),
+		.bp_type = HW_BREAKPOINT_W,
+		.bp_addr = (unsigned long)&watched,
+		.bp_len = HW_BREAKPOINT_LEN_4,
+		.exclude_kernel = 1,
+		.exclude_hv = 1,
+	};
+
+	return syscall(__NR_perf_event_open, &attr, 0, -1, -1, 0);
+}
+
+static uint64_t watch_count(int fd)
+{
+	uint64_t count = 0;
+
+	if (read(fd, &count, sizeof(count)) != sizeof(count))
+		return -1;
+	return count;
+}
+
+/*
+ * The guest's debug registers round-trip through MOV DR in long mode, its DR7 enabling
+ * four execute breakpoints at addresses it never runs; DR0 is a host kernel address. The
+ * host's own watchpoint, set before, still fires after.
+ */
+TEST_F(x86, debug_registers_round_trip)
+{
+	const uint64_t dr[4] = { 0xffffffff81000000ULL, 0x1000000, 0x2000000, 0x3000000 };
+	struct kvm_regs regs;
+	int fd = open_watchpoint();
+	uint64_t fired = 0;
+
+	setup_long_mode(_metadata, self->vcpu, self->mem, guest_dr64, guest_dr64_end);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	regs.rax = dr[0];
+	regs.rbx = dr[1];
+	regs.rcx = dr[2];
+	regs.rdx = dr[3];
+	regs.rsi = 0xff;		/* L0-L3 and G0-G3, execute breakpoints */
+	regs.rdi = 0x4001;		/* BS and B0 */
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	if (fd >= 0) {
+		watched = 1;
+		fired = watch_count(fd);
+	}
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	EXPECT_EQ(dr[0], regs.r8);
+	EXPECT_EQ(dr[1], regs.r9);
+	EXPECT_EQ(dr[2], regs.r10);
+	EXPECT_EQ(dr[3], regs.r11);
+	EXPECT_EQ(0x4ffULL, regs.r12);		/* bit 10 reads as 1 */
+	EXPECT_EQ(DR6_INIT, regs.r13);
+	EXPECT_EQ(DR6_INIT | 0x4001ULL, regs.r14);
+	if (fd < 0)
+		SKIP(return, "no hardware breakpoint for the host (perf_event_open: %s)",
+		     strerror(errno));
+	watched = 2;
+	if (!fired) {
+		close(fd);
+		SKIP(return, "this CPU (emulator) does not fire data breakpoints");
+	}
+	EXPECT_EQ(2ULL, watch_count(fd));
+	close(fd);
 }
 
 static struct timespec signal_time;
