@@ -172,6 +172,23 @@ asm(".pushsection .rodata\n"
 	"	out %al, $0x29\n"
 	"	hlt\n"
 	"guest_dr16_end:\n"
+	/* Sets CR4.OSXSAVE. */
+	"guest_osxsave16:\n"
+	"	mov %cr4, %eax\n"
+	"	or $0x40000, %eax\n"
+	"	mov %eax, %cr4\n"
+	"	out %al, $0x2a\n"
+	"	hlt\n"
+	"guest_osxsave16_end:\n"
+	/* XCR0 = x87 only. */
+	"guest_xsetbv16:\n"
+	"	xor %ecx, %ecx\n"
+	"	xor %edx, %edx\n"
+	"	mov $1, %eax\n"
+	"	xsetbv\n"
+	"	out %al, $0x2b\n"
+	"	hlt\n"
+	"guest_xsetbv16_end:\n"
 	".code32\n"
 	/* 32-bit code: OUT, MMIO store and load through EDI, REP OUTSB from ESI. */
 	"guest_pm32:\n"
@@ -261,6 +278,8 @@ GUEST(pm32);
 GUEST(fpu16);
 GUEST(vmcall);
 GUEST(dr16);
+GUEST(osxsave16);
+GUEST(xsetbv16);
 GUEST(dr64);
 
 #endif /* MINIKVM_X86_GUEST_H */

@@ -933,6 +933,7 @@ static void set_real_mode_fault_vector(unsigned char *mem, int vec)
 #define UD_VECTOR		6
 #define GP_VECTOR		13
 #define DR6_INIT		0xffff0ff0u	/* DR6 after reset, and with no condition */
+#define CR4_OSXSAVE		(1ULL << 18)
 
 TEST_F(x86, dr4_is_dr6_then_ud_with_cr4_de)
 {
@@ -1014,6 +1015,45 @@ TEST_F(x86, debug_registers_round_trip)
 	}
 	EXPECT_EQ(2ULL, watch_count(fd));
 	close(fd);
+}
+
+/*
+ * A vCPU whose CPUID has no XSAVE: CR4.OSXSAVE is reserved to it. (Real KVM 6.1 without
+ * any KVM_SET_CPUID2, measured: OSXSAVE accepted, XSETBV of XCR0 = x87 done; minikvm
+ * reserves OSXSAVE whatever the table.)
+ */
+TEST_F(x86, osxsave_is_reserved_and_xsetbv_is_ud)
+{
+	struct {
+		struct kvm_cpuid2 header;
+		struct kvm_cpuid_entry2 entries[2];
+	} cpuid = {
+		.header.nent = 2,
+		.entries = { { .function = 0, .eax = 1 }, { .function = 1 } },
+	};
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_CPUID2, &cpuid));
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	sregs.cr4 |= CR4_OSXSAVE;
+	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	EXPECT_EQ(EINVAL, errno);
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_osxsave16, guest_osxsave16_end);
+	set_real_mode_fault_vector(self->mem, UD_VECTOR);
+	set_real_mode_fault_vector(self->mem, GP_VECTOR);
+	EXPECT_OUT(0x21, 1, GP_VECTOR);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	EXPECT_EQ(0ULL, sregs.cr4 & CR4_OSXSAVE);
+
+	/* XSETBV with CR4.OSXSAVE clear: #UD. */
+	memcpy(self->mem + GUEST_CODE, guest_xsetbv16, guest_xsetbv16_end - guest_xsetbv16);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	regs.rip = GUEST_CODE;
+	regs.rsp = GUEST_STACK;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	EXPECT_OUT(0x21, 1, UD_VECTOR);
 }
 
 static struct timespec signal_time;

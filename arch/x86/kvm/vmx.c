@@ -606,9 +606,10 @@ void vmx_vmwrite_error(unsigned long field, unsigned long value)
  * change them. CR0.NE and CR4.VMXE must be 1 in VMX non-root operation (SDM A.7, A.8),
  * whatever the guest believes; CR0.CD and NW stay 0 under the guest so that its memory is
  * cached as the host maps it, as in KVM. PE and PG may be 0 with unrestricted guest.
+ * CR4.OSXSAVE is the host's so that setting it exits, to be refused (vmx_cr4_valid_bits()).
  */
 #define CR0_HOST_OWNED_BITS	(X86_CR0_NE | X86_CR0_CD | X86_CR0_NW)
-#define CR4_HOST_OWNED_BITS	X86_CR4_VMXE
+#define CR4_HOST_OWNED_BITS	(X86_CR4_VMXE | X86_CR4_OSXSAVE)
 
 /*
  * DR6 and DR7 as a guest can write them (SDM 19.2.3, 19.2.4): B0-B3, BD, BS and BT of DR6,
@@ -1455,10 +1456,15 @@ static int handle_cr(struct kvm_vcpu *vcpu)
 	return kvm_skip_emulated_instruction(vcpu);
 }
 
-/* CR4 bits the CPU allows in VMX non-root operation but VMXE, which a guest cannot use. */
+/*
+ * CR4 bits the CPU allows in VMX non-root operation but VMXE, which a guest cannot use,
+ * and OSXSAVE: minikvm does not virtualize XSAVE (cpuid.c hides it, XCR0 is not switched),
+ * so OSXSAVE is reserved whatever the CPUID table says, as KVM makes it for a guest whose
+ * CPUID lacks XSAVE (a MOV to CR4 #GPs, KVM_SET_SREGS is EINVAL).
+ */
 u64 vmx_cr4_valid_bits(void)
 {
-	return vmcs_config.cr4_fixed1 & ~X86_CR4_VMXE;
+	return vmcs_config.cr4_fixed1 & ~(X86_CR4_VMXE | X86_CR4_OSXSAVE);
 }
 
 /*
@@ -1563,6 +1569,17 @@ static int handle_dr(struct kvm_vcpu *vcpu)
 	return kvm_skip_emulated_instruction(vcpu);
 }
 
+/*
+ * XSETBV always exits, but the CPU #UDs first while CR4.OSXSAVE is 0 (SDM 26.1.1), and a
+ * minikvm guest never has it set (vmx_cr4_valid_bits()): this exit should not come. If
+ * it does, the guest gets the #UD of a CPU without XSAVE, never an internal error.
+ */
+static int handle_xsetbv(struct kvm_vcpu *vcpu)
+{
+	kvm_queue_exception(vcpu, UD_VECTOR);
+	return 1;
+}
+
 static int handle_ept_violation(struct kvm_vcpu *vcpu)
 {
 	return kvm_mmu_page_fault(vcpu, vmcs_read64(GUEST_PHYSICAL_ADDRESS),
@@ -1598,6 +1615,7 @@ static int (*const kvm_vmx_exit_handlers[])(struct kvm_vcpu *vcpu) = {
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
+	[EXIT_REASON_XSETBV]			= handle_xsetbv,
 };
 
 /**
