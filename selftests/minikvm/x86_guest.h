@@ -189,6 +189,15 @@ asm(".pushsection .rodata\n"
 	"	out %al, $0x2b\n"
 	"	hlt\n"
 	"guest_xsetbv16_end:\n"
+	/* An OUT in the shadow of STI, one after it, a HLT; after the HLT, one more OUT. */
+	"guest_events16:\n"
+	"	sti\n"
+	"	out %al, $0x2c\n"
+	"	out %al, $0x2d\n"
+	"	hlt\n"
+	"	out %al, $0x2e\n"
+	"	hlt\n"
+	"guest_events16_end:\n"
 	".code32\n"
 	/* 32-bit code: OUT, MMIO store and load through EDI, REP OUTSB from ESI. */
 	"guest_pm32:\n"
@@ -280,6 +289,7 @@ GUEST(vmcall);
 GUEST(dr16);
 GUEST(osxsave16);
 GUEST(xsetbv16);
+GUEST(events16);
 GUEST(dr64);
 
 #endif /* MINIKVM_X86_GUEST_H */

@@ -1056,6 +1056,109 @@ TEST_F(x86, osxsave_is_reserved_and_xsetbv_is_ud)
 	EXPECT_OUT(0x21, 1, UD_VECTOR);
 }
 
+#define EVENTS_FLAGS	((__u32)(KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW))
+
+static void get_events(struct __test_metadata *_metadata, int vcpu,
+		       struct kvm_vcpu_events *events)
+{
+	memset(events, 0xaa, sizeof(*events));
+	ASSERT_EQ(0, ioctl(vcpu, KVM_GET_VCPU_EVENTS, events));
+}
+
+TEST_F(x86, vcpu_events_shadow_and_interrupt)
+{
+	struct kvm_vcpu_events events, again;
+
+	ASSERT_EQ(1, ioctl(self->kvm, KVM_CHECK_EXTENSION, KVM_CAP_VCPU_EVENTS));
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_events16, guest_events16_end);
+	set_real_mode_vector(self->mem, 0x20);
+	EXPECT_OUT(0x2c, 1, 0);
+	/* Stopped on the OUT in STI's shadow, nothing queued. */
+	get_events(_metadata, self->vcpu, &events);
+	EXPECT_EQ(EVENTS_FLAGS, events.flags & EVENTS_FLAGS);
+	EXPECT_EQ(KVM_X86_SHADOW_INT_STI, events.interrupt.shadow);
+	EXPECT_EQ(0, events.interrupt.injected);
+	EXPECT_EQ(0, events.exception.injected);
+	EXPECT_EQ(0, events.exception.pending);
+	EXPECT_EQ(0, events.nmi.injected);
+	EXPECT_EQ(0, events.nmi.masked);
+	/* What GET gives, SET takes back unchanged. */
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_VCPU_EVENTS, &events));
+	get_events(_metadata, self->vcpu, &again);
+	EXPECT_EQ(0, memcmp(&events, &again, sizeof(events)));
+
+	/* Each shadow, and both at once: MOV SS wins. */
+	events.flags = KVM_VCPUEVENT_VALID_SHADOW;
+	events.interrupt.shadow = 0;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_VCPU_EVENTS, &events));
+	get_events(_metadata, self->vcpu, &again);
+	EXPECT_EQ(0, again.interrupt.shadow);
+	events.interrupt.shadow = KVM_X86_SHADOW_INT_STI | KVM_X86_SHADOW_INT_MOV_SS;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_VCPU_EVENTS, &events));
+	get_events(_metadata, self->vcpu, &again);
+	EXPECT_EQ(KVM_X86_SHADOW_INT_MOV_SS, again.interrupt.shadow);
+
+	/* Refused as KVM refuses: unknown flags, NMI as an exception. */
+	events.flags = 0x80;
+	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_SET_VCPU_EVENTS, &events));
+	EXPECT_EQ(EINVAL, errno);
+	events.flags = 0;
+	events.exception.injected = 1;
+	events.exception.nr = 2;
+	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_SET_VCPU_EVENTS, &events));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* The STI shadow back, and an interrupt: it comes once the OUT is done. */
+	events.exception.injected = 0;
+	events.exception.nr = 0;
+	events.flags = KVM_VCPUEVENT_VALID_SHADOW;
+	events.interrupt.shadow = KVM_X86_SHADOW_INT_STI;
+	events.interrupt.injected = 1;
+	events.interrupt.nr = 0x20;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_VCPU_EVENTS, &events));
+	get_events(_metadata, self->vcpu, &again);
+	EXPECT_EQ(KVM_X86_SHADOW_INT_STI, again.interrupt.shadow);
+	EXPECT_EQ(1, again.interrupt.injected);
+	EXPECT_EQ(0x20, again.interrupt.nr);
+	EXPECT_OUT(0x21, 1, 0);
+	EXPECT_OUT(0x2d, 1, 0);
+	get_events(_metadata, self->vcpu, &again);
+	EXPECT_EQ(0, again.interrupt.shadow);
+	EXPECT_EQ(0, again.interrupt.injected);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+}
+
+/*
+ * A shadow set with KVM_SET_VCPU_EVENTS holds a queued interrupt back for one instruction.
+ * KVM takes an injected interrupt as already being delivered and injects it at the next
+ * entry whatever the shadow, so this is minikvm's behaviour only.
+ */
+TEST_F(x86, vcpu_events_shadow_delays_interrupt)
+{
+	struct kvm_vcpu_events events;
+
+	if (!kvm_dev_is_minikvm())
+		SKIP(return, "KVM injects an injected interrupt at the next entry, shadow or not");
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_events16, guest_events16_end);
+	set_real_mode_vector(self->mem, 0x20);
+	EXPECT_OUT(0x2c, 1, 0);
+	EXPECT_OUT(0x2d, 1, 0);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	/* After the HLT, interrupts on: the shadow alone keeps the interrupt out. */
+	get_events(_metadata, self->vcpu, &events);
+	events.flags = KVM_VCPUEVENT_VALID_SHADOW;
+	events.interrupt.shadow = KVM_X86_SHADOW_INT_STI;
+	events.interrupt.injected = 1;
+	events.interrupt.nr = 0x20;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_VCPU_EVENTS, &events));
+	EXPECT_OUT(0x2e, 1, 0);
+	EXPECT_OUT(0x21, 1, 0);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+}
+
 static struct timespec signal_time;
 
 static void record_signal(int sig)

@@ -1284,7 +1284,7 @@ int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu)
 }
 
 /* Injects a hardware exception at the next entry (SDM 27.6 "Event injection"). */
-static void vmx_inject_exception(struct kvm_vcpu *vcpu, unsigned int nr, bool has_error_code,
+void vmx_inject_exception(struct kvm_vcpu *vcpu, unsigned int nr, bool has_error_code,
 				 u32 error_code)
 {
 	u32 info = nr | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
@@ -1294,6 +1294,12 @@ static void vmx_inject_exception(struct kvm_vcpu *vcpu, unsigned int nr, bool ha
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
 	}
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+/* Takes back the event the next entry would deliver, as KVM's vmx_cancel_injection(). */
+void vmx_cancel_injection(struct kvm_vcpu *vcpu)
+{
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 }
 
 /* An exception that pushes an error code, except in real mode (SDM 27.2.1.3). */
@@ -1322,6 +1328,41 @@ bool vmx_interrupt_allowed(struct kvm_vcpu *vcpu)
 void vmx_inject_irq(struct kvm_vcpu *vcpu, u8 nr)
 {
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, nr | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+}
+
+/*
+ * The STI and MOV SS shadows of the interruptibility state (SDM 25.4.2), in the ABI's
+ * encoding (KVM_X86_SHADOW_INT_*), which numbers them the other way round.
+ */
+int vmx_get_interrupt_shadow(struct kvm_vcpu *vcpu)
+{
+	u32 interruptibility = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	int mask = 0;
+
+	if (interruptibility & GUEST_INTR_STATE_STI)
+		mask |= KVM_X86_SHADOW_INT_STI;
+	if (interruptibility & GUEST_INTR_STATE_MOV_SS)
+		mask |= KVM_X86_SHADOW_INT_MOV_SS;
+	return mask;
+}
+
+/* VM entry refuses both shadows at once (SDM 27.3.1.5): MOV SS wins, as in KVM. */
+void vmx_set_interrupt_shadow(struct kvm_vcpu *vcpu, int mask)
+{
+	u32 interruptibility = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
+			       ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+
+	if (mask & KVM_X86_SHADOW_INT_MOV_SS)
+		interruptibility |= GUEST_INTR_STATE_MOV_SS;
+	else if (mask & KVM_X86_SHADOW_INT_STI)
+		interruptibility |= GUEST_INTR_STATE_STI;
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, interruptibility);
+}
+
+/* Blocking by NMI (SDM 25.4.2). minikvm injects no NMI, so nothing sets it in a guest. */
+bool vmx_get_nmi_mask(struct kvm_vcpu *vcpu)
+{
+	return vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STATE_NMI;
 }
 
 /* Interrupt-window exiting: exit as soon as the guest can take an interrupt (SDM 26.7.5). */

@@ -106,6 +106,12 @@ unsigned long kvm_read_cr0(struct kvm_vcpu *vcpu);
 unsigned long kvm_read_cr4(struct kvm_vcpu *vcpu);
 u64 vmx_cr4_valid_bits(void);
 int kvm_inject_gp(struct kvm_vcpu *vcpu);
+void vmx_inject_exception(struct kvm_vcpu *vcpu, unsigned int nr, bool has_error_code,
+			  u32 error_code);
+void vmx_cancel_injection(struct kvm_vcpu *vcpu);
+int vmx_get_interrupt_shadow(struct kvm_vcpu *vcpu);
+void vmx_set_interrupt_shadow(struct kvm_vcpu *vcpu, int mask);
+bool vmx_get_nmi_mask(struct kvm_vcpu *vcpu);
 bool vmx_interrupt_allowed(struct kvm_vcpu *vcpu);
 void vmx_inject_irq(struct kvm_vcpu *vcpu, u8 nr);
 void vmx_set_irq_window(struct kvm_vcpu *vcpu, bool enable);
