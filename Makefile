@@ -2,7 +2,8 @@
 # Builds minikvm.ko against KDIR (default: the running kernel's headers). Cross-build with
 #   make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- KDIR=...
 # `make run` and `make check` are the README's two commands: they fetch Debian kernels,
-# boot emulated test hosts and run the module there.
+# boot emulated test hosts and run the module there. `make bench` compares exit costs with
+# real KVM's (scripts/bench).
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
@@ -20,4 +21,7 @@ run:
 check:
 	scripts/test-all
 
-.PHONY: all modules clean run check
+bench:
+	scripts/bench
+
+.PHONY: all modules clean run check bench

@@ -7,6 +7,9 @@
  *
  *   minikvm-run [--dev PATH] [--mem SIZE] [--load ADDR] [--entry ADDR] [--mode MODE]
  *               [--trace] [--stats] GUEST
+ *   minikvm-run [--dev PATH] --bench CASE[,CASE...]|all [--iterations N] BENCH_GUEST
+ *
+ * --bench times exits instead (bench.c) with the bench guest, guests/ARCH/bench.S.
  */
 #include <elf.h>
 #include <errno.h>
@@ -70,7 +73,7 @@ void *guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
 }
 
 /* "4M", "64k", "0x1000", "1G". */
-static uint64_t parse_size(const char *s)
+uint64_t parse_size(const char *s)
 {
 	char *end;
 	uint64_t v = strtoull(s, &end, 0);
@@ -129,7 +132,7 @@ static void load_elf(struct vm *vm, const uint8_t *img, size_t size, bool entry_
 		vm->entry = eh->e_entry;
 }
 
-static void load_guest(struct vm *vm, const char *path, uint64_t load, bool entry_given)
+void load_guest(struct vm *vm, const char *path, uint64_t load, bool entry_given)
 {
 	size_t size;
 	uint8_t *img = read_file(path, &size);
@@ -147,6 +150,61 @@ static void load_guest(struct vm *vm, const char *path, uint64_t load, bool entr
 			vm->entry = load;
 	}
 	free(img);
+}
+
+/* The device at @dev, checked to speak KVM's API. */
+int open_device(const char *dev)
+{
+	int fd = open(dev, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		die("%s: %s", dev, strerror(errno));
+	if (ioctl(fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
+		die("%s: not KVM API version %d", dev, KVM_API_VERSION);
+	return fd;
+}
+
+/* Maps fresh anonymous memory as memslot @slot at guest physical @gpa; returns it. */
+void *vm_add_memory(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = slot, .guest_phys_addr = gpa, .memory_size = size,
+	};
+	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (mem == MAP_FAILED)
+		die("cannot map %llu bytes of guest memory", (unsigned long long)size);
+	region.userspace_addr = (uintptr_t)mem;
+	if (ioctl(vm->vm, KVM_SET_USER_MEMORY_REGION, &region))
+		die("KVM_SET_USER_MEMORY_REGION (slot %u, %llu bytes): %s", slot,
+		    (unsigned long long)size, strerror(errno));
+	return mem;
+}
+
+/* A VM on vm->kvm with vm->mem_size bytes of memory at vm->mem_base (slot 0). */
+void vm_create(struct vm *vm)
+{
+	vm->vm = ioctl(vm->kvm, KVM_CREATE_VM, 0);
+	if (vm->vm < 0)
+		die("KVM_CREATE_VM: %s", strerror(errno));
+	vm->mem = vm_add_memory(vm, 0, vm->mem_base, vm->mem_size);
+}
+
+/* vCPU @id of the VM, in vm->vcpu, with its struct kvm_run mapped at vm->run. */
+void vcpu_create(struct vm *vm, unsigned int id)
+{
+	int mmap_size;
+
+	vm->vcpu = ioctl(vm->vm, KVM_CREATE_VCPU, id);
+	if (vm->vcpu < 0)
+		die("KVM_CREATE_VCPU: %s", strerror(errno));
+	mmap_size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (mmap_size < (int)sizeof(struct kvm_run))
+		die("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+	vm->run = mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu, 0);
+	if (vm->run == MAP_FAILED)
+		die("cannot mmap the vCPU: %s", strerror(errno));
 }
 
 /**
@@ -240,6 +298,8 @@ static void bad_usage(void)
 {
 	fputs("usage: minikvm-run [--dev PATH] [--mem SIZE] [--load ADDR] [--entry ADDR]\n", stderr);
 	fputs("                   [--mode MODE] [--trace] [--stats] GUEST\n", stderr);
+	fputs("       minikvm-run [--dev PATH] --bench CASES|all [--iterations N] BENCH_GUEST\n",
+	      stderr);
 	exit(2);
 }
 
@@ -253,17 +313,19 @@ int main(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'M' },
 		{ "trace", no_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "bench", required_argument, NULL, 'b' },
+		{ "iterations", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vm vm = { .mem_base = arch_default_mem_base, .mem_size = 4 << 20,
 			 .mode = arch_default_mode };
-	const char *dev = "/dev/minikvm";
+	const char *dev = "/dev/minikvm", *bench = NULL;
+	uint64_t iterations = 100000;
 	bool entry_given = false, want_stats = false;
 	uint64_t load = UINT64_MAX;
-	struct kvm_userspace_memory_region region;
 	struct stats st = { .fd = -1 };
 	enum run_verdict verdict;
-	int c, mmap_size;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -289,6 +351,12 @@ int main(int argc, char **argv)
 		case 's':
 			want_stats = true;
 			break;
+		case 'b':
+			bench = optarg;
+			break;
+		case 'i':
+			iterations = parse_size(optarg);
+			break;
 		default:
 			bad_usage();
 		}
@@ -298,36 +366,14 @@ int main(int argc, char **argv)
 	if (load == UINT64_MAX)
 		load = vm.mem_base + 0x10000;
 
-	vm.kvm = open(dev, O_RDWR | O_CLOEXEC);
-	if (vm.kvm < 0)
-		die("%s: %s", dev, strerror(errno));
-	if (ioctl(vm.kvm, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
-		die("%s: not KVM API version %d", dev, KVM_API_VERSION);
-	vm.vm = ioctl(vm.kvm, KVM_CREATE_VM, 0);
-	if (vm.vm < 0)
-		die("KVM_CREATE_VM: %s", strerror(errno));
-
-	vm.mem = mmap(NULL, vm.mem_size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm.mem == MAP_FAILED)
-		die("cannot map %llu bytes of guest memory", (unsigned long long)vm.mem_size);
-	region = (struct kvm_userspace_memory_region) {
-		.slot = 0, .guest_phys_addr = vm.mem_base, .memory_size = vm.mem_size,
-		.userspace_addr = (uintptr_t)vm.mem,
-	};
-	if (ioctl(vm.vm, KVM_SET_USER_MEMORY_REGION, &region))
-		die("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+	vm.kvm = open_device(dev);
+	if (bench) {
+		vm.mode = arch_bench.mode;
+		return bench_main(&vm, argv[optind], bench, iterations ? iterations : 1);
+	}
+	vm_create(&vm);
 	load_guest(&vm, argv[optind], load, entry_given);
-
-	vm.vcpu = ioctl(vm.vm, KVM_CREATE_VCPU, 0);
-	if (vm.vcpu < 0)
-		die("KVM_CREATE_VCPU: %s", strerror(errno));
-	mmap_size = ioctl(vm.kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (mmap_size < (int)sizeof(struct kvm_run))
-		die("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
-	vm.run = mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm.vcpu, 0);
-	if (vm.run == MAP_FAILED)
-		die("cannot mmap the vCPU: %s", strerror(errno));
+	vcpu_create(&vm, 0);
 	if (arch_setup_vcpu(&vm))
 		return 1;
 	if (vm.trace || want_stats)

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * minikvm-run, arm64: starts the vCPU at EL1 with PSCI 0.2, and plays the transmit side of a
- * PL011 UART at QEMU virt's address, 0x09000000. PSCI SYSTEM_OFF ends the run.
+ * PL011 UART at QEMU virt's address, 0x09000000, and a null device at 0x0a000000: a page
+ * where writes are ignored, but for one at offset 0xff8 that ends this vCPU's run. PSCI
+ * SYSTEM_OFF ends the run (of every vCPU).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -18,6 +20,13 @@ const char *const arch_default_mode = "el1";
 #define PL011_BASE	0x09000000
 #define PL011_DR	(PL011_BASE + 0x00)	/* data register */
 #define PL011_FR	(PL011_BASE + 0x18)	/* flag register: 0 = room to send */
+#define NULL_DEV	0x0a000000
+#define NULL_DEV_END	(NULL_DEV + 0xff8)
+
+/* guests/arm64/bench.S: ioeventfd at the page after the null device, touches at +128 MiB. */
+const struct arch_bench arch_bench = {
+	.mode = "el1", .bus_addr = NULL_DEV + 0x1000, .bus_len = 4, .touch_gpa = 0x48000000,
+};
 
 static uint64_t core_reg(size_t offset)
 {
@@ -49,6 +58,20 @@ int arch_setup_vcpu(struct vm *vm)
 	return 0;
 }
 
+/* The bench guest's arguments, in x0, x1 and x2 as for a C function. */
+void arch_set_guest_args(struct vm *vm, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	set_core_reg(vm, offsetof(struct kvm_regs, regs.regs[0]), a0);
+	set_core_reg(vm, offsetof(struct kvm_regs, regs.regs[1]), a1);
+	set_core_reg(vm, offsetof(struct kvm_regs, regs.regs[2]), a2);
+}
+
+/* Exactly 2 * @n instructions (@n > 0), for the bench's instruction clock. */
+void arch_spin(uint64_t n)
+{
+	asm volatile("1: subs %0, %0, #1\n\tb.ne 1b" : "+r" (n) : : "cc");
+}
+
 static enum run_verdict handle_mmio(struct vm *vm)
 {
 	struct kvm_run *run = vm->run;
@@ -58,6 +81,10 @@ static enum run_verdict handle_mmio(struct vm *vm)
 		printf("trace: exit mmio %s addr 0x%llx len %u data 0x%x -> userspace\n",
 		       run->mmio.is_write ? "write" : "read", (unsigned long long)addr,
 		       run->mmio.len, run->mmio.is_write ? run->mmio.data[0] : 0);
+	if (run->mmio.is_write && addr == NULL_DEV_END)
+		return RUN_DONE;
+	if (run->mmio.is_write && addr >= NULL_DEV && addr < NULL_DEV + 0x1000)
+		return RUN_CONTINUE;
 	if (run->mmio.is_write && addr == PL011_DR) {
 		console_putc(vm, run->mmio.data[0]);
 		return RUN_CONTINUE;

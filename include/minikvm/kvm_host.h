@@ -18,6 +18,7 @@
 #include <linux/printk.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/srcu.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -281,6 +282,41 @@ int kvm_vcpu_block(struct kvm_vcpu *vcpu);
  * CPU so that the guest exits and the run loop looks at its state again.
  */
 void kvm_vcpu_kick(struct kvm_vcpu *vcpu);
+
+/**
+ * kvm_vcpu_enter_guest_mode() - announce an entry; false when there must be none
+ * @vcpu: the running vCPU, with interrupts off
+ *
+ * Sets vcpu->mode to IN_GUEST_MODE, then looks for a signal or a reschedule request that
+ * came since kvm_vcpu_handle_host_work(): entering anyway would leave it waiting for the
+ * guest's next exit. The barrier pairs with kvm_vcpu_kick(): either the kicker sees
+ * IN_GUEST_MODE and sends its IPI (which stays pending while interrupts are off, and makes
+ * the guest exit at once), or this CPU sees what the kicker changed.
+ *
+ * Return: true to enter; false, back in OUTSIDE_GUEST_MODE, to go round the run loop.
+ */
+static inline bool kvm_vcpu_enter_guest_mode(struct kvm_vcpu *vcpu)
+{
+	WRITE_ONCE(vcpu->mode, IN_GUEST_MODE);
+	smp_mb(); /* pairs with kvm_vcpu_kick()'s */
+	if (likely(!signal_pending(current) && !need_resched()))
+		return true;
+	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+	return false;
+}
+
+/**
+ * kvm_vcpu_count_exit() - count an exit from the guest in the vCPU's stats
+ * @vcpu: the vCPU, just back from the guest
+ * @reason: the arch's reason (x86: basic VM-exit reason; arm64: ESR_EL2.EC), or a value
+ *	    from KVM_NR_EXIT_REASONS up for exits without one, counted in @exits only
+ */
+static inline void kvm_vcpu_count_exit(struct kvm_vcpu *vcpu, unsigned int reason)
+{
+	vcpu->stat.exits++;
+	if (reason < KVM_NR_EXIT_REASONS)
+		vcpu->stat.exit_reasons[reason]++;
+}
 
 /**
  * kvm_vcpu_exit_to_user() - count and trace a return of KVM_RUN to userspace

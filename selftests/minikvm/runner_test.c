@@ -2,13 +2,13 @@
 /*
  * minikvm-run (tools/) with each example guest in each of its modes, against the device
  * under test: the guest's hello must come out on stdout and the run end with status 0; with
- * --trace, one line per userspace exit. The test hosts hold the runner in /tools. On
- * minikvm, until its backend has vCPU register ioctls and a KVM_RUN that enters guests,
- * SKIP.
+ * --trace, one line per userspace exit; --bench (a few iterations: a smoke test of the
+ * benchmark, scripts/bench) must print every case. The test hosts hold the runner in /tools.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -75,23 +75,21 @@ static void drain(int fd, char *buf, size_t size)
 }
 
 /*
- * Runs the runner on the guest at @path in @mode, with @extra (or nothing) before it; its
- * stdout and stderr land in @out and @err. Returns its exit status.
+ * Runs the runner on the device under test with the options @opts (NULL-terminated), then
+ * the guest at @path; its stdout and stderr land in @out and @err. Returns its exit status.
  */
-static int run_guest(const char *path, const char *mode, const char *extra, char *out_buf,
-		     char *err_buf, size_t size)
+static int run_runner(const char *const *opts, const char *path, char *out_buf,
+		      char *err_buf, size_t size)
 {
-	char *argv[10];
+	char *argv[16];
 	int out[2], err[2], status, argc = 0;
 	pid_t pid;
 
 	argv[argc++] = RUNNER;
 	argv[argc++] = "--dev";
 	argv[argc++] = (char *)kvm_dev_path();
-	argv[argc++] = "--mode";
-	argv[argc++] = (char *)mode;
-	if (extra)
-		argv[argc++] = (char *)extra;
+	while (*opts && argc < 14)
+		argv[argc++] = (char *)*opts++;
 	argv[argc++] = (char *)path;
 	argv[argc] = NULL;
 
@@ -103,7 +101,7 @@ static int run_guest(const char *path, const char *mode, const char *extra, char
 		dup2(err[1], 2);
 		close(out[0]);
 		close(err[0]);
-		alarm(20);
+		alarm(60);
 		execv(RUNNER, argv);
 		_exit(127);
 	}
@@ -117,20 +115,13 @@ static int run_guest(const char *path, const char *mode, const char *extra, char
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/*
- * Whether minikvm's backend cannot run guests yet: it has no vCPU register ioctl, or its
- * KVM_RUN refuses with EOPNOTSUPP. Real KVM always can.
- */
-static bool backend_cannot_run(const char *err)
+/* The runner on a guest in @mode, with one more option @extra, or none. */
+static int run_guest(const char *path, const char *mode, const char *extra, char *out_buf,
+		     char *err_buf, size_t size)
 {
-#if defined(__x86_64__)
-	const char *setup = "KVM_GET_SREGS: Invalid argument";
-#else
-	const char *setup = "KVM_ARM_PREFERRED_TARGET: Invalid argument";
-#endif
+	const char *const opts[] = { "--mode", mode, extra, NULL };
 
-	return kvm_dev_is_minikvm() &&
-	       (strstr(err, setup) || strstr(err, "KVM_RUN: Operation not supported"));
+	return run_runner(opts, path, out_buf, err_buf, size);
 }
 
 /* The variant's guest, from /tools. */
@@ -147,8 +138,6 @@ TEST_F(runner, says_hello_and_ends)
 	int status = run_guest(guest_path(variant->guest), variant->mode, NULL, self->out,
 			       self->err, sizeof(self->out));
 
-	if (backend_cannot_run(self->err))
-		SKIP(return, "minikvm's backend cannot run guests yet");
 	EXPECT_EQ(0, status) TH_LOG("stderr: %s", self->err);
 	EXPECT_STREQ(variant->hello, self->out);
 }
@@ -159,8 +148,6 @@ TEST_F(runner, traces_each_userspace_exit)
 			       self->err, sizeof(self->out));
 	const char *line = strstr(self->out, "trace: exit ");
 
-	if (backend_cannot_run(self->err))
-		SKIP(return, "minikvm's backend cannot run guests yet");
 	EXPECT_EQ(0, status) TH_LOG("stderr: %s", self->err);
 	ASSERT_NE(NULL, line) TH_LOG("stdout: %s", self->out);
 	EXPECT_NE(NULL, strstr(line, "-> userspace"));
@@ -172,8 +159,6 @@ TEST_F(runner, prints_the_stats)
 	int status = run_guest(guest_path(variant->guest), variant->mode, "--stats", self->out,
 			       self->err, sizeof(self->out));
 
-	if (backend_cannot_run(self->err))
-		SKIP(return, "minikvm's backend cannot run guests yet");
 	EXPECT_EQ(0, status) TH_LOG("stderr: %s", self->err);
 	EXPECT_NE(NULL, strstr(self->out, "stats: exits = "));
 }
@@ -184,6 +169,28 @@ TEST(runner_refuses_a_missing_guest)
 
 	EXPECT_EQ(1, run_guest("/nonexistent", "el1", NULL, out, err, sizeof(out)));
 	EXPECT_NE(NULL, strstr(err, "/nonexistent")) TH_LOG("stderr: %s", err);
+}
+
+TEST(runner_benchmarks_every_case)
+{
+	static const char *const cases[] = {
+		"clock", "null_exit", "in_kernel_exit", "io_bus_exit", "first_touch_4k",
+		"create_vm_4g", "create_vm_4m", "null_exit_2vcpus",
+	};
+	static const char *const opts[] = { "--bench", "all", "--iterations", "200", NULL };
+	char out[4096], err[4096], line[64];
+	unsigned int i;
+
+#if defined(__x86_64__)
+	ASSERT_EQ(0, run_runner(opts, "/tools/bench64.elf", out, err, sizeof(out)))
+#else
+	ASSERT_EQ(0, run_runner(opts, "/tools/bench.elf", out, err, sizeof(out)))
+#endif
+		TH_LOG("stderr: %s", err);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(line, sizeof(line), "bench: %s ", cases[i]);
+		EXPECT_NE(NULL, strstr(out, line)) TH_LOG("no %s in: %s", cases[i], out);
+	}
 }
 
 TEST_HARNESS_MAIN

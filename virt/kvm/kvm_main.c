@@ -187,7 +187,7 @@ void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
 	wake_up_interruptible(&vcpu->wq);
 	me = get_cpu();
 	cpu = READ_ONCE(vcpu->cpu);
-	/* Pairs with the barrier the arch puts between setting IN_GUEST_MODE and its checks. */
+	/* Pairs with the barrier in kvm_vcpu_enter_guest_mode(). */
 	smp_mb();
 	if (cpu != me && cpu >= 0 && READ_ONCE(vcpu->mode) == IN_GUEST_MODE)
 		smp_call_function_single(cpu, kvm_kick_ipi, NULL, 0);

@@ -243,7 +243,8 @@ static int kvm_prepare_memslots(struct kvm *kvm, struct kvm_memslots *slots,
  * @mem: the request, copied from userspace
  *
  * Builds the next generation of the VM's slots and publishes it; readers of the old one
- * (under kvm->srcu) finish before it is freed. A slot deleted or moved is then flushed
+ * (under kvm->srcu) finish before it is freed. The wait is expedited, as the io bus's: a
+ * normal SRCU grace period takes milliseconds, and a VMM sets slots one ioctl at a time. A slot deleted or moved is then flushed
  * from the arch's tables: once the readers are gone, no vCPU can be mapping from it.
  * Returns 0 or KVM's errno for the request.
  */
@@ -271,7 +272,7 @@ int kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_reg
 		goto out_unlock;
 	}
 	rcu_assign_pointer(kvm->memslots, new);
-	synchronize_srcu(&kvm->srcu);
+	synchronize_srcu_expedited(&kvm->srcu);
 	if (gone.npages)
 		kvm_arch_flush_shadow_memslot(kvm, &gone);
 	kfree(old);

@@ -609,15 +609,13 @@ static void kvm_account_exit(struct kvm_vcpu *vcpu, int exception_index)
 	u64 esr = vcpu->arch.hyp.esr_el2;
 	u32 ec = ESR_ELx_EC(esr);
 
-	vcpu->stat.exits++;
-	if (exception_index == ARM_EXCEPTION_TRAP) {
-		vcpu->stat.exit_reasons[ec]++;
-		trace_kvm_exit(vcpu->vcpu_id, ec, esr, *vcpu_pc(vcpu));
-	} else {
-		/* Interrupts and SErrors have no syndrome: traced past the 64 classes. */
-		trace_kvm_exit(vcpu->vcpu_id, KVM_NR_EXIT_REASONS + exception_index, 0,
-			       *vcpu_pc(vcpu));
+	/* Interrupts and SErrors have no syndrome: counted and traced past the 64 classes. */
+	if (exception_index != ARM_EXCEPTION_TRAP) {
+		ec = KVM_NR_EXIT_REASONS + exception_index;
+		esr = 0;
 	}
+	kvm_vcpu_count_exit(vcpu, ec);
+	trace_kvm_exit(vcpu->vcpu_id, ec, esr, *vcpu_pc(vcpu));
 }
 
 /**
@@ -657,22 +655,12 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		 */
 		kernel_neon_begin();
 		local_irq_disable();
-		WRITE_ONCE(vcpu->mode, IN_GUEST_MODE);
-		/*
-		 * Pairs with kvm_vcpu_kick(): a line raised after this sees IN_GUEST_MODE and
-		 * interrupts the guest; one raised before is in the HCR_EL2 read next.
-		 */
-		smp_mb();
-		/*
-		 * A signal or a reschedule that came after kvm_vcpu_handle_host_work() and
-		 * before interrupts went off would wait for the guest's next exit: not enter.
-		 */
-		if (signal_pending(current) || need_resched()) {
-			WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+		if (!kvm_vcpu_enter_guest_mode(vcpu)) {
 			local_irq_enable();
 			kernel_neon_end();
 			continue;
 		}
+		/* An IRQ line raised before the barrier above is in the HCR_EL2 read here. */
 		vcpu->arch.hyp.hcr_el2 = kvm_vcpu_hcr(vcpu);
 		trace_kvm_entry(vcpu->vcpu_id, *vcpu_pc(vcpu));
 		exception_index = __kvm_vcpu_run(vcpu);

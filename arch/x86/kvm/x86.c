@@ -359,17 +359,6 @@ static void post_kvm_run_save(struct kvm_vcpu *vcpu)
 	run->ready_for_interrupt_injection = kvm_vcpu_ready_for_interrupt_injection(vcpu);
 }
 
-/*
- * Checked with interrupts off, after vcpu->mode says IN_GUEST_MODE: a signal or a
- * reschedule request that came since kvm_vcpu_handle_host_work() would otherwise wait
- * for the next exit, and a kick sent from now on interrupts the guest (the IPI stays
- * pending until the entry, and makes it exit at once).
- */
-static bool kvm_vcpu_exit_request(struct kvm_vcpu *vcpu)
-{
-	return signal_pending(current) || need_resched();
-}
-
 /**
  * vcpu_enter_guest() - one trip into the guest and the handling of its exit
  * @vcpu: the vCPU, loaded
@@ -378,14 +367,8 @@ static bool kvm_vcpu_exit_request(struct kvm_vcpu *vcpu)
  */
 static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 {
-	u16 basic;
-
 	local_irq_disable();
-	WRITE_ONCE(vcpu->mode, IN_GUEST_MODE);
-	/* Pairs with kvm_vcpu_kick(): either it sees IN_GUEST_MODE, or we see its request. */
-	smp_mb();
-	if (kvm_vcpu_exit_request(vcpu)) {
-		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+	if (!kvm_vcpu_enter_guest_mode(vcpu)) {
 		local_irq_enable();
 		return 1;
 	}
@@ -396,10 +379,7 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	vmx_vcpu_run(vcpu);
 
 	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
-	vcpu->stat.exits++;
-	basic = vcpu->arch.exit_reason;
-	if (basic < KVM_NR_EXIT_REASONS)
-		vcpu->stat.exit_reasons[basic]++;
+	kvm_vcpu_count_exit(vcpu, (u16)vcpu->arch.exit_reason);
 	/* The host takes the interrupt that made the exit, if one did, here. */
 	local_irq_enable();
 	if (trace_kvm_exit_enabled())

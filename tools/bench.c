@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * minikvm-run --bench: times the exits a hypervisor takes, with the bench guest (guests/ARCH/
+ * bench.S) running one tight loop per case. The same binary runs on /dev/minikvm and on
+ * /dev/kvm, so the two hypervisors run exactly the same guest and userspace code.
+ *
+ * Our test hosts are emulators whose clock follows executed instructions (Bochs with
+ * clock: sync=none, QEMU with -icount): there a duration is an instruction count. The
+ * "clock" case measures the ratio by timing a userspace loop of a known number of
+ * instructions; every other case prints its time per iteration in ns and, divided by that
+ * ratio, in instructions.
+ *
+ * Each case prints one line: "bench: CASE iterations=N ns/iter=T insns/iter=I".
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "minikvm-run.h"
+
+/* The bench guest's loops, chosen by its first argument (see guests/ARCH/bench.S). */
+enum bench_loop {
+	LOOP_NULL_DEV,		/* an exit to userspace, for the runner's null device */
+	LOOP_IN_KERNEL,		/* x86 CPUID, arm64 HVC PSCI_VERSION */
+	LOOP_IO_BUS,		/* a write to the ioeventfd at arch_bench.bus_addr */
+	LOOP_TOUCH,		/* one write to each 4 KiB page of a fresh memslot */
+};
+
+#define TOUCH_SIZE	(64ULL << 20)
+#define TOUCH_SLOT	1
+#define BIG_SLOT_SIZE	(4ULL << 30)
+#define PAGE_SIZE	4096
+
+/* Instruction-clock ratio from the "clock" case: ns per instruction, 0 until measured. */
+static double ns_per_insn;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void report(const char *name, uint64_t iterations, uint64_t ns)
+{
+	double per = (double)ns / iterations;
+
+	printf("bench: %s iterations=%llu ns/iter=%.1f", name, (unsigned long long)iterations,
+	       per);
+	if (ns_per_insn > 0)
+		printf(" insns/iter=%.1f", per / ns_per_insn);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* A VM with the bench guest loaded, one vCPU set to run @loop @count times from @arg. */
+static void bench_vm(struct vm *vm, const struct vm *tmpl, const char *guest,
+		     enum bench_loop loop, uint64_t count, uint64_t arg)
+{
+	*vm = *tmpl;
+	vm_create(vm);
+	load_guest(vm, guest, vm->mem_base + 0x10000, false);
+	vcpu_create(vm, 0);
+	if (arch_setup_vcpu(vm))
+		die("cannot set the vCPU up");
+	arch_set_guest_args(vm, loop, count, arg);
+}
+
+static void vm_destroy(struct vm *vm)
+{
+	munmap(vm->mem, vm->mem_size);
+	close(vm->vcpu);
+	close(vm->vm);
+}
+
+/* Runs the vCPU until the guest is done; any other end is fatal. */
+static void run_to_end(struct vm *vm)
+{
+	enum run_verdict verdict;
+
+	do {
+		if (ioctl(vm->vcpu, KVM_RUN, 0))
+			die("KVM_RUN: %s", strerror(errno));
+		verdict = arch_handle_exit(vm);
+	} while (verdict == RUN_CONTINUE);
+	if (verdict != RUN_DONE)
+		die("the bench guest failed");
+}
+
+/* One loop on one vCPU, timed from the first entry to the guest's end. */
+static void bench_loop(const struct vm *tmpl, const char *guest, const char *name,
+		       enum bench_loop loop, uint64_t count)
+{
+	struct vm vm;
+	uint64_t t0, signals;
+	int efd = -1;
+
+	bench_vm(&vm, tmpl, guest, loop, count, 0);
+	if (loop == LOOP_IO_BUS) {
+		struct kvm_ioeventfd io = {
+			.addr = arch_bench.bus_addr, .len = arch_bench.bus_len,
+			.flags = arch_bench.bus_flags,
+		};
+
+		efd = eventfd(0, EFD_CLOEXEC);
+		io.fd = efd;
+		if (efd < 0 || ioctl(vm.vm, KVM_IOEVENTFD, &io))
+			die("KVM_IOEVENTFD: %s", strerror(errno));
+	}
+	t0 = now_ns();
+	run_to_end(&vm);
+	report(name, count, now_ns() - t0);
+	/* Every write went through the io bus, none to userspace (which would have failed). */
+	if (efd >= 0) {
+		if (read(efd, &signals, sizeof(signals)) != sizeof(signals) || signals != count)
+			die("%s: the eventfd counted %llu of %llu writes", name,
+			    (unsigned long long)signals, (unsigned long long)count);
+		close(efd);
+	}
+	vm_destroy(&vm);
+}
+
+/* The guest's first write to each page of a fresh 64 MiB slot: EPT/stage-2 faults. */
+static void bench_touch(const struct vm *tmpl, const char *guest)
+{
+	uint64_t pages = TOUCH_SIZE / PAGE_SIZE, t0;
+	struct vm vm;
+	void *mem;
+
+	bench_vm(&vm, tmpl, guest, LOOP_TOUCH, pages, arch_bench.touch_gpa);
+	mem = vm_add_memory(&vm, TOUCH_SLOT, arch_bench.touch_gpa, TOUCH_SIZE);
+	t0 = now_ns();
+	run_to_end(&vm);
+	report("first_touch_4k", pages, now_ns() - t0);
+	munmap(mem, TOUCH_SIZE);
+	vm_destroy(&vm);
+}
+
+/* KVM_CREATE_VM, a memslot of @size, and the VM's release, @count times. */
+static void bench_create(const struct vm *tmpl, const char *name, uint64_t size,
+			 uint64_t count)
+{
+	struct vm vm = *tmpl;
+	uint64_t i, t0 = now_ns();
+
+	for (i = 0; i < count; i++) {
+		vm.mem_size = size;
+		vm_create(&vm);
+		munmap(vm.mem, size);
+		close(vm.vm);
+	}
+	report(name, count, now_ns() - t0);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	run_to_end(arg);
+	return NULL;
+}
+
+/* Two vCPUs of one VM, each in its own thread, both in the userspace-exit loop. */
+static void bench_two_vcpus(const struct vm *tmpl, const char *guest, uint64_t count)
+{
+	struct vm vm, second;
+	pthread_t thread;
+	uint64_t t0;
+
+	bench_vm(&vm, tmpl, guest, LOOP_NULL_DEV, count, 0);
+	second = vm;
+	vcpu_create(&second, 1);
+	if (arch_setup_vcpu(&second))
+		die("cannot set the second vCPU up");
+	arch_set_guest_args(&second, LOOP_NULL_DEV, count, 0);
+	t0 = now_ns();
+	if (pthread_create(&thread, NULL, vcpu_thread, &second))
+		die("cannot start a thread");
+	run_to_end(&vm);
+	pthread_join(thread, NULL);
+	/* Per iteration of either vCPU: 2 x count iterations in that time. */
+	report("null_exit_2vcpus", 2 * count, now_ns() - t0);
+	close(second.vcpu);
+	vm_destroy(&vm);
+}
+
+static void bench_clock(void)
+{
+	uint64_t n = 10000000, t0 = now_ns(), ns;
+
+	arch_spin(n);
+	ns = now_ns() - t0;
+	ns_per_insn = (double)ns / (2 * n);
+	printf("bench: clock instructions=%llu ns=%llu ns/insn=%.3f\n",
+	       (unsigned long long)(2 * n), (unsigned long long)ns, ns_per_insn);
+	fflush(stdout);
+}
+
+static bool wanted(const char *cases, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p;
+
+	if (!cases || !strcmp(cases, "all"))
+		return true;
+	for (p = cases; (p = strstr(p, name)); p += len)
+		if ((p == cases || p[-1] == ',') && (p[len] == ',' || !p[len]))
+			return true;
+	return false;
+}
+
+int bench_main(const struct vm *tmpl, const char *guest, const char *cases, uint64_t count)
+{
+	/* A VM's creation and release cost thousands of exits (KVM's, in Bochs: seconds). */
+	uint64_t creates = count >= 1000 ? count / 1000 : 1;
+
+	bench_clock();
+	if (wanted(cases, "null_exit"))
+		bench_loop(tmpl, guest, "null_exit", LOOP_NULL_DEV, count);
+	if (wanted(cases, "in_kernel_exit"))
+		bench_loop(tmpl, guest, "in_kernel_exit", LOOP_IN_KERNEL, count);
+	if (wanted(cases, "io_bus_exit"))
+		bench_loop(tmpl, guest, "io_bus_exit", LOOP_IO_BUS, count);
+	if (wanted(cases, "first_touch_4k"))
+		bench_touch(tmpl, guest);
+	if (wanted(cases, "create_vm_4g"))
+		bench_create(tmpl, "create_vm_4g", BIG_SLOT_SIZE, creates);
+	if (wanted(cases, "create_vm_4m"))
+		bench_create(tmpl, "create_vm_4m", 4ULL << 20, creates);
+	if (wanted(cases, "null_exit_2vcpus"))
+		bench_two_vcpus(tmpl, guest, count);
+	return 0;
+}
