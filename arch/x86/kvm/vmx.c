@@ -620,7 +620,10 @@ void vmx_vmwrite_error(unsigned long field, unsigned long value)
 #define DR6_ACTIVE_LOW		DR6_RESERVED
 #define DR6_BD			BIT(13)
 #define DR6_VOLATILE		(DR_TRAP_BITS | DR6_BD | DR_STEP | DR_SWITCH)
-#define DR7_FIXED_1		BIT(10)
+/* <asm/debugreg.h> names DR7's bit 10 itself from 6.12 on. */
+#ifndef DR7_FIXED_1
+#define DR7_FIXED_1		0x00000400
+#endif
 #define DR7_GD			BIT(13)
 #define DR7_VOLATILE		(GENMASK(31, 16) | DR7_GD | BIT(11) | GENMASK(9, 0))
 
