@@ -172,6 +172,14 @@ asm(".pushsection .rodata\n"
 	"	out %al, $0x29\n"
 	"	hlt\n"
 	"guest_dr16_end:\n"
+	/* DR7.GD set, then a MOV DR: #DB. */
+	"guest_gd16:\n"
+	"	mov $0x2400, %eax\n"
+	"	mov %eax, %dr7\n"
+	"	mov %dr0, %eax\n"
+	"	out %al, $0x2f\n"
+	"	hlt\n"
+	"guest_gd16_end:\n"
 	/* Sets CR4.OSXSAVE. */
 	"guest_osxsave16:\n"
 	"	mov %cr4, %eax\n"
@@ -291,5 +299,6 @@ GUEST(osxsave16);
 GUEST(xsetbv16);
 GUEST(events16);
 GUEST(dr64);
+GUEST(gd16);
 
 #endif /* MINIKVM_X86_GUEST_H */

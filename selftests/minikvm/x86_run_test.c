@@ -930,6 +930,7 @@ static void set_real_mode_fault_vector(unsigned char *mem, int vec)
 	ivt[vec * 2 + 1] = 0;
 }
 
+#define DB_VECTOR		1
 #define UD_VECTOR		6
 #define GP_VECTOR		13
 #define DR6_INIT		0xffff0ff0u	/* DR6 after reset, and with no condition */
@@ -941,6 +942,14 @@ TEST_F(x86, dr4_is_dr6_then_ud_with_cr4_de)
 	set_real_mode_fault_vector(self->mem, UD_VECTOR);
 	EXPECT_OUT(0x28, 4, DR6_INIT);
 	EXPECT_OUT(0x21, 1, UD_VECTOR);
+}
+
+/* With DR7.GD (general detect) set, the next MOV DR is a #DB (SDM 19.2.4). */
+TEST_F(x86, dr7_gd_makes_mov_dr_a_db)
+{
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_gd16, guest_gd16_end);
+	set_real_mode_fault_vector(self->mem, DB_VECTOR);
+	EXPECT_OUT(0x21, 1, DB_VECTOR);
 }
 
 /* A breakpoint on this variable, the host's own: it must still fire after the guest ran. */
