@@ -180,6 +180,22 @@ asm(".pushsection .rodata\n"
 	"	out %al, $0x2f\n"
 	"	hlt\n"
 	"guest_gd16_end:\n"
+	/* TF set by POPF: a single-step #DB after the NOP. */
+	"guest_step16:\n"
+	"	pushf\n"
+	"	pop %ax\n"
+	"	or $0x100, %ax\n"
+	"	push %ax\n"
+	"	popf\n"
+	"	nop\n"
+	"	hlt\n"
+	"guest_step16_end:\n"
+	/* A #DB handler: DR6 out on port 0x21. */
+	"guest_db_handler16:\n"
+	"	mov %dr6, %eax\n"
+	"	out %eax, $0x21\n"
+	"	hlt\n"
+	"guest_db_handler16_end:\n"
 	/* Sets CR4.OSXSAVE. */
 	"guest_osxsave16:\n"
 	"	mov %cr4, %eax\n"
@@ -300,5 +316,7 @@ GUEST(xsetbv16);
 GUEST(events16);
 GUEST(dr64);
 GUEST(gd16);
+GUEST(step16);
+GUEST(db_handler16);
 
 #endif /* MINIKVM_X86_GUEST_H */

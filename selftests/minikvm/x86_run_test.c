@@ -934,6 +934,7 @@ static void set_real_mode_fault_vector(unsigned char *mem, int vec)
 #define UD_VECTOR		6
 #define GP_VECTOR		13
 #define DR6_INIT		0xffff0ff0u	/* DR6 after reset, and with no condition */
+#define DR6_BS			0x4000u		/* single step */
 #define CR4_OSXSAVE		(1ULL << 18)
 
 TEST_F(x86, dr4_is_dr6_then_ud_with_cr4_de)
@@ -950,6 +951,19 @@ TEST_F(x86, dr7_gd_makes_mov_dr_a_db)
 	setup_real_mode(_metadata, self->vcpu, self->mem, guest_gd16, guest_gd16_end);
 	set_real_mode_fault_vector(self->mem, DB_VECTOR);
 	EXPECT_OUT(0x21, 1, DB_VECTOR);
+}
+
+/* A guest's single step: its #DB handler reads DR6 with BS (SDM 19.2.3) set. */
+TEST_F(x86, single_step_shows_in_dr6)
+{
+	uint16_t *ivt = (uint16_t *)self->mem;
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_step16, guest_step16_end);
+	memcpy(self->mem + GUEST_HANDLER, guest_db_handler16,
+	       guest_db_handler16_end - guest_db_handler16);
+	ivt[DB_VECTOR * 2] = GUEST_HANDLER;
+	ivt[DB_VECTOR * 2 + 1] = 0;
+	EXPECT_OUT(0x21, 4, DR6_INIT | DR6_BS);
 }
 
 /* A breakpoint on this variable, the host's own: it must still fire after the guest ran. */

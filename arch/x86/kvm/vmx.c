@@ -1218,11 +1218,28 @@ static void vmx_complete_interrupts(struct kvm_vcpu *vcpu)
 		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 }
 
+/*
+ * #DB is not intercepted and VMX does not switch DR6: a guest's own single step (TF) sets
+ * DR6.BS in the hardware, where an emulated MOV from DR6 would not see it and the host's
+ * next #DB handler would take it for its own. Such a condition moves to the guest's DR6,
+ * and the hardware gets back the value with none.
+ */
+static void vmx_sync_guest_dr6(struct kvm_vcpu *vcpu)
+{
+	unsigned long dr6;
+
+	get_debugreg(dr6, 6);
+	if (likely(dr6 == DR6_ACTIVE_LOW))
+		return;
+	vcpu->arch.dr6 |= dr6 & DR6_VOLATILE;
+	set_debugreg(DR6_ACTIVE_LOW, 6);
+}
+
 /**
  * vmx_vcpu_run() - one entry into the guest and its exit, interrupts off
  * @vcpu: the vCPU, loaded on this CPU
  *
- * Switches what VMX does not (guest CR2, the host's debug state), refreshes the host's
+ * Switches what VMX does not (guest CR2, DR6, the host's debug state), refreshes the host's
  * CR3 and CR4 in the VMCS if they changed since (a new PCID, a CR4 bit the kernel
  * toggles), enters, and reads why the guest exited into vcpu->arch.
  */
@@ -1253,6 +1270,7 @@ void vmx_vcpu_run(struct kvm_vcpu *vcpu)
 	vcpu->arch.vmfail = __vmx_vcpu_run(vcpu->arch.regs, loaded_vmcs->launched);
 
 	vcpu->arch.cr2 = native_read_cr2();
+	vmx_sync_guest_dr6(vcpu);
 	if (host_debugctl)
 		wrmsrl(MSR_IA32_DEBUGCTLMSR, host_debugctl);
 	if (hw_breakpoint_active())
