@@ -1152,6 +1152,24 @@ TEST_F(x86, vcpu_events_shadow_and_interrupt)
 	ASSERT_EXIT(KVM_EXIT_HLT);
 }
 
+/* An exception set with KVM_SET_VCPU_EVENTS is read back, then delivered first thing. */
+TEST_F(x86, vcpu_events_inject_exception)
+{
+	struct kvm_vcpu_events events, again;
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_events16, guest_events16_end);
+	set_real_mode_fault_vector(self->mem, UD_VECTOR);
+	get_events(_metadata, self->vcpu, &events);
+	events.exception.injected = 1;
+	events.exception.nr = UD_VECTOR;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_VCPU_EVENTS, &events));
+	get_events(_metadata, self->vcpu, &again);
+	EXPECT_EQ(1, again.exception.injected);
+	EXPECT_EQ(UD_VECTOR, again.exception.nr);
+	EXPECT_EQ(0, again.exception.has_error_code);
+	EXPECT_OUT(0x21, 1, UD_VECTOR);
+}
+
 /*
  * A shadow set with KVM_SET_VCPU_EVENTS holds a queued interrupt back for one instruction.
  * KVM takes an injected interrupt as already being delivered and injects it at the next
