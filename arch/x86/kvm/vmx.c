@@ -1306,7 +1306,7 @@ int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu)
 
 /* Injects a hardware exception at the next entry (SDM 27.6 "Event injection"). */
 void vmx_inject_exception(struct kvm_vcpu *vcpu, unsigned int nr, bool has_error_code,
-				 u32 error_code)
+			  u32 error_code)
 {
 	u32 info = nr | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
 
