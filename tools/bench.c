@@ -128,10 +128,10 @@ static void bench_loop(const struct vm *tmpl, const char *guest, const char *nam
 	vm_destroy(&vm);
 }
 
-/* The guest's first write to each page of a fresh 64 MiB slot: EPT/stage-2 faults. */
-static void bench_touch(const struct vm *tmpl, const char *guest)
+/* The guest's first write to each of @count pages (64 MiB at most) of a fresh slot. */
+static void bench_touch(const struct vm *tmpl, const char *guest, uint64_t count)
 {
-	uint64_t pages = TOUCH_SIZE / PAGE_SIZE, t0;
+	uint64_t pages = count < TOUCH_SIZE / PAGE_SIZE ? count : TOUCH_SIZE / PAGE_SIZE, t0;
 	struct vm vm;
 	void *mem;
 
@@ -228,7 +228,7 @@ int bench_main(const struct vm *tmpl, const char *guest, const char *cases, uint
 	if (wanted(cases, "io_bus_exit"))
 		bench_loop(tmpl, guest, "io_bus_exit", LOOP_IO_BUS, count);
 	if (wanted(cases, "first_touch_4k"))
-		bench_touch(tmpl, guest);
+		bench_touch(tmpl, guest, count);
 	if (wanted(cases, "create_vm_4g"))
 		bench_create(tmpl, "create_vm_4g", BIG_SLOT_SIZE, creates);
 	if (wanted(cases, "create_vm_4m"))

@@ -127,6 +127,9 @@ static void __noreturn nvhe_hyp_panic_handler(u64 vector, u64 esr, u64 elr, u64 
 	      vector, esr, elr, spsr, far);
 }
 
+/* The smallest D-cache line of any CPU, in bytes; set by kvm_arch_hardware_setup(). */
+static unsigned long kvm_dcache_line __ro_after_init;
+
 /*
  * kvm_flush_dcache_to_poc() - clean and invalidate @addr..@addr+@size to the point of
  * coherency
@@ -134,18 +137,14 @@ static void __noreturn nvhe_hyp_panic_handler(u64 vector, u64 esr, u64 elr, u64 
  * The stub runs EL2 with SCTLR_EL2.{M,C,I} clear, and so does our installer until it
  * turns them on: it fetches and loads from memory, the point of coherency, around the
  * caches; a guest with its MMU off does the same. Line by line with the smallest D-cache
- * line of any CPU (CTR_EL0.DminLine: log2 of the line size in 4-byte words), since
- * dcache_clean_inval_poc() is not exported. Invalidating too drops lines the CPU may have
- * fetched meanwhile.
+ * line of any CPU, since dcache_clean_inval_poc() is not exported. Invalidating too drops
+ * lines the CPU may have fetched meanwhile.
  */
 void kvm_flush_dcache_to_poc(void *addr, size_t size)
 {
-	u64 ctr = read_sanitised_ftr_reg(SYS_CTR_EL0);
-	unsigned long line = 4UL << cpuid_feature_extract_unsigned_field(ctr,
-								 CTR_EL0_DminLine_SHIFT);
-	unsigned long start = ALIGN_DOWN((unsigned long)addr, line);
+	unsigned long start = ALIGN_DOWN((unsigned long)addr, kvm_dcache_line);
 
-	for (; start < (unsigned long)addr + size; start += line)
+	for (; start < (unsigned long)addr + size; start += kvm_dcache_line)
 		asm volatile("dc civac, %0" : : "r" (start) : "memory");
 	/* As dcache_clean_inval_poc(): MMU-off accesses are outer shareable. */
 	dsb(sy);
@@ -233,7 +232,14 @@ static struct notifier_block hyp_cpu_pm_nb = {
 
 int kvm_arch_hardware_setup(void)
 {
+	u64 ctr = read_sanitised_ftr_reg(SYS_CTR_EL0);
 	int r;
+
+	/*
+	 * CTR_EL0.DminLine: log2 of the line in 4-byte words, sanitised to the smallest of all
+	 * CPUs. Read once: the lookup is a binary search, and each stage-2 fault cleans a page.
+	 */
+	kvm_dcache_line = 4UL << cpuid_feature_extract_unsigned_field(ctr, CTR_EL0_DminLine_SHIFT);
 
 	/* Without debugfs, KVM's directory cannot exist whether KVM owns EL2 or not. */
 	if (!debugfs_initialized()) {
