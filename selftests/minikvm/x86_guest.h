@@ -150,6 +150,78 @@ asm(".pushsection .rodata\n"
 	"	movd %eax, %xmm1\n"
 	"	hlt\n"
 	"guest_fpu16_end:\n"
+	/*
+	 * VMCALL, its result out, then a debug register read: the same bytes in every mode
+	 * (at CPL 3 the read faults).
+	 */
+	"guest_vmcall:\n"
+	"	vmcall\n"
+	"	out %al, $0x26\n"
+	"	mov %dr0, %eax\n"
+	"	out %al, $0x27\n"
+	"	hlt\n"
+	"guest_vmcall_end:\n"
+	/* DR4 is DR6 while CR4.DE is 0; with DE set, it is #UD. */
+	"guest_dr16:\n"
+	"	mov %dr4, %eax\n"
+	"	out %eax, $0x28\n"
+	"	mov %cr4, %eax\n"
+	"	or $0x8, %eax\n"
+	"	mov %eax, %cr4\n"
+	"	mov %dr4, %eax\n"
+	"	out %al, $0x29\n"
+	"	hlt\n"
+	"guest_dr16_end:\n"
+	/* DR7.GD set, then a MOV DR: #DB. */
+	"guest_gd16:\n"
+	"	mov $0x2400, %eax\n"
+	"	mov %eax, %dr7\n"
+	"	mov %dr0, %eax\n"
+	"	out %al, $0x2f\n"
+	"	hlt\n"
+	"guest_gd16_end:\n"
+	/* TF set by POPF: a single-step #DB after the NOP. */
+	"guest_step16:\n"
+	"	pushf\n"
+	"	pop %ax\n"
+	"	or $0x100, %ax\n"
+	"	push %ax\n"
+	"	popf\n"
+	"	nop\n"
+	"	hlt\n"
+	"guest_step16_end:\n"
+	/* A #DB handler: DR6 out on port 0x21. */
+	"guest_db_handler16:\n"
+	"	mov %dr6, %eax\n"
+	"	out %eax, $0x21\n"
+	"	hlt\n"
+	"guest_db_handler16_end:\n"
+	/* Sets CR4.OSXSAVE. */
+	"guest_osxsave16:\n"
+	"	mov %cr4, %eax\n"
+	"	or $0x40000, %eax\n"
+	"	mov %eax, %cr4\n"
+	"	out %al, $0x2a\n"
+	"	hlt\n"
+	"guest_osxsave16_end:\n"
+	/* XCR0 = x87 only. */
+	"guest_xsetbv16:\n"
+	"	xor %ecx, %ecx\n"
+	"	xor %edx, %edx\n"
+	"	mov $1, %eax\n"
+	"	xsetbv\n"
+	"	out %al, $0x2b\n"
+	"	hlt\n"
+	"guest_xsetbv16_end:\n"
+	/* An OUT in the shadow of STI, one after it, a HLT; after the HLT, one more OUT. */
+	"guest_events16:\n"
+	"	sti\n"
+	"	out %al, $0x2c\n"
+	"	out %al, $0x2d\n"
+	"	hlt\n"
+	"	out %al, $0x2e\n"
+	"	hlt\n"
+	"guest_events16_end:\n"
 	".code32\n"
 	/* 32-bit code: OUT, MMIO store and load through EDI, REP OUTSB from ESI. */
 	"guest_pm32:\n"
@@ -194,6 +266,26 @@ asm(".pushsection .rodata\n"
 	"	out %al, $0x32\n"
 	"	hlt\n"
 	"guest_pio64_end:\n"
+	/*
+	 * Long mode: DR0-DR3 and DR7 from RAX, RBX, RCX, RDX, RSI; DR6 from RDI; all read
+	 * back into R8-R13, DR6 before and after its write into R13 and R14.
+	 */
+	"guest_dr64:\n"
+	"	mov %rax, %dr0\n"
+	"	mov %rbx, %dr1\n"
+	"	mov %rcx, %dr2\n"
+	"	mov %rdx, %dr3\n"
+	"	mov %rsi, %dr7\n"
+	"	mov %dr0, %r8\n"
+	"	mov %dr1, %r9\n"
+	"	mov %dr2, %r10\n"
+	"	mov %dr3, %r11\n"
+	"	mov %dr7, %r12\n"
+	"	mov %dr6, %r13\n"
+	"	mov %rdi, %dr6\n"
+	"	mov %dr6, %r14\n"
+	"	hlt\n"
+	"guest_dr64_end:\n"
 	".popsection\n");
 
 #define GUEST(name)							\
@@ -217,5 +309,14 @@ GUEST(handler16);
 GUEST(irq16);
 GUEST(pm32);
 GUEST(fpu16);
+GUEST(vmcall);
+GUEST(dr16);
+GUEST(osxsave16);
+GUEST(xsetbv16);
+GUEST(events16);
+GUEST(dr64);
+GUEST(gd16);
+GUEST(step16);
+GUEST(db_handler16);
 
 #endif /* MINIKVM_X86_GUEST_H */

@@ -13,10 +13,14 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/hw_breakpoint.h>
 #include <linux/kvm.h>
+#include <linux/kvm_para.h>
+#include <linux/perf_event.h>
 
 #include "kselftest_harness.h"
 #include "minikvm_util.h"
@@ -842,6 +846,356 @@ TEST_F(x86, fpu_state_to_guest)
 	memcpy(fpu.xmm[0], &val, sizeof(val));
 	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_FPU, &fpu));
 	EXPECT_OUT(0x45, 4, 0xcafebabe);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+}
+
+/* VMCALL's result and the RIP after it: the OUT right behind the 3-byte VMCALL. */
+static void expect_vmcall_result(struct __test_metadata *_metadata, FIXTURE_DATA(x86) * self,
+				 uint64_t code, uint64_t rax)
+{
+	struct kvm_regs regs;
+
+	EXPECT_OUT(0x26, 1, rax & 0xff);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	EXPECT_EQ(rax, regs.rax);
+	EXPECT_EQ(code + 3, regs.rip);
+}
+
+TEST_F(x86, vmcall_unknown_hypercall_real_mode)
+{
+	struct kvm_regs regs;
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_vmcall, guest_vmcall_end);
+	/* Outside 64-bit mode the number and the result are 32-bit: RAX's high half goes. */
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	regs.rax = 0xabcd000000001234ULL;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	expect_vmcall_result(_metadata, self, GUEST_CODE, (uint32_t)-KVM_ENOSYS);
+	/* CPL 0: the debug register read that follows works. */
+	EXPECT_OUT(0x27, 1, 0);
+}
+
+TEST_F(x86, vmcall_unknown_hypercall_long_mode)
+{
+	struct kvm_regs regs;
+
+	setup_long_mode(_metadata, self->vcpu, self->mem, guest_vmcall, guest_vmcall_end);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	regs.rax = 0x1234;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	expect_vmcall_result(_metadata, self, GUEST_CODE64, (uint64_t)-KVM_ENOSYS);
+}
+
+/*
+ * 32-bit protected mode at CPL 3 with IOPL 3 (so that OUT needs no TSS bitmap), no IDT:
+ * VMCALL gets -KVM_EPERM; MOV from DR0 #GPs, which with no IDT ends in a triple fault.
+ */
+TEST_F(x86, vmcall_and_mov_dr_at_cpl3)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	memcpy(self->mem + GUEST_CODE, guest_vmcall, guest_vmcall_end - guest_vmcall);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	sregs.cr0 = CR0_PE | CR0_ET | CR0_NE;
+	set_seg32(&sregs.cs, true);
+	set_seg32(&sregs.ds, false);
+	sregs.cs.dpl = 3;
+	sregs.cs.selector |= 3;
+	sregs.ds.dpl = 3;
+	sregs.ds.selector |= 3;
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.idt.limit = 0;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = GUEST_CODE;
+	regs.rflags = 0x3002;
+	regs.rsp = GUEST_STACK;
+	regs.rax = 0xffffffff00000001ULL;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	expect_vmcall_result(_metadata, self, GUEST_CODE, (uint32_t)-KVM_EPERM);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_SHUTDOWN);
+}
+
+/* Real-mode handlers that say their vector on port 0x21 and halt, at GUEST_HANDLER. */
+static void set_real_mode_fault_vector(unsigned char *mem, int vec)
+{
+	const unsigned char stub[] = { 0xb0, vec, 0xe6, 0x21, 0xf4 };	/* mov, out, hlt */
+	uint16_t *ivt = (uint16_t *)mem;
+
+	memcpy(mem + GUEST_HANDLER + 8 * vec, stub, sizeof(stub));
+	ivt[vec * 2] = GUEST_HANDLER + 8 * vec;
+	ivt[vec * 2 + 1] = 0;
+}
+
+#define DB_VECTOR		1
+#define UD_VECTOR		6
+#define GP_VECTOR		13
+#define DR6_INIT		0xffff0ff0u	/* DR6 after reset, and with no condition */
+#define DR6_BS			0x4000u		/* single step */
+#define CR4_OSXSAVE		(1ULL << 18)
+
+TEST_F(x86, dr4_is_dr6_then_ud_with_cr4_de)
+{
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_dr16, guest_dr16_end);
+	set_real_mode_fault_vector(self->mem, UD_VECTOR);
+	EXPECT_OUT(0x28, 4, DR6_INIT);
+	EXPECT_OUT(0x21, 1, UD_VECTOR);
+}
+
+/* With DR7.GD (general detect) set, the next MOV DR is a #DB (SDM 19.2.4). */
+TEST_F(x86, dr7_gd_makes_mov_dr_a_db)
+{
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_gd16, guest_gd16_end);
+	set_real_mode_fault_vector(self->mem, DB_VECTOR);
+	EXPECT_OUT(0x21, 1, DB_VECTOR);
+}
+
+/* A guest's single step: its #DB handler reads DR6 with BS (SDM 19.2.3) set. */
+TEST_F(x86, single_step_shows_in_dr6)
+{
+	uint16_t *ivt = (uint16_t *)self->mem;
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_step16, guest_step16_end);
+	memcpy(self->mem + GUEST_HANDLER, guest_db_handler16,
+	       guest_db_handler16_end - guest_db_handler16);
+	ivt[DB_VECTOR * 2] = GUEST_HANDLER;
+	ivt[DB_VECTOR * 2 + 1] = 0;
+	EXPECT_OUT(0x21, 4, DR6_INIT | DR6_BS);
+}
+
+/* A breakpoint on this variable, the host's own: it must still fire after the guest ran. */
+static uint32_t watched;
+
+static int open_watchpoint(void)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_BREAKPOINT,
+		.size = sizeof(attr),
+		.bp_type = HW_BREAKPOINT_W,
+		.bp_addr = (unsigned long)&watched,
+		.bp_len = HW_BREAKPOINT_LEN_4,
+		.exclude_kernel = 1,
+		.exclude_hv = 1,
+	};
+
+	return syscall(__NR_perf_event_open, &attr, 0, -1, -1, 0);
+}
+
+static uint64_t watch_count(int fd)
+{
+	uint64_t count = 0;
+
+	if (read(fd, &count, sizeof(count)) != sizeof(count))
+		return -1;
+	return count;
+}
+
+/*
+ * The guest's debug registers round-trip through MOV DR in long mode, its DR7 enabling
+ * four execute breakpoints at addresses it never runs; DR0 is a host kernel address. The
+ * host's own watchpoint, set before, still fires after.
+ */
+TEST_F(x86, debug_registers_round_trip)
+{
+	const uint64_t dr[4] = { 0xffffffff81000000ULL, 0x1000000, 0x2000000, 0x3000000 };
+	struct kvm_regs regs;
+	int fd = open_watchpoint();
+	uint64_t fired = 0;
+
+	setup_long_mode(_metadata, self->vcpu, self->mem, guest_dr64, guest_dr64_end);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	regs.rax = dr[0];
+	regs.rbx = dr[1];
+	regs.rcx = dr[2];
+	regs.rdx = dr[3];
+	regs.rsi = 0xff;		/* L0-L3 and G0-G3, execute breakpoints */
+	regs.rdi = 0x4001;		/* BS and B0 */
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	if (fd >= 0) {
+		watched = 1;
+		fired = watch_count(fd);
+	}
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	EXPECT_EQ(dr[0], regs.r8);
+	EXPECT_EQ(dr[1], regs.r9);
+	EXPECT_EQ(dr[2], regs.r10);
+	EXPECT_EQ(dr[3], regs.r11);
+	EXPECT_EQ(0x4ffULL, regs.r12);		/* bit 10 reads as 1 */
+	EXPECT_EQ(DR6_INIT, regs.r13);
+	EXPECT_EQ(DR6_INIT | 0x4001ULL, regs.r14);
+	if (fd < 0)
+		SKIP(return, "no hardware breakpoint for the host (perf_event_open: %s)",
+		     strerror(errno));
+	watched = 2;
+	if (!fired) {
+		close(fd);
+		SKIP(return, "this CPU (emulator) does not fire data breakpoints");
+	}
+	EXPECT_EQ(2ULL, watch_count(fd));
+	close(fd);
+}
+
+/*
+ * A vCPU whose CPUID has no XSAVE: CR4.OSXSAVE is reserved to it. (Real KVM 6.1 without
+ * any KVM_SET_CPUID2, measured: OSXSAVE accepted, XSETBV of XCR0 = x87 done; minikvm
+ * reserves OSXSAVE whatever the table.)
+ */
+TEST_F(x86, osxsave_is_reserved_and_xsetbv_is_ud)
+{
+	struct {
+		struct kvm_cpuid2 header;
+		struct kvm_cpuid_entry2 entries[2];
+	} cpuid = {
+		.header.nent = 2,
+		.entries = { { .function = 0, .eax = 1 }, { .function = 1 } },
+	};
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_CPUID2, &cpuid));
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	sregs.cr4 |= CR4_OSXSAVE;
+	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	EXPECT_EQ(EINVAL, errno);
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_osxsave16, guest_osxsave16_end);
+	set_real_mode_fault_vector(self->mem, UD_VECTOR);
+	set_real_mode_fault_vector(self->mem, GP_VECTOR);
+	EXPECT_OUT(0x21, 1, GP_VECTOR);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	EXPECT_EQ(0ULL, sregs.cr4 & CR4_OSXSAVE);
+
+	/* XSETBV with CR4.OSXSAVE clear: #UD. */
+	memcpy(self->mem + GUEST_CODE, guest_xsetbv16, guest_xsetbv16_end - guest_xsetbv16);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	regs.rip = GUEST_CODE;
+	regs.rsp = GUEST_STACK;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	EXPECT_OUT(0x21, 1, UD_VECTOR);
+}
+
+#define EVENTS_FLAGS	((__u32)(KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW))
+
+static void get_events(struct __test_metadata *_metadata, int vcpu,
+		       struct kvm_vcpu_events *events)
+{
+	memset(events, 0xaa, sizeof(*events));
+	ASSERT_EQ(0, ioctl(vcpu, KVM_GET_VCPU_EVENTS, events));
+}
+
+TEST_F(x86, vcpu_events_shadow_and_interrupt)
+{
+	struct kvm_vcpu_events events, again;
+
+	ASSERT_EQ(1, ioctl(self->kvm, KVM_CHECK_EXTENSION, KVM_CAP_VCPU_EVENTS));
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_events16, guest_events16_end);
+	set_real_mode_vector(self->mem, 0x20);
+	EXPECT_OUT(0x2c, 1, 0);
+	/* Stopped on the OUT in STI's shadow, nothing queued. */
+	get_events(_metadata, self->vcpu, &events);
+	EXPECT_EQ(EVENTS_FLAGS, events.flags & EVENTS_FLAGS);
+	EXPECT_EQ(KVM_X86_SHADOW_INT_STI, events.interrupt.shadow);
+	EXPECT_EQ(0, events.interrupt.injected);
+	EXPECT_EQ(0, events.exception.injected);
+	EXPECT_EQ(0, events.exception.pending);
+	EXPECT_EQ(0, events.nmi.injected);
+	EXPECT_EQ(0, events.nmi.masked);
+	/* What GET gives, SET takes back unchanged. */
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_VCPU_EVENTS, &events));
+	get_events(_metadata, self->vcpu, &again);
+	EXPECT_EQ(0, memcmp(&events, &again, sizeof(events)));
+
+	/* Each shadow, and both at once: MOV SS wins. */
+	events.flags = KVM_VCPUEVENT_VALID_SHADOW;
+	events.interrupt.shadow = 0;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_VCPU_EVENTS, &events));
+	get_events(_metadata, self->vcpu, &again);
+	EXPECT_EQ(0, again.interrupt.shadow);
+	events.interrupt.shadow = KVM_X86_SHADOW_INT_STI | KVM_X86_SHADOW_INT_MOV_SS;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_VCPU_EVENTS, &events));
+	get_events(_metadata, self->vcpu, &again);
+	EXPECT_EQ(KVM_X86_SHADOW_INT_MOV_SS, again.interrupt.shadow);
+
+	/* Refused as KVM refuses: unknown flags, NMI as an exception. */
+	events.flags = 0x80;
+	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_SET_VCPU_EVENTS, &events));
+	EXPECT_EQ(EINVAL, errno);
+	events.flags = 0;
+	events.exception.injected = 1;
+	events.exception.nr = 2;
+	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_SET_VCPU_EVENTS, &events));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* The STI shadow back, and an interrupt: it comes once the OUT is done. */
+	events.exception.injected = 0;
+	events.exception.nr = 0;
+	events.flags = KVM_VCPUEVENT_VALID_SHADOW;
+	events.interrupt.shadow = KVM_X86_SHADOW_INT_STI;
+	events.interrupt.injected = 1;
+	events.interrupt.nr = 0x20;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_VCPU_EVENTS, &events));
+	get_events(_metadata, self->vcpu, &again);
+	EXPECT_EQ(KVM_X86_SHADOW_INT_STI, again.interrupt.shadow);
+	EXPECT_EQ(1, again.interrupt.injected);
+	EXPECT_EQ(0x20, again.interrupt.nr);
+	EXPECT_OUT(0x21, 1, 0);
+	EXPECT_OUT(0x2d, 1, 0);
+	get_events(_metadata, self->vcpu, &again);
+	EXPECT_EQ(0, again.interrupt.shadow);
+	EXPECT_EQ(0, again.interrupt.injected);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+}
+
+/* An exception set with KVM_SET_VCPU_EVENTS is read back, then delivered first thing. */
+TEST_F(x86, vcpu_events_inject_exception)
+{
+	struct kvm_vcpu_events events, again;
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_events16, guest_events16_end);
+	set_real_mode_fault_vector(self->mem, UD_VECTOR);
+	get_events(_metadata, self->vcpu, &events);
+	events.exception.injected = 1;
+	events.exception.nr = UD_VECTOR;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_VCPU_EVENTS, &events));
+	get_events(_metadata, self->vcpu, &again);
+	EXPECT_EQ(1, again.exception.injected);
+	EXPECT_EQ(UD_VECTOR, again.exception.nr);
+	EXPECT_EQ(0, again.exception.has_error_code);
+	EXPECT_OUT(0x21, 1, UD_VECTOR);
+}
+
+/*
+ * A shadow set with KVM_SET_VCPU_EVENTS holds a queued interrupt back for one instruction.
+ * KVM takes an injected interrupt as already being delivered and injects it at the next
+ * entry whatever the shadow, which VM entry refuses, so this is minikvm's behaviour only.
+ */
+TEST_F(x86, vcpu_events_shadow_delays_interrupt)
+{
+	struct kvm_vcpu_events events;
+
+	if (!kvm_dev_is_minikvm())
+		SKIP(return, "real KVM 6.1 (measured): KVM_EXIT_FAIL_ENTRY, invalid guest state");
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_events16, guest_events16_end);
+	set_real_mode_vector(self->mem, 0x20);
+	EXPECT_OUT(0x2c, 1, 0);
+	EXPECT_OUT(0x2d, 1, 0);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	/* After the HLT, interrupts on: the shadow alone keeps the interrupt out. */
+	get_events(_metadata, self->vcpu, &events);
+	events.flags = KVM_VCPUEVENT_VALID_SHADOW;
+	events.interrupt.shadow = KVM_X86_SHADOW_INT_STI;
+	events.interrupt.injected = 1;
+	events.interrupt.nr = 0x20;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_VCPU_EVENTS, &events));
+	EXPECT_OUT(0x2e, 1, 0);
+	EXPECT_OUT(0x21, 1, 0);
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_HLT);
 }

@@ -108,12 +108,6 @@ static int kvm_gva_to_gpa(struct kvm_vcpu *vcpu, u64 gva, gpa_t *gpa)
 }
 
 /* The guest's execution mode, as the decoder needs it. */
-static bool is_64bit_mode(struct kvm_vcpu *vcpu)
-{
-	return (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) &&
-	       (vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK);
-}
-
 static bool is_cs_32bit(struct kvm_vcpu *vcpu)
 {
 	return (kvm_read_cr0(vcpu) & X86_CR0_PE) &&

@@ -123,6 +123,9 @@ struct loaded_vmcs {
  *	after vcpu load)
  * @apic_base: KVM_SET_SREGS's apic_base, given back by KVM_GET_SREGS
  * @cr8: likewise for CR8 (there is no local APIC to give it a meaning)
+ * @db: the guest's DR0-DR3, which never reach the hardware (vmx.c, handle_dr())
+ * @dr6: the guest's DR6, likewise
+ * @dr7: the guest's DR7; the VMCS's GUEST_DR7 enables no breakpoint
  * @vmcs: this vCPU's VMCS
  * @vpid: the vCPU's VPID tag for linear/combined TLB entries, 0 without VPID
  * @vmfail: the last VMLAUNCH/VMRESUME failed (VMfail) instead of entering
@@ -148,6 +151,9 @@ struct kvm_vcpu_arch {
 	bool guest_state_loaded;
 	u64 apic_base;
 	u64 cr8;
+	unsigned long db[4];
+	unsigned long dr6;
+	unsigned long dr7;
 	struct loaded_vmcs vmcs;
 	u16 vpid;
 	bool vmfail;

@@ -29,6 +29,7 @@
 #include <linux/idr.h>
 #include <linux/io.h>
 #include <linux/irqflags.h>
+#include <linux/kvm_para.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
@@ -285,7 +286,10 @@ static int setup_vmcs_config(u64 basic)
 
 	/*
 	 * External interrupts and NMIs exit so that the host takes them; HLT, port I/O (every
-	 * port: no I/O bitmaps), MOV DR and, through the bitmap, every MSR access exit.
+	 * port: no I/O bitmaps), MOV DR and, through the bitmap, every MSR access exit. Entry
+	 * loads DR7 and IA32_DEBUGCTL from the VMCS ("load debug controls", a default1 control
+	 * that the TRUE MSRs may let go): without it the host's DR7, breakpoints armed, would
+	 * stay live in the guest.
 	 */
 	if (adjust_vmx_controls(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
 				PIN_BASED_VMX_PREEMPTION_TIMER, pin_msr,
@@ -301,8 +305,8 @@ static int setup_vmcs_config(u64 basic)
 	    adjust_vmx_controls(VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |
 				VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT |
 				VM_EXIT_LOAD_IA32_PAT, 0, exit_msr, &c->vmexit_ctrl) ||
-	    adjust_vmx_controls(VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT, 0, entry_msr,
-				&c->vmentry_ctrl))
+	    adjust_vmx_controls(VM_ENTRY_LOAD_DEBUG_CONTROLS | VM_ENTRY_LOAD_IA32_EFER |
+				VM_ENTRY_LOAD_IA32_PAT, 0, entry_msr, &c->vmentry_ctrl))
 		return -EOPNOTSUPP;
 	/*
 	 * The host takes external interrupts itself once interrupts are on again after the
@@ -602,9 +606,26 @@ void vmx_vmwrite_error(unsigned long field, unsigned long value)
  * change them. CR0.NE and CR4.VMXE must be 1 in VMX non-root operation (SDM A.7, A.8),
  * whatever the guest believes; CR0.CD and NW stay 0 under the guest so that its memory is
  * cached as the host maps it, as in KVM. PE and PG may be 0 with unrestricted guest.
+ * CR4.OSXSAVE is the host's so that setting it exits, to be refused (vmx_cr4_valid_bits()).
  */
 #define CR0_HOST_OWNED_BITS	(X86_CR0_NE | X86_CR0_CD | X86_CR0_NW)
-#define CR4_HOST_OWNED_BITS	X86_CR4_VMXE
+#define CR4_HOST_OWNED_BITS	(X86_CR4_VMXE | X86_CR4_OSXSAVE)
+
+/*
+ * DR6 and DR7 as a guest can write them (SDM 19.2.3, 19.2.4): B0-B3, BD, BS and BT of DR6,
+ * the other bits fixed (RTM and bus-lock bits inactive, as for a guest without either);
+ * in DR7, bit 10 is 1 and bits 12, 14 and 15 are 0. The high halves are reserved: a MOV
+ * in 64-bit mode that sets them #GPs.
+ */
+#define DR6_ACTIVE_LOW		DR6_RESERVED
+#define DR6_BD			BIT(13)
+#define DR6_VOLATILE		(DR_TRAP_BITS | DR6_BD | DR_STEP | DR_SWITCH)
+/* <asm/debugreg.h> names DR7's bit 10 itself from 6.12 on. */
+#ifndef DR7_FIXED_1
+#define DR7_FIXED_1		0x00000400
+#endif
+#define DR7_GD			BIT(13)
+#define DR7_VOLATILE		(GENMASK(31, 16) | DR7_GD | BIT(11) | GENMASK(9, 0))
 
 /* The architectural state after RESET (SDM 10.1.1 "Processor state after reset"). */
 #define RESET_CR0		(X86_CR0_CD | X86_CR0_NW | X86_CR0_ET)
@@ -612,8 +633,9 @@ void vmx_vmwrite_error(unsigned long field, unsigned long value)
 #define RESET_CS_SELECTOR	0xf000
 #define RESET_CS_BASE		0xffff0000
 #define RESET_SEGMENT_LIMIT	0xffff
-/* DR7 bit 10 reads as 1 (SDM 19.2.4). */
-#define RESET_DR7		0x400
+/* DR6 and DR7 after reset: no debug condition, no breakpoint enabled. */
+#define RESET_DR6		DR6_ACTIVE_LOW
+#define RESET_DR7		DR7_FIXED_1
 /* EDX after reset holds the CPU signature; KVM gives family 6 (0x600). */
 #define RESET_RDX		0x600
 /* IA32_PAT's power-up value: WB, WT, UC-, UC in each half (SDM 13.12.4). */
@@ -1024,6 +1046,9 @@ void vmx_vcpu_reset(struct kvm_vcpu *vcpu)
 	vmcs_writel(GUEST_CR3, 0);
 	vmx_set_cr4(vcpu, 0);
 	vmcs_writel(GUEST_DR7, RESET_DR7);
+	memset(vcpu->arch.db, 0, sizeof(vcpu->arch.db));
+	vcpu->arch.dr6 = RESET_DR6;
+	vcpu->arch.dr7 = RESET_DR7;
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write64(GUEST_IA32_PAT, RESET_PAT);
 	vmcs_write32(GUEST_SYSENTER_CS, 0);
@@ -1193,11 +1218,28 @@ static void vmx_complete_interrupts(struct kvm_vcpu *vcpu)
 		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 }
 
+/*
+ * #DB is not intercepted and VMX does not switch DR6: a guest's own single step (TF) sets
+ * DR6.BS in the hardware, where an emulated MOV from DR6 would not see it and the host's
+ * next #DB handler would take it for its own. Such a condition moves to the guest's DR6,
+ * and the hardware gets back the value with none.
+ */
+static void vmx_sync_guest_dr6(struct kvm_vcpu *vcpu)
+{
+	unsigned long dr6;
+
+	get_debugreg(dr6, 6);
+	if (likely(dr6 == DR6_ACTIVE_LOW))
+		return;
+	vcpu->arch.dr6 |= dr6 & DR6_VOLATILE;
+	set_debugreg(DR6_ACTIVE_LOW, 6);
+}
+
 /**
  * vmx_vcpu_run() - one entry into the guest and its exit, interrupts off
  * @vcpu: the vCPU, loaded on this CPU
  *
- * Switches what VMX does not (guest CR2, the host's debug state), refreshes the host's
+ * Switches what VMX does not (guest CR2, DR6, the host's debug state), refreshes the host's
  * CR3 and CR4 in the VMCS if they changed since (a new PCID, a CR4 bit the kernel
  * toggles), enters, and reads why the guest exited into vcpu->arch.
  */
@@ -1228,6 +1270,7 @@ void vmx_vcpu_run(struct kvm_vcpu *vcpu)
 	vcpu->arch.vmfail = __vmx_vcpu_run(vcpu->arch.regs, loaded_vmcs->launched);
 
 	vcpu->arch.cr2 = native_read_cr2();
+	vmx_sync_guest_dr6(vcpu);
 	if (host_debugctl)
 		wrmsrl(MSR_IA32_DEBUGCTLMSR, host_debugctl);
 	if (hw_breakpoint_active())
@@ -1262,16 +1305,33 @@ int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu)
 }
 
 /* Injects a hardware exception at the next entry (SDM 27.6 "Event injection"). */
-static void kvm_queue_exception_e(struct kvm_vcpu *vcpu, unsigned int nr, u32 error_code)
+void vmx_inject_exception(struct kvm_vcpu *vcpu, unsigned int nr, bool has_error_code,
+			  u32 error_code)
 {
 	u32 info = nr | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
 
-	/* Real mode pushes no error code; VM entry checks it (SDM 27.2.1.3). */
-	if (kvm_read_cr0(vcpu) & X86_CR0_PE) {
+	if (has_error_code) {
 		info |= INTR_INFO_DELIVER_CODE_MASK;
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
 	}
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+/* Takes back the event the next entry would deliver, as KVM's vmx_cancel_injection(). */
+void vmx_cancel_injection(struct kvm_vcpu *vcpu)
+{
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+}
+
+/* An exception that pushes an error code, except in real mode (SDM 27.2.1.3). */
+static void kvm_queue_exception_e(struct kvm_vcpu *vcpu, unsigned int nr, u32 error_code)
+{
+	vmx_inject_exception(vcpu, nr, kvm_read_cr0(vcpu) & X86_CR0_PE, error_code);
+}
+
+static void kvm_queue_exception(struct kvm_vcpu *vcpu, unsigned int nr)
+{
+	vmx_inject_exception(vcpu, nr, false, 0);
 }
 
 /*
@@ -1289,6 +1349,41 @@ bool vmx_interrupt_allowed(struct kvm_vcpu *vcpu)
 void vmx_inject_irq(struct kvm_vcpu *vcpu, u8 nr)
 {
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, nr | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+}
+
+/*
+ * The STI and MOV SS shadows of the interruptibility state (SDM 25.4.2), in the ABI's
+ * encoding (KVM_X86_SHADOW_INT_*), which numbers them the other way round.
+ */
+int vmx_get_interrupt_shadow(struct kvm_vcpu *vcpu)
+{
+	u32 interruptibility = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	int mask = 0;
+
+	if (interruptibility & GUEST_INTR_STATE_STI)
+		mask |= KVM_X86_SHADOW_INT_STI;
+	if (interruptibility & GUEST_INTR_STATE_MOV_SS)
+		mask |= KVM_X86_SHADOW_INT_MOV_SS;
+	return mask;
+}
+
+/* VM entry refuses both shadows at once (SDM 27.3.1.5): MOV SS wins, as in KVM. */
+void vmx_set_interrupt_shadow(struct kvm_vcpu *vcpu, int mask)
+{
+	u32 interruptibility = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
+			       ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+
+	if (mask & KVM_X86_SHADOW_INT_MOV_SS)
+		interruptibility |= GUEST_INTR_STATE_MOV_SS;
+	else if (mask & KVM_X86_SHADOW_INT_STI)
+		interruptibility |= GUEST_INTR_STATE_STI;
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, interruptibility);
+}
+
+/* Blocking by NMI (SDM 25.4.2). minikvm injects no NMI, so nothing sets it in a guest. */
+bool vmx_get_nmi_mask(struct kvm_vcpu *vcpu)
+{
+	return vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STATE_NMI;
 }
 
 /* Interrupt-window exiting: exit as soon as the guest can take an interrupt (SDM 26.7.5). */
@@ -1311,6 +1406,15 @@ int kvm_inject_gp(struct kvm_vcpu *vcpu)
 {
 	kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
 	return 1;
+}
+
+/*
+ * The privilege level is SS.DPL (SDM 5.5; VM entry makes it equal to CS.DPL): 0 in real
+ * mode, 3 in virtual-8086 mode.
+ */
+static int vmx_get_cpl(struct kvm_vcpu *vcpu)
+{
+	return VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES));
 }
 
 /* Userspace gets the raw exit reason for what minikvm does not handle, as KVM does. */
@@ -1414,10 +1518,128 @@ static int handle_cr(struct kvm_vcpu *vcpu)
 	return kvm_skip_emulated_instruction(vcpu);
 }
 
-/* CR4 bits the CPU allows in VMX non-root operation but VMXE, which a guest cannot use. */
+/*
+ * CR4 bits the CPU allows in VMX non-root operation but VMXE, which a guest cannot use,
+ * and OSXSAVE: minikvm does not virtualize XSAVE (cpuid.c hides it, XCR0 is not switched),
+ * so OSXSAVE is reserved whatever the CPUID table says, as KVM makes it for a guest whose
+ * CPUID lacks XSAVE (a MOV to CR4 #GPs, KVM_SET_SREGS is EINVAL).
+ */
 u64 vmx_cr4_valid_bits(void)
 {
-	return vmcs_config.cr4_fixed1 & ~X86_CR4_VMXE;
+	return vmcs_config.cr4_fixed1 & ~(X86_CR4_VMXE | X86_CR4_OSXSAVE);
+}
+
+/*
+ * VMCALL is KVM's hypercall (Documentation/virt/kvm/x86/hypercalls.rst): the number in
+ * RAX, the result back in RAX, both cut to 32 bits outside 64-bit mode. minikvm has none
+ * of KVM's hypercalls, so every number gets KVM's answer for an unknown one: -KVM_ENOSYS,
+ * or -KVM_EPERM from CPL > 0, checked first, as KVM does.
+ */
+static int handle_vmcall(struct kvm_vcpu *vcpu)
+{
+	unsigned long ret = vmx_get_cpl(vcpu) ? -KVM_EPERM : -KVM_ENOSYS;
+
+	if (!is_64bit_mode(vcpu))
+		ret = (u32)ret;
+	kvm_register_write(vcpu, VCPU_REGS_RAX, ret);
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
+/* Exit qualification of MOV DR (SDM Table 28-4): bit 4 set for MOV from DR. */
+#define DR_QUAL_MOV_FROM_DR	BIT(4)
+
+/* The register a MOV DR names, DR4 and DR5 being DR6 and DR7 (SDM 19.2.2). */
+static unsigned long kvm_get_dr(struct kvm_vcpu *vcpu, int dr)
+{
+	switch (dr) {
+	case 0 ... 3:
+		return vcpu->arch.db[dr];
+	case 4:
+	case 6:
+		return vcpu->arch.dr6;
+	default:
+		return vcpu->arch.dr7;
+	}
+}
+
+/* Returns false if @val sets bits that make the MOV #GP. */
+static bool kvm_set_dr(struct kvm_vcpu *vcpu, int dr, unsigned long val)
+{
+	switch (dr) {
+	case 0 ... 3:
+		vcpu->arch.db[dr] = val;
+		return true;
+	case 4:
+	case 6:
+		if (upper_32_bits(val))
+			return false;
+		vcpu->arch.dr6 = (val & DR6_VOLATILE) | (DR6_ACTIVE_LOW & ~DR6_VOLATILE);
+		return true;
+	default:
+		if (upper_32_bits(val))
+			return false;
+		vcpu->arch.dr7 = (val & DR7_VOLATILE) | DR7_FIXED_1;
+		return true;
+	}
+}
+
+/**
+ * handle_dr() - MOV to or from a debug register
+ * @vcpu: the vCPU
+ *
+ * The exit comes before the CPU's own checks (SDM 26.1.3), so they are made here, in
+ * KVM's order: #UD for DR4 or DR5 with CR4.DE set, #GP at CPL > 0, then the #DB of DR7.GD
+ * (general detect: DR6.BD set, GD cleared for the handler, SDM 19.2.4), or a DR7 or DR6
+ * value with its high half set in 64-bit mode (#GP).
+ *
+ * The guest's debug registers live here, in vcpu->arch, never in the hardware: GUEST_DR7,
+ * which entry loads into DR7, keeps its reset value, no breakpoint enabled, so the host's
+ * DR0-DR3 (its watchpoints, or stale values) are never armed in the guest, and no guest
+ * breakpoint ever fires. Giving the guest live breakpoints would need DR0-DR3 switched
+ * around each entry (hw_breakpoint_restore() after) and #DB intercepted, or a data
+ * breakpoint on the guest's own #DB stack hangs the CPU in microcode (CVE-2015-8104).
+ *
+ * Return: 1, the guest resumes.
+ */
+static int handle_dr(struct kvm_vcpu *vcpu)
+{
+	unsigned long qual = vcpu->arch.exit_qualification;
+	int dr = qual & DEBUG_REG_ACCESS_NUM;
+	int reg = DEBUG_REG_ACCESS_REG(qual);
+	unsigned long val;
+
+	if ((dr == 4 || dr == 5) && (kvm_read_cr4(vcpu) & X86_CR4_DE)) {
+		kvm_queue_exception(vcpu, UD_VECTOR);
+		return 1;
+	}
+	if (vmx_get_cpl(vcpu))
+		return kvm_inject_gp(vcpu);
+	if (vcpu->arch.dr7 & DR7_GD) {
+		vcpu->arch.dr6 = (vcpu->arch.dr6 & ~DR_TRAP_BITS) | DR6_BD;
+		vcpu->arch.dr7 &= ~DR7_GD;
+		kvm_queue_exception(vcpu, DB_VECTOR);
+		return 1;
+	}
+	if (qual & DR_QUAL_MOV_FROM_DR) {
+		val = kvm_get_dr(vcpu, dr);
+		kvm_register_write(vcpu, reg, is_64bit_mode(vcpu) ? val : (u32)val);
+	} else {
+		val = kvm_register_read(vcpu, reg);
+		if (!kvm_set_dr(vcpu, dr, is_64bit_mode(vcpu) ? val : (u32)val))
+			return kvm_inject_gp(vcpu);
+	}
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
+/*
+ * XSETBV always exits, but the CPU #UDs first while CR4.OSXSAVE is 0 (SDM 26.1.1), and a
+ * minikvm guest never has it set (vmx_cr4_valid_bits()): this exit should not come. If
+ * it does, the guest gets the #UD of a CPU without XSAVE, never an internal error.
+ */
+static int handle_xsetbv(struct kvm_vcpu *vcpu)
+{
+	kvm_queue_exception(vcpu, UD_VECTOR);
+	return 1;
 }
 
 static int handle_ept_violation(struct kvm_vcpu *vcpu)
@@ -1446,13 +1668,16 @@ static int (*const kvm_vmx_exit_handlers[])(struct kvm_vcpu *vcpu) = {
 	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_interrupt_window,
 	[EXIT_REASON_CPUID]			= kvm_emulate_cpuid,
 	[EXIT_REASON_HLT]			= kvm_emulate_halt,
+	[EXIT_REASON_VMCALL]			= handle_vmcall,
 	[EXIT_REASON_CR_ACCESS]			= handle_cr,
+	[EXIT_REASON_DR_ACCESS]			= handle_dr,
 	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
 	[EXIT_REASON_MSR_READ]			= kvm_emulate_rdmsr,
 	[EXIT_REASON_MSR_WRITE]			= kvm_emulate_wrmsr,
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
+	[EXIT_REASON_XSETBV]			= handle_xsetbv,
 };
 
 /**

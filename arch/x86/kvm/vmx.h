@@ -9,6 +9,7 @@
 #include <linux/kvm.h>
 #include <linux/printk.h>
 #include <linux/types.h>
+#include <asm/msr-index.h>
 #include <asm/vmx.h>
 
 #include <minikvm/kvm_host.h>
@@ -78,6 +79,13 @@ static inline void kvm_rip_write(struct kvm_vcpu *vcpu, unsigned long rip)
 	vmcs_writel(GUEST_RIP, rip);
 }
 
+/* 64-bit mode: IA-32e mode with a 64-bit code segment (SDM 3.4.5). */
+static inline bool is_64bit_mode(struct kvm_vcpu *vcpu)
+{
+	return (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) &&
+	       (vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK);
+}
+
 /* vmx.c: the VMCS, entering the guest and the exit handlers. */
 int vmx_vcpu_create(struct kvm_vcpu *vcpu);
 void vmx_vcpu_free(struct kvm_vcpu *vcpu);
@@ -98,6 +106,12 @@ unsigned long kvm_read_cr0(struct kvm_vcpu *vcpu);
 unsigned long kvm_read_cr4(struct kvm_vcpu *vcpu);
 u64 vmx_cr4_valid_bits(void);
 int kvm_inject_gp(struct kvm_vcpu *vcpu);
+void vmx_inject_exception(struct kvm_vcpu *vcpu, unsigned int nr, bool has_error_code,
+			  u32 error_code);
+void vmx_cancel_injection(struct kvm_vcpu *vcpu);
+int vmx_get_interrupt_shadow(struct kvm_vcpu *vcpu);
+void vmx_set_interrupt_shadow(struct kvm_vcpu *vcpu, int mask);
+bool vmx_get_nmi_mask(struct kvm_vcpu *vcpu);
 bool vmx_interrupt_allowed(struct kvm_vcpu *vcpu);
 void vmx_inject_irq(struct kvm_vcpu *vcpu, u8 nr);
 void vmx_set_irq_window(struct kvm_vcpu *vcpu, bool enable);

@@ -18,6 +18,7 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <asm/fpu/xstate.h>
+#include <asm/irq_vectors.h>
 #include <asm/msr-index.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
@@ -35,6 +36,7 @@ int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_SET_TSS_ADDR:
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_VCPU_EVENTS:
 		return 1;
 	default:
 		return 0;
@@ -644,10 +646,108 @@ static int kvm_vcpu_ioctl_interrupt(struct kvm_vcpu *vcpu, struct kvm_interrupt 
 	return 0;
 }
 
+/**
+ * kvm_vcpu_ioctl_x86_get_vcpu_events() - KVM_GET_VCPU_EVENTS
+ * @vcpu: the vCPU, loaded
+ * @events: filled in
+ *
+ * What the next entry delivers (an exception an exit handler raised, or an event an exit
+ * interrupted, vmx_complete_interrupts()), the interrupt KVM_INTERRUPT queued, and the
+ * STI/MOV SS shadow. Software interrupts and exceptions are left out, as KVM leaves them:
+ * RIP is still on their instruction, which runs again. An exception is never pending
+ * (unqueued) in minikvm; NMIs and SMM the guest has none. The flags are KVM's.
+ */
+static void kvm_vcpu_ioctl_x86_get_vcpu_events(struct kvm_vcpu *vcpu,
+					       struct kvm_vcpu_events *events)
+{
+	u32 info = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
+
+	memset(events, 0, sizeof(*events));
+	if (vcpu->arch.interrupt.pending) {
+		events->interrupt.injected = 1;
+		events->interrupt.nr = vcpu->arch.interrupt.nr;
+	}
+	if ((info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
+	    (INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION)) {
+		events->exception.injected = 1;
+		events->exception.nr = info & INTR_INFO_VECTOR_MASK;
+		events->exception.has_error_code = !!(info & INTR_INFO_DELIVER_CODE_MASK);
+		if (events->exception.has_error_code)
+			events->exception.error_code = vmcs_read32(VM_ENTRY_EXCEPTION_ERROR_CODE);
+	} else if ((info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
+		   (INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR)) {
+		events->interrupt.injected = 1;
+		events->interrupt.nr = info & INTR_INFO_VECTOR_MASK;
+	}
+	events->interrupt.shadow = vmx_get_interrupt_shadow(vcpu);
+	events->nmi.masked = vmx_get_nmi_mask(vcpu);
+	events->flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
+			KVM_VCPUEVENT_VALID_SMM;
+}
+
+#define KVM_VCPUEVENT_VALID_FLAGS	(KVM_VCPUEVENT_VALID_NMI_PENDING |		\
+					 KVM_VCPUEVENT_VALID_SIPI_VECTOR |		\
+					 KVM_VCPUEVENT_VALID_SHADOW |			\
+					 KVM_VCPUEVENT_VALID_SMM |			\
+					 KVM_VCPUEVENT_VALID_PAYLOAD |			\
+					 KVM_VCPUEVENT_VALID_TRIPLE_FAULT)
+
+/*
+ * Why KVM_SET_VCPU_EVENTS is refused, or NULL. KVM's own refusals (unknown flags, an
+ * exception vector that is none, payloads and triple-fault events before their
+ * capability is enabled) come first, then the state minikvm cannot hold: a guest NMI,
+ * SMM, an injected software interrupt.
+ */
+static const char *kvm_invalid_vcpu_events(const struct kvm_vcpu_events *events)
+{
+	if (events->flags & ~KVM_VCPUEVENT_VALID_FLAGS)
+		return "unknown flags";
+	if (events->flags & (KVM_VCPUEVENT_VALID_PAYLOAD | KVM_VCPUEVENT_VALID_TRIPLE_FAULT))
+		return "exception payloads or triple-fault events, not enabled";
+	if (events->exception.injected &&
+	    (events->exception.nr > 31 || events->exception.nr == NMI_VECTOR))
+		return "exception vector is not an exception";
+	if (events->nmi.injected || events->nmi.masked ||
+	    ((events->flags & KVM_VCPUEVENT_VALID_NMI_PENDING) && events->nmi.pending))
+		return "an NMI state, and minikvm has no guest NMIs";
+	if ((events->flags & KVM_VCPUEVENT_VALID_SMM) && (events->smi.smm || events->smi.pending))
+		return "SMM, which minikvm does not emulate";
+	if (events->interrupt.injected && events->interrupt.soft)
+		return "an injected software interrupt";
+	return NULL;
+}
+
+/*
+ * KVM_SET_VCPU_EVENTS: replaces what the next entry delivers and the queued interrupt, and
+ * the shadow if its flag says so. An exception pending without a payload is ignored, as
+ * KVM ignores it; the SIPI vector too, without a local APIC. Error codes lose bits 31:16,
+ * which VM entry refuses (SDM 27.2.1.3), as in KVM.
+ */
+static int kvm_vcpu_ioctl_x86_set_vcpu_events(struct kvm_vcpu *vcpu,
+					      const struct kvm_vcpu_events *events)
+{
+	const char *invalid = kvm_invalid_vcpu_events(events);
+
+	if (invalid)
+		return kvm_refuse(-EINVAL, "KVM_SET_VCPU_EVENTS: %s", invalid);
+	vmx_cancel_injection(vcpu);
+	if (events->exception.injected)
+		vmx_inject_exception(vcpu, events->exception.nr,
+				     events->exception.has_error_code &&
+				     (kvm_read_cr0(vcpu) & X86_CR0_PE),
+				     (u16)events->exception.error_code);
+	vcpu->arch.interrupt.pending = events->interrupt.injected;
+	vcpu->arch.interrupt.nr = events->interrupt.nr;
+	if (events->flags & KVM_VCPUEVENT_VALID_SHADOW)
+		vmx_set_interrupt_shadow(vcpu, events->interrupt.shadow);
+	return 0;
+}
+
 long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	struct kvm_vcpu *vcpu = filp->private_data;
 	void __user *argp = (void __user *)arg;
+	struct kvm_vcpu_events events;
 	struct kvm_mp_state mp_state;
 	struct kvm_sregs *sregs;
 	struct kvm_regs regs;
@@ -719,6 +819,18 @@ long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		return kvm_vcpu_ioctl_msr_io(vcpu, argp, true);
 	case KVM_INTERRUPT:
 		return kvm_vcpu_ioctl_interrupt(vcpu, argp);
+	case KVM_GET_VCPU_EVENTS:
+		vcpu_load(vcpu);
+		kvm_vcpu_ioctl_x86_get_vcpu_events(vcpu, &events);
+		vcpu_put(vcpu);
+		return copy_to_user(argp, &events, sizeof(events)) ? -EFAULT : 0;
+	case KVM_SET_VCPU_EVENTS:
+		if (copy_from_user(&events, argp, sizeof(events)))
+			return -EFAULT;
+		vcpu_load(vcpu);
+		r = kvm_vcpu_ioctl_x86_set_vcpu_events(vcpu, &events);
+		vcpu_put(vcpu);
+		return r;
 	case KVM_SET_CPUID2:
 		return kvm_vcpu_ioctl_set_cpuid2(vcpu, argp);
 	case KVM_GET_CPUID2:
