@@ -237,6 +237,25 @@ asm(".pushsection .rodata\n"
 	"	rep outsb\n"
 	"	hlt\n"
 	"guest_pm32_end:\n"
+	/*
+	 * At CPL 3 with CR0.AM and EFLAGS.AC (set by the test): a misaligned load, #AC. Its
+	 * handler (a DPL 3 gate at guest_ac32's own code) says its error code and vector.
+	 */
+	"guest_ac32:\n"
+	"	mov 0x5001, %eax\n"
+	"	hlt\n"
+	"guest_ac32_handler:\n"
+	"	pop %eax\n"
+	"	out %eax, $0x2f\n"
+	"	mov $17, %al\n"
+	"	out %al, $0x21\n"
+	"	jmp .\n"
+	"guest_ac32_end:\n"
+	/* The same, with a misaligned ESP: each #AC's delivery raises another. */
+	"guest_ac_storm32:\n"
+	"	push %eax\n"
+	"	hlt\n"
+	"guest_ac_storm32_end:\n"
 	".code64\n"
 	/* Long mode MMIO: stores of 1, 2, 4, 8 bytes and from AH, loads with MOVZX/MOVSX. */
 	"guest_mmio64:\n"
@@ -308,6 +327,9 @@ GUEST(msr16);
 GUEST(handler16);
 GUEST(irq16);
 GUEST(pm32);
+GUEST(ac32);
+GUEST(ac_storm32);
+extern const unsigned char guest_ac32_handler[];
 GUEST(fpu16);
 GUEST(vmcall);
 GUEST(dr16);

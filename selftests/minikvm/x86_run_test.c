@@ -1239,6 +1239,85 @@ static void signal_leaves_guest(struct __test_metadata *_metadata, int vcpu,
 	signal(SIGALRM, SIG_DFL);
 }
 
+#define GUEST_GDT		0xd000ULL
+#define GUEST_IDT		0xe000ULL
+#define AC_VECTOR		17
+#define CR0_AM			(1ULL << 18)
+#define RFLAGS_IOPL3		0x3000ULL
+#define RFLAGS_AC		(1ULL << 18)
+
+/*
+ * 32-bit protected mode at CPL 3 with IOPL 3 and alignment checking on (CR0.AM, EFLAGS.AC),
+ * running @code at GUEST_CODE with ESP at @esp. The GDT has flat DPL 3 segments (0x0b, 0x13)
+ * and the IDT one gate, #AC's, to @handler at CPL 3.
+ */
+static void setup_cpl3_alignment_check(struct __test_metadata *_metadata,
+				       FIXTURE_DATA(x86) * self, const unsigned char *code,
+				       const unsigned char *end, const unsigned char *handler,
+				       uint32_t esp)
+{
+	uint64_t *gdt = (uint64_t *)(self->mem + GUEST_GDT);
+	uint64_t *idt = (uint64_t *)(self->mem + GUEST_IDT);
+	uint32_t entry = GUEST_CODE + (handler - code);
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	memcpy(self->mem + GUEST_CODE, code, end - code);
+	gdt[1] = 0x00cffa000000ffffULL;		/* code, DPL 3 */
+	gdt[2] = 0x00cff2000000ffffULL;		/* data, DPL 3 */
+	/* A present 32-bit interrupt gate, DPL 3, to 0x0b:entry. */
+	idt[AC_VECTOR] = (entry & 0xffff) | 0x0bULL << 16 |
+			 (uint64_t)((entry & 0xffff0000) | 0xee00) << 32;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	sregs.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_AM;
+	set_seg32(&sregs.cs, true);
+	set_seg32(&sregs.ds, false);
+	sregs.cs.dpl = 3;
+	sregs.cs.selector = 0x0b;
+	sregs.ds.dpl = 3;
+	sregs.ds.selector = 0x13;
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.gdt.base = GUEST_GDT;
+	sregs.gdt.limit = 3 * 8 - 1;
+	sregs.idt.base = GUEST_IDT;
+	sregs.idt.limit = (AC_VECTOR + 1) * 8 - 1;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = GUEST_CODE;
+	regs.rflags = 2 | RFLAGS_IOPL3 | RFLAGS_AC;
+	regs.rsp = esp;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+}
+
+/* The #AC the hypervisor intercepts reaches the guest's handler, error code 0. */
+TEST_F(x86, alignment_check_reaches_the_guest)
+{
+	setup_cpl3_alignment_check(_metadata, self, guest_ac32, guest_ac32_end,
+				   guest_ac32_handler, GUEST_STACK);
+	EXPECT_OUT(0x2f, 4, 0);
+	EXPECT_OUT(0x21, 1, AC_VECTOR);
+}
+
+/*
+ * With ESP misaligned, every #AC's delivery raises another: without the intercept the CPU
+ * loops inside itself and the host CPU hangs (CVE-2015-5307). With it, the first #AC in
+ * the delivery of another comes to userspace as KVM's simultaneous-exception error.
+ */
+TEST_F(x86, alignment_check_storm_ends_in_userspace)
+{
+	setup_cpl3_alignment_check(_metadata, self, guest_ac_storm32, guest_ac_storm32_end,
+				   guest_ac_storm32, GUEST_STACK - 1);
+	ASSERT_EQ(0, run_vcpu(self)) TH_LOG("KVM_RUN: %s", strerror(errno));
+	ASSERT_EXIT(KVM_EXIT_INTERNAL_ERROR);
+	EXPECT_EQ((__u32)KVM_INTERNAL_ERROR_SIMUL_EX, self->run->internal.suberror);
+	ASSERT_LE(3u, self->run->internal.ndata);
+	/* Delivering a hardware exception (type 3), #AC, and the #AC that delivery raised. */
+	EXPECT_EQ(0x80000b11ULL, self->run->internal.data[0] & 0x80000fffULL);
+	EXPECT_EQ(0x80000b11ULL, self->run->internal.data[1] & 0x80000fffULL);
+	/* Error code 1: EXT, raised while delivering another event (SDM 6.13). */
+	EXPECT_EQ(1ULL, self->run->internal.data[2]);
+}
+
 TEST_F(x86, pio_exit_rate)
 {
 	const int loops = 5000;

@@ -974,7 +974,12 @@ static void init_vmcs(struct kvm_vcpu *vcpu)
 		     vmcs_config.cpu_based_2nd_exec_ctrl & ~SECONDARY_EXEC_ENABLE_VPID);
 	vmcs_write32(VM_EXIT_CONTROLS, vmcs_config.vmexit_ctrl);
 	vmcs_write32(VM_ENTRY_CONTROLS, vmcs_config.vmentry_ctrl);
-	vmcs_write32(EXCEPTION_BITMAP, 0);
+	/*
+	 * #AC only: a guest at CPL 3 with CR0.AM, RFLAGS.AC and a misaligned stack makes each
+	 * #AC's delivery raise another, a loop inside the CPU where the host never gets
+	 * control back (CVE-2015-5307). Intercepted, each #AC is an exit, then reflected.
+	 */
+	vmcs_write32(EXCEPTION_BITMAP, BIT(AC_VECTOR));
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
@@ -1433,14 +1438,38 @@ static int vmx_unexpected_exit(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
-/* Exceptions are not intercepted (EXCEPTION_BITMAP is 0): this is a host NMI, handled. */
+/*
+ * A host NMI, already handled; or the one intercepted exception, #AC, given back to the
+ * guest. An #AC raised while the guest's IDT delivered another event (the storm that the
+ * intercept is for: each #AC's delivery raising the next) goes to userspace instead, as
+ * KVM's simultaneous-exception internal error, with the event, the #AC and its error code.
+ */
 static int handle_exception_nmi(struct kvm_vcpu *vcpu)
 {
 	u32 intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
+	u32 type = intr_info & INTR_INFO_INTR_TYPE_MASK;
+	u32 vectoring = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	u32 error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
+	struct kvm_run *run = vcpu->run;
 
-	if ((intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+	if (type == INTR_TYPE_NMI_INTR)
 		return 1;
-	return vmx_unexpected_exit(vcpu);
+	if (type != INTR_TYPE_HARD_EXCEPTION || (intr_info & INTR_INFO_VECTOR_MASK) != AC_VECTOR)
+		return vmx_unexpected_exit(vcpu);
+	if (vectoring & VECTORING_INFO_VALID_MASK) {
+		pr_info_ratelimited("vcpu %u: #AC while delivering event 0x%x\n", vcpu->vcpu_id,
+				    vectoring);
+		run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		run->internal.suberror = KVM_INTERNAL_ERROR_SIMUL_EX;
+		run->internal.ndata = 4;
+		run->internal.data[0] = vectoring;
+		run->internal.data[1] = intr_info;
+		run->internal.data[2] = error_code;
+		run->internal.data[3] = raw_smp_processor_id();
+		return 0;
+	}
+	vmx_inject_exception(vcpu, AC_VECTOR, true, error_code);
+	return 1;
 }
 
 /* The host took the interrupt as soon as the run loop turned interrupts back on. */
