@@ -213,15 +213,25 @@ static void bench_two_vcpus(const struct vm *tmpl, const char *guest, uint64_t c
 	vm_destroy(&vm);
 }
 
+/*
+ * The instruction clock: the fastest of 5 timings of a loop of 2 * 10^7 instructions. A
+ * timer tick inside the loop only ever adds to a timing, so the fastest is the truest.
+ */
 static void bench_clock(void)
 {
-	uint64_t n = 10000000, t0 = now_ns(), ns;
+	uint64_t n = 10000000, best = UINT64_MAX, t0, ns;
+	int i;
 
-	arch_spin(n);
-	ns = now_ns() - t0;
-	ns_per_insn = (double)ns / (2 * n);
+	for (i = 0; i < 5; i++) {
+		t0 = now_ns();
+		arch_spin(n);
+		ns = now_ns() - t0;
+		if (ns < best)
+			best = ns;
+	}
+	ns_per_insn = (double)best / (2 * n);
 	printf("bench: clock instructions=%llu ns=%llu ns/insn=%.3f\n",
-	       (unsigned long long)(2 * n), (unsigned long long)ns, ns_per_insn);
+	       (unsigned long long)(2 * n), (unsigned long long)best, ns_per_insn);
 	fflush(stdout);
 }
 
