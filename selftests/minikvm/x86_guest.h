@@ -40,6 +40,14 @@ asm(".pushsection .rodata\n"
 	"	sti\n"
 	"1:	jmp 1b\n"
 	"guest_spin16_end:\n"
+	/* Interrupts on (past STI's shadow), an OUT, then counts in ECX for ever. */
+	"guest_count16:\n"
+	"	sti\n"
+	"	nop\n"
+	"	out %al, $0x20\n"
+	"1:	inc %ecx\n"
+	"	jmp 1b\n"
+	"guest_count16_end:\n"
 	/* Spins with interrupts disabled: only a preemption timer gets it out in Bochs. */
 	"guest_spin_cli16:\n"
 	"	cli\n"
@@ -313,6 +321,7 @@ GUEST(pio16);
 GUEST(in16);
 GUEST(ud16);
 GUEST(spin16);
+GUEST(count16);
 GUEST(spin_cli16);
 GUEST(ioeventfd16);
 GUEST(mem16);

@@ -1318,6 +1318,34 @@ TEST_F(x86, alignment_check_storm_ends_in_userspace)
 	EXPECT_EQ(1ULL, self->run->internal.data[2]);
 }
 
+/*
+ * request_interrupt_window with the window already open (IF set, no shadow): KVM makes the
+ * guest exit right after the entry and returns KVM_EXIT_IRQ_WINDOW_OPEN, rather than
+ * running it until some other exit. The guest's first KVM_RUN ends at its OUT (so that
+ * its code is mapped); then it counts in ECX: no count means no instruction ran. A timer
+ * bounds a wrong answer.
+ */
+TEST_F(x86, open_interrupt_window_exits_at_once)
+{
+	struct itimerval timer = { .it_value = { .tv_sec = 1 } }, off = { 0 };
+	struct sigaction sa = { .sa_handler = record_signal };
+	struct kvm_regs regs;
+
+	setup_real_mode(_metadata, self->vcpu, self->mem, guest_count16, guest_count16_end);
+	EXPECT_OUT(0x20, 1, 0);
+	EXPECT_EQ(1, self->run->ready_for_interrupt_injection);
+	self->run->request_interrupt_window = 1;
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &timer, NULL));
+	EXPECT_EQ(0, run_vcpu(self)) TH_LOG("KVM_RUN: %s", strerror(errno));
+	setitimer(ITIMER_REAL, &off, NULL);
+	signal(SIGALRM, SIG_DFL);
+	EXPECT_EQ((__u32)KVM_EXIT_IRQ_WINDOW_OPEN, self->run->exit_reason);
+	EXPECT_EQ(1, self->run->ready_for_interrupt_injection);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	EXPECT_EQ(0ULL, regs.rcx & 0xffffffff);
+}
+
 TEST_F(x86, pio_exit_rate)
 {
 	const int loops = 5000;

@@ -327,7 +327,9 @@ int kvm_load_pdptrs(struct kvm_vcpu *vcpu, unsigned long cr3)
 
 /*
  * Before an entry: a queued interrupt goes in if the guest can take it now, else the
- * guest exits as soon as it can; so too when userspace asked to hear of that moment.
+ * guest exits as soon as it can. When userspace asked to hear of that moment, the guest
+ * exits as soon as the window is open, right after the entry if it is open now: as KVM,
+ * which then returns KVM_EXIT_IRQ_WINDOW_OPEN without waiting for another exit.
  */
 static void kvm_check_and_inject_events(struct kvm_vcpu *vcpu)
 {
@@ -336,10 +338,9 @@ static void kvm_check_and_inject_events(struct kvm_vcpu *vcpu)
 	if (vcpu->arch.interrupt.pending && allowed) {
 		vmx_inject_irq(vcpu, vcpu->arch.interrupt.nr);
 		vcpu->arch.interrupt.pending = false;
-		allowed = false;
 	}
 	if (vcpu->arch.interrupt.pending || vcpu->run->request_interrupt_window)
-		vmx_set_irq_window(vcpu, !allowed);
+		vmx_set_irq_window(vcpu, true);
 }
 
 /* As KVM's kvm_vcpu_ready_for_interrupt_injection(), without an in-kernel irqchip. */
