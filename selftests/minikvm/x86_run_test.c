@@ -415,29 +415,42 @@ TEST_F(x86, long_mode_mmio)
 	close(efd);
 }
 
-TEST_F(x86, readonly_slot_store_is_mmio)
+/*
+ * A real-mode guest (@code) whose ES is based at GUEST_HIGH_GPA, where slot 1 (@region,
+ * with the caller's size and flags) holds shared anonymous memory, in *@mem for the test.
+ */
+static void setup_high_slot_guest(struct __test_metadata *_metadata, FIXTURE_DATA(x86) * self,
+				  struct kvm_userspace_memory_region *region, unsigned char **mem,
+				  const unsigned char *code, const unsigned char *end)
 {
-	struct kvm_userspace_memory_region region = {
-		.slot = 1,
-		.flags = KVM_MEM_READONLY,
-		.guest_phys_addr = GUEST_HIGH_GPA,
-		.memory_size = 0x1000,
-	};
-	unsigned char *ro = mmap(NULL, region.memory_size, PROT_READ | PROT_WRITE,
-				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct kvm_sregs sregs;
 
-	ASSERT_EQ(1, ioctl(self->kvm, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM));
-	ASSERT_NE(MAP_FAILED, ro);
-	ro[0] = 0x42;
-	ro[1] = 0x24;
-	region.userspace_addr = (unsigned long)ro;
-	ASSERT_EQ(0, ioctl(self->vm, KVM_SET_USER_MEMORY_REGION, &region));
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_readonly16,
-			guest_readonly16_end);
+	*mem = mmap(NULL, region->memory_size, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, *mem);
+	region->slot = 1;
+	region->guest_phys_addr = GUEST_HIGH_GPA;
+	region->userspace_addr = (unsigned long)*mem;
+	ASSERT_EQ(0, ioctl(self->vm, KVM_SET_USER_MEMORY_REGION, region));
+	setup_real_mode(_metadata, self->vcpu, self->mem, code, end);
 	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
 	sregs.es.base = GUEST_HIGH_GPA;
 	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+}
+
+TEST_F(x86, readonly_slot_store_is_mmio)
+{
+	struct kvm_userspace_memory_region region = {
+		.flags = KVM_MEM_READONLY,
+		.memory_size = 0x1000,
+	};
+	unsigned char *ro;
+
+	ASSERT_EQ(1, ioctl(self->kvm, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM));
+	setup_high_slot_guest(_metadata, self, &region, &ro, guest_readonly16,
+			      guest_readonly16_end);
+	ro[0] = 0x42;
+	ro[1] = 0x24;
 	EXPECT_OUT(0x61, 1, 0x42);
 	EXPECT_MMIO_STORE(GUEST_HIGH_GPA + 1, 1, 0x99);
 	ASSERT_EQ(0, run_vcpu(self));
@@ -452,24 +465,15 @@ TEST_F(x86, readonly_slot_store_is_mmio)
  */
 TEST_F(x86, deleted_slot_is_unmapped)
 {
-	struct kvm_userspace_memory_region region = {
-		.slot = 1,
-		.guest_phys_addr = GUEST_HIGH_GPA,
-		.memory_size = 0x1000,
-	};
-	unsigned char *page = mmap(NULL, region.memory_size, PROT_READ | PROT_WRITE,
-				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct kvm_userspace_memory_region region = { .memory_size = 0x1000 };
 	struct kvm_sregs sregs;
+	unsigned char *page;
 
-	ASSERT_NE(MAP_FAILED, page);
-	page[0] = 0x42;
-	region.userspace_addr = (unsigned long)page;
-	ASSERT_EQ(0, ioctl(self->vm, KVM_SET_USER_MEMORY_REGION, &region));
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_readonly16,
-			guest_readonly16_end);
+	setup_high_slot_guest(_metadata, self, &region, &page, guest_readonly16,
+			      guest_readonly16_end);
+	/* Kept for the second pass, which starts the guest over with ES where it was. */
 	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
-	sregs.es.base = GUEST_HIGH_GPA;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	page[0] = 0x42;
 	/* First pass: the load and the store reach the slot, mapped in EPT on the way. */
 	EXPECT_OUT(0x61, 1, 0x42);
 	ASSERT_EQ(0, run_vcpu(self));
@@ -1411,22 +1415,10 @@ TEST_F(x86, ioeventfd_signalled_by_guest)
 
 TEST_F(x86, guest_writes_reach_userspace_memory)
 {
-	struct kvm_userspace_memory_region region = {
-		.slot = 1,
-		.guest_phys_addr = GUEST_HIGH_GPA,
-		.memory_size = 0x10000,
-	};
-	unsigned char *high = mmap(NULL, region.memory_size, PROT_READ | PROT_WRITE,
-				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	struct kvm_sregs sregs;
+	struct kvm_userspace_memory_region region = { .memory_size = 0x10000 };
+	unsigned char *high;
 
-	ASSERT_NE(MAP_FAILED, high);
-	region.userspace_addr = (unsigned long)high;
-	ASSERT_EQ(0, ioctl(self->vm, KVM_SET_USER_MEMORY_REGION, &region));
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_mem16, guest_mem16_end);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
-	sregs.es.base = GUEST_HIGH_GPA;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	setup_high_slot_guest(_metadata, self, &region, &high, guest_mem16, guest_mem16_end);
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_HLT);
 	EXPECT_EQ(0xbeef, *(uint16_t *)(self->mem + GUEST_DATA));
