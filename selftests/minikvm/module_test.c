@@ -25,8 +25,14 @@
  */
 #define CYCLES_TIMEOUT_S	600
 #define VM_CYCLES	200
-/* Free pages may move by this many for reasons of their own (slab, page tables). */
-#define SLACK_PAGES	32
+/*
+ * Free pages may move by this many for reasons of their own (slab, page tables). VMs
+ * come and go within 12 pages. Loading and unloading drifts more: 600 cycles in an arm64
+ * 6.12 nVHE host lost 20 pages in the first 100 and 23 in the next 500 (no trend), and
+ * CI once saw 32 in 100; a page leaked per cycle would still lose 100.
+ */
+#define SLACK_PAGES		32
+#define CYCLE_SLACK_PAGES	64
 #define TAINT_DIE	(1UL << 7)
 #define TAINT_WARN	(1UL << 9)
 
@@ -149,7 +155,7 @@ TEST_F_TIMEOUT(module, load_unload_cycles_leak_nothing, CYCLES_TIMEOUT_S)
 	TH_LOG("%d cycles in %ld ms: free pages %ld -> %ld", CYCLES,
 	       (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000,
 	       free_before, free_after);
-	EXPECT_GT(SLACK_PAGES, free_before - free_after);
+	EXPECT_GT(CYCLE_SLACK_PAGES, free_before - free_after);
 	ASSERT_EQ(0UL, (read_taint() & ~taint) &
 		  (TAINT_DIE | TAINT_WARN));
 }
