@@ -94,6 +94,22 @@ GUEST_CODE(guest_fpsimd,
 	MOVI(24) MOVI(25) MOVI(26) MOVI(27) MOVI(28) MOVI(29) MOVI(30) MOVI(31)
 	SYSTEM_OFF);
 
+/*
+ * Enables FP/SIMD, then forever: PSCI_VERSION (an exit the hypervisor handles itself),
+ * a store of V0's low half to the MMIO address in x4, and V0 = that + 1.
+ */
+GUEST_CODE(guest_fpsimd_count,
+	"mov	x5, #(3 << 20)\n"
+	"msr	cpacr_el1, x5\n"
+	"isb\n"
+	"1:	movz	w0, #0x8400, lsl #16\n"
+	"hvc	#0\n"
+	"fmov	x6, d0\n"
+	"str	x6, [x4]\n"
+	"add	x6, x6, #1\n"
+	"fmov	d0, x6\n"
+	"b	1b\n");
+
 /* Loads x5 from the address in x2, then stores x1 there. */
 GUEST_CODE(guest_load_store,
 	"ldr	x5, [x2]\n"

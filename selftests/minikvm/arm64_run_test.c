@@ -46,7 +46,7 @@
 enum guest_prog {
 	PROG_MMIO, PROG_PSCI, PROG_SPIN, PROG_STORE, PROG_FPSIMD, PROG_LOAD_STORE, PROG_WFI,
 	PROG_MMIO_LOOP, PROG_IRQ, PROG_CPU_ON, PROG_SECONDARY, PROG_CPU_OFF, PROG_SYSREGS,
-	PROG_ID_REGS,
+	PROG_ID_REGS, PROG_FPSIMD_COUNT,
 };
 
 static __u64 guest_code_gpa(enum guest_prog prog)
@@ -1055,6 +1055,38 @@ TEST_F(guest, host_fpsimd_intact_after_guest_clobbers_it)
 		ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_ONE_REG, &reg));
 		EXPECT_TRUE(v == want) TH_LOG("guest V%d lost", i);
 	}
+}
+
+/*
+ * The guest's V0 is the one KVM_SET_ONE_REG gave, not the host's (the first KVM_RUN is
+ * made with other values in every V register, which it must keep), and it survives an
+ * exit the hypervisor handles and the KVM_RUNs that follow.
+ */
+TEST_F(guest, guest_fpsimd_kept_across_exits)
+{
+	__uint128_t in[32], out[32], v = 41;
+	struct kvm_one_reg reg = { .id = REG_V(0), .addr = (unsigned long)&v };
+	__u64 data = 0;
+	int i;
+
+	GUEST_SETUP(PROG_FPSIMD_COUNT, guest_fpsimd_count);
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(4), MMIO_GPA));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_ONE_REG, &reg));
+	for (i = 0; i < 32; i++)
+		in[i] = ((__uint128_t)0x5555aaaa5555aaaaULL << 64) + 1000 + i;
+	ASSERT_EQ(0, run_with_vregs(self->vm.vcpu, in, out));
+	for (i = 0; i < 32; i++)
+		EXPECT_TRUE(in[i] == out[i]) TH_LOG("host V%d changed", i);
+	for (i = 0; i < 4; i++) {
+		if (i)
+			ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
+		ASSERT_EQ((__u32)KVM_EXIT_MMIO, self->vm.run->exit_reason);
+		ASSERT_EQ(8U, self->vm.run->mmio.len);
+		memcpy(&data, self->vm.run->mmio.data, sizeof(data));
+		EXPECT_EQ(41ULL + i, data) TH_LOG("exit %d", i);
+	}
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_ONE_REG, &reg));
+	EXPECT_TRUE(v == 44) TH_LOG("V0 is 0x%llx after the guest's last exit", (__u64)v);
 }
 
 /* The count: each of the 255 VMIDs used about four times. */

@@ -448,8 +448,9 @@ HYP_CHECK_OFFSET(host_el2[ARRAY_SIZE(((struct kvm_vcpu_hyp *)0)->host_el2) - 1],
 HYP_CHECK_OFFSET(esr_el2, HYP_ESR_EL2);
 HYP_CHECK_OFFSET(far_el2, HYP_FAR_EL2);
 HYP_CHECK_OFFSET(hpfar_el2, HYP_HPFAR_EL2);
+HYP_CHECK_OFFSET(guest_fpsimd, HYP_GUEST_FPSIMD);
 static_assert(sizeof(struct kvm_cpu_context) == CPU_CONTEXT_SIZE);
-static_assert(offsetofend(struct kvm_vcpu_hyp, hpfar_el2) == HYP_SIZE);
+static_assert(offsetofend(struct kvm_vcpu_hyp, guest_fpsimd) == HYP_SIZE);
 
 /**
  * vhe_hyp_panic_handler() - VHE: an exception at EL2 while the guest's vectors were in
@@ -661,6 +662,7 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	int exception_index;
+	bool fpsimd;
 	int ret;
 
 	if (!vcpu->arch.initialized)
@@ -671,6 +673,11 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 
 	vcpu_load(vcpu);
 	run->exit_reason = KVM_EXIT_UNKNOWN;
+	/*
+	 * Lazy FP/SIMD: the guest runs with the FP/SIMD unit trapped until it uses it in this
+	 * KVM_RUN; an exit that needs no FP/SIMD switch costs none. KVM does the same.
+	 */
+	vcpu->arch.hyp.guest_fpsimd = 0;
 	for (ret = 1; ret > 0;) {
 		ret = kvm_vcpu_handle_host_work(vcpu);
 		if (ret <= 0)
@@ -686,14 +693,17 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		kvm_psci_reset_on(vcpu);
 
 		/*
-		 * The guest may clobber every FP/SIMD register: the kernel saves the task's
-		 * own (and SVE state) and reloads them on the way back to userspace.
+		 * A guest that uses FP/SIMD may clobber every FP/SIMD register: the kernel saves
+		 * the task's own (and SVE state) and reloads them on the way back to userspace.
 		 */
-		kernel_neon_begin();
+		fpsimd = vcpu->arch.hyp.guest_fpsimd;
+		if (fpsimd)
+			kernel_neon_begin();
 		local_irq_disable();
 		if (!kvm_vcpu_enter_guest_mode(vcpu)) {
 			local_irq_enable();
-			kernel_neon_end();
+			if (fpsimd)
+				kernel_neon_end();
 			continue;
 		}
 		/* An IRQ line raised before the barrier above is in the HCR_EL2 read here. */
@@ -704,7 +714,8 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		kvm_account_exit(vcpu, exception_index);
 		/* An interrupt that made the guest exit is taken here, by the host. */
 		local_irq_enable();
-		kernel_neon_end();
+		if (fpsimd)
+			kernel_neon_end();
 
 		ret = handle_exit(vcpu, exception_index);
 	}

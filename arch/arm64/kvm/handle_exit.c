@@ -96,6 +96,20 @@ static int kvm_handle_wfx(struct kvm_vcpu *vcpu)
 	return ret;
 }
 
+/*
+ * The guest's first FP/SIMD instruction (or FPCR/FPSR access) of this KVM_RUN: from the
+ * next entry on, the world switch loads its FP/SIMD registers and the instruction runs
+ * again, untrapped. Trapped with them loaded, it was an SVE or SME instruction, which
+ * minikvm does not give guests: UNDEFINED.
+ */
+static int kvm_handle_fpasimd(struct kvm_vcpu *vcpu)
+{
+	if (vcpu->arch.hyp.guest_fpsimd)
+		return kvm_handle_unknown_ec(vcpu);
+	vcpu->arch.hyp.guest_fpsimd = 1;
+	return 1;
+}
+
 static int handle_hvc(struct kvm_vcpu *vcpu)
 {
 	return kvm_smccc_call_handler(vcpu);
@@ -119,6 +133,7 @@ __diag_ignore_all("-Woverride-init", "every exception class has a handler by def
 static const exit_handle_fn arm_exit_handlers[] = {
 	[0 ... ESR_ELx_EC_MAX]	= kvm_handle_unknown_ec,
 	[ESR_ELx_EC_WFx]	= kvm_handle_wfx,
+	[ESR_ELx_EC_FP_ASIMD]	= kvm_handle_fpasimd,
 	[ESR_ELx_EC_HVC64]	= handle_hvc,
 	[ESR_ELx_EC_SMC64]	= handle_smc,
 	[ESR_ELx_EC_SYS64]	= kvm_handle_sys_reg,

@@ -109,7 +109,8 @@
 #define HYP_ESR_EL2		(HYP_EL2 + 14 * 8)
 #define HYP_FAR_EL2		(HYP_EL2 + 15 * 8)
 #define HYP_HPFAR_EL2		(HYP_EL2 + 16 * 8)
-#define HYP_SIZE		(HYP_EL2 + 17 * 8)
+#define HYP_GUEST_FPSIMD	(HYP_EL2 + 17 * 8)
+#define HYP_SIZE		(HYP_EL2 + 18 * 8)
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>

@@ -70,6 +70,9 @@ struct kvm_cpu_context {
  * @esr_el2: the syndrome of the guest's exit
  * @far_el2: the faulting virtual address of an abort
  * @hpfar_el2: the faulting IPA of a stage-2 abort, bits [47:12] in [43:4]
+ * @guest_fpsimd: nonzero: the world switch loads the guest's FP/SIMD registers and saves
+ *	them at the exit; zero: they stay in @guest, the host's stay in the CPU, and
+ *	CPTR_EL2 traps the guest's first FP/SIMD instruction (kvm_handle_fpasimd())
  */
 struct kvm_vcpu_hyp {
 	struct kvm_cpu_context guest;
@@ -82,6 +85,7 @@ struct kvm_vcpu_hyp {
 	u64 esr_el2;
 	u64 far_el2;
 	u64 hpfar_el2;
+	u64 guest_fpsimd;
 };
 
 /**

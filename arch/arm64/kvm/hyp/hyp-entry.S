@@ -125,8 +125,13 @@
 	.endif
 .endm
 
-/* The guest's FP/SIMD registers (arm.c saved the host's with kernel_neon_begin()). */
-.macro	fpsimd_op op, base
+/*
+ * The guest's FP/SIMD registers, if it uses them in this run (arm.c saved the host's with
+ * kernel_neon_begin()).
+ */
+.macro	fpsimd_op op, base, hyp
+	ldr	x3, [\hyp, #HYP_GUEST_FPSIMD]
+	cbz	x3, .Lfpsimd_done\@
 	add	x3, \base, #CPU_FP_VREGS
 	fp_pair \op, 0, 1
 	fp_pair \op, 2, 3
@@ -155,6 +160,7 @@
 	ldr	w3, [\base, #CPU_FP_FPCR]
 	msr	fpcr, x3
 	.endif
+.Lfpsimd_done\@:
 .endm
 
 /* Saves EL2 register \reg into the struct kvm_vcpu_hyp at x0 (entry) or x1 (exit). */
@@ -222,18 +228,29 @@
 	msr	tpidr_el2, x0
 	.endif
 	/*
-	 * Trap the guest's SVE and SME (minikvm switches only the FP/SIMD registers), in
-	 * CPTR_EL2's nVHE layout or, under E2H, CPACR_EL1's (Arm ARM D13.2.31).
+	 * Trap the guest's SVE and SME (minikvm switches only the FP/SIMD registers), and
+	 * its FP/SIMD until it uses them, in CPTR_EL2's nVHE layout or, under E2H, CPACR_EL1's
+	 * (Arm ARM D13.2.31). Trapped, FP/SIMD instructions trap at EL2 too: the world switch
+	 * touches the FP/SIMD registers only when they are not.
 	 */
 	mrs	x3, cptr_el2
 	str	x3, [x0, #HYP_HOST_CPTR_EL2]
+	ldr	x4, [x0, #HYP_GUEST_FPSIMD]
 	.if	\vhe
 	bic	x3, x3, #CPACR_ELx_ZEN
 	bic	x3, x3, #CPACR_ELx_SMEN
+	orr	x3, x3, #(CPACR_EL1_FPEN_EL1EN | CPACR_EL1_FPEN_EL0EN)
+	cbnz	x4, .Lfpsimd_on\@
+	bic	x3, x3, #(CPACR_EL1_FPEN_EL1EN | CPACR_EL1_FPEN_EL0EN)
 	.else
-	bic	x3, x3, #CPTR_EL2_TFP
 	orr	x3, x3, #CPTR_EL2_TZ
 	orr	x3, x3, #CPTR_EL2_TSM
+	bic	x3, x3, #CPTR_EL2_TFP
+	cbnz	x4, .Lfpsimd_on\@
+	orr	x3, x3, #CPTR_EL2_TFP
+	.endif
+.Lfpsimd_on\@:
+	.if	!\vhe
 	/*
 	 * An nVHE host's kernel drives the EL1 physical timer: the guest must not reach it
 	 * (CNTHCTL_EL2.EL1PCEN clear traps CNTP_*). A VHE host uses EL2's timer instead.
@@ -251,7 +268,7 @@
 	/* The guest. */
 	el1_sysregs restore, x0, \vhe
 	shared_sysregs restore, x0
-	fpsimd_op restore, x0
+	fpsimd_op restore, x0, x0
 	load_el2 x0, elr_el2, CPU_PC
 	load_el2 x0, spsr_el2, CPU_PSTATE
 	mov	sp, x0
@@ -326,7 +343,7 @@ __guest_exit_\sfx:
 	save_el2 x1, hpfar_el2, HYP_HPFAR_EL2
 	el1_sysregs save, x1, \vhe
 	shared_sysregs save, x1
-	fpsimd_op save, x1
+	fpsimd_op save, x1, x1
 
 	/* The host. */
 	add	x2, x1, #HYP_HOST_CTXT
