@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What x86.c, vmx.c and ept.c share: the VMCS accessors and the steps of the run path,
- * named as KVM names them.
+ * What minikvm's x86 files share: the VMCS accessors and the steps of the run path, named
+ * as KVM names them.
+ *
+ * References are to the Intel SDM, Vol. 3C, in the editions where chapter 23 is
+ * "Introduction to Virtual Machine Extensions" and chapter 30 the "VMX Instruction
+ * Reference"; later editions renumber these chapters, so each reference names its section.
  */
 #ifndef __MINIKVM_X86_VMX_H
 #define __MINIKVM_X86_VMX_H
@@ -13,6 +17,40 @@
 #include <asm/vmx.h>
 
 #include <minikvm/kvm_host.h>
+
+/**
+ * struct vmcs_config - what every CPU's VMX regions and VMCSs are made from (vmx_hw.c)
+ * @revision_id: VMCS revision identifier, written at offset 0 of VMXON and VMCS regions
+ * @size: bytes the CPU may use of such a region; at most a page, or minikvm refuses
+ * @pin_based_exec_ctrl: pin-based VM-execution controls (SDM 25.6.1)
+ * @cpu_based_exec_ctrl: primary processor-based controls (SDM 25.6.2)
+ * @cpu_based_2nd_exec_ctrl: secondary processor-based controls
+ * @vmexit_ctrl: VM-exit controls (SDM 25.7.1)
+ * @vmentry_ctrl: VM-entry controls (SDM 25.8.1), IA-32e mode guest left clear
+ * @ept_caps: IA32_VMX_EPT_VPID_CAP (SDM A.10)
+ * @insouts_info: exits of INS and OUTS say their address size (IA32_VMX_BASIC[54])
+ * @preemption_timer_value: VMX-preemption timer start value of one host tick, or 0
+ * @cr0_fixed0: CR0 bits VMX operation requires set (SDM A.7)
+ * @cr4_fixed0: likewise for CR4 (SDM A.8)
+ * @cr4_fixed1: CR4 bits VMX operation allows set
+ */
+struct vmcs_config {
+	u32 revision_id;
+	u32 size;
+	u32 pin_based_exec_ctrl;
+	u32 cpu_based_exec_ctrl;
+	u32 cpu_based_2nd_exec_ctrl;
+	u32 vmexit_ctrl;
+	u32 vmentry_ctrl;
+	u64 ept_caps;
+	bool insouts_info;
+	u32 preemption_timer_value;
+	u64 cr0_fixed0;
+	u64 cr4_fixed0;
+	u64 cr4_fixed1;
+};
+
+extern struct vmcs_config vmcs_config;
 
 /* VMREAD and VMWRITE signal a bad field or no current VMCS by VMfail (SDM 30.2). */
 void vmx_vmwrite_error(unsigned long field, unsigned long value);
@@ -87,6 +125,9 @@ static inline bool is_64bit_mode(struct kvm_vcpu *vcpu)
 }
 
 /* vmx.c: the VMCS, entering the guest and the exit handlers. */
+int vmx_vmcs_setup(void);
+void vmx_vmcs_unsetup(void);
+void vmclear_local_loaded_vmcss(void);
 int vmx_vcpu_create(struct kvm_vcpu *vcpu);
 void vmx_vcpu_free(struct kvm_vcpu *vcpu);
 void vmx_vcpu_reset(struct kvm_vcpu *vcpu);
@@ -115,6 +156,8 @@ bool vmx_get_nmi_mask(struct kvm_vcpu *vcpu);
 bool vmx_interrupt_allowed(struct kvm_vcpu *vcpu);
 void vmx_inject_irq(struct kvm_vcpu *vcpu, u8 nr);
 void vmx_set_irq_window(struct kvm_vcpu *vcpu, bool enable);
+
+/* vmx_hw.c: what the CPU offers. */
 bool vmx_has_vpid(void);
 bool vmx_has_insouts_info(void);
 u64 vmx_ept_caps(void);
