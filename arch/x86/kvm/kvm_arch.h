@@ -123,7 +123,7 @@ struct loaded_vmcs {
  *	after vcpu load)
  * @apic_base: KVM_SET_SREGS's apic_base, given back by KVM_GET_SREGS
  * @cr8: likewise for CR8 (there is no local APIC to give it a meaning)
- * @db: the guest's DR0-DR3, which never reach the hardware (vmx.c, handle_dr())
+ * @db: the guest's DR0-DR3, which never reach the hardware (handle_exit.c, handle_dr())
  * @dr6: the guest's DR6, likewise
  * @dr7: the guest's DR7; the VMCS's GUEST_DR7 enables no breakpoint
  * @vmcs: this vCPU's VMCS

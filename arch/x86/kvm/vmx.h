@@ -13,6 +13,7 @@
 #include <linux/kvm.h>
 #include <linux/printk.h>
 #include <linux/types.h>
+#include <asm/debugreg.h>
 #include <asm/msr-index.h>
 #include <asm/vmx.h>
 
@@ -51,6 +52,22 @@ struct vmcs_config {
 };
 
 extern struct vmcs_config vmcs_config;
+
+/*
+ * DR6 and DR7 as a guest can write them (SDM 19.2.3, 19.2.4): B0-B3, BD, BS and BT of DR6,
+ * the other bits fixed (RTM and bus-lock bits inactive, as for a guest without either);
+ * in DR7, bit 10 is 1 and bits 12, 14 and 15 are 0. The high halves are reserved: a MOV
+ * in 64-bit mode that sets them #GPs.
+ */
+#define DR6_ACTIVE_LOW		DR6_RESERVED
+#define DR6_BD			BIT(13)
+#define DR6_VOLATILE		(DR_TRAP_BITS | DR6_BD | DR_STEP | DR_SWITCH)
+/* <asm/debugreg.h> names DR7's bit 10 itself from 6.12 on. */
+#ifndef DR7_FIXED_1
+#define DR7_FIXED_1		0x00000400
+#endif
+#define DR7_GD			BIT(13)
+#define DR7_VOLATILE		(GENMASK(31, 16) | DR7_GD | BIT(11) | GENMASK(9, 0))
 
 /* VMREAD and VMWRITE signal a bad field or no current VMCS by VMfail (SDM 30.2). */
 void vmx_vmwrite_error(unsigned long field, unsigned long value);
@@ -124,7 +141,7 @@ static inline bool is_64bit_mode(struct kvm_vcpu *vcpu)
 	       (vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK);
 }
 
-/* vmx.c: the VMCS, entering the guest and the exit handlers. */
+/* vmx.c: the VMCS and entering the guest. */
 int vmx_vmcs_setup(void);
 void vmx_vmcs_unsetup(void);
 void vmclear_local_loaded_vmcss(void);
@@ -134,8 +151,6 @@ void vmx_vcpu_reset(struct kvm_vcpu *vcpu);
 void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
 void vmx_vcpu_put(struct kvm_vcpu *vcpu);
 void vmx_vcpu_run(struct kvm_vcpu *vcpu);
-int vmx_handle_exit(struct kvm_vcpu *vcpu);
-int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu);
 void vmx_get_segment(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg);
 void vmx_set_segment(struct kvm_vcpu *vcpu, const struct kvm_segment *var, int seg);
 void vmx_get_dtable(struct kvm_vcpu *vcpu, struct kvm_dtable *dt, bool idt);
@@ -146,6 +161,15 @@ void vmx_set_efer(struct kvm_vcpu *vcpu, u64 efer);
 unsigned long kvm_read_cr0(struct kvm_vcpu *vcpu);
 unsigned long kvm_read_cr4(struct kvm_vcpu *vcpu);
 u64 vmx_cr4_valid_bits(void);
+
+/* vmx_hw.c: what the CPU offers. */
+bool vmx_has_vpid(void);
+bool vmx_has_insouts_info(void);
+u64 vmx_ept_caps(void);
+
+/* handle_exit.c: the exit handlers and the events the next entry delivers. */
+int vmx_handle_exit(struct kvm_vcpu *vcpu);
+int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu);
 int kvm_inject_gp(struct kvm_vcpu *vcpu);
 void vmx_inject_exception(struct kvm_vcpu *vcpu, unsigned int nr, bool has_error_code,
 			  u32 error_code);
@@ -156,11 +180,6 @@ bool vmx_get_nmi_mask(struct kvm_vcpu *vcpu);
 bool vmx_interrupt_allowed(struct kvm_vcpu *vcpu);
 void vmx_inject_irq(struct kvm_vcpu *vcpu, u8 nr);
 void vmx_set_irq_window(struct kvm_vcpu *vcpu, bool enable);
-
-/* vmx_hw.c: what the CPU offers. */
-bool vmx_has_vpid(void);
-bool vmx_has_insouts_info(void);
-u64 vmx_ept_caps(void);
 
 /* x86.c: what the exit handlers hand on. */
 int kvm_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port, bool in);

@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * minikvm's VMX exit handling: kvm_vmx_exit_handlers[], and the events the next entry delivers.
+ *
+ * vmx_handle_exit() runs after vmx_vcpu_run() (vmx.c), interrupts on: a failed entry first,
+ * then the handler of the basic exit reason, as KVM's __vmx_handle_exit(). A handler steps
+ * over the instruction it emulated (kvm_skip_emulated_instruction()) or injects what a CPU
+ * would have raised; the run loop (x86.c) queues interrupts and opens the interrupt window
+ * with the same helpers, which write the VM-entry event fields (SDM 27.6 "Event injection").
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kvm.h>
+#include <linux/kvm_para.h>
+#include <linux/nospec.h>
+#include <asm/debugreg.h>
+#include <asm/processor-flags.h>
+#include <asm/trapnr.h>
+#include <asm/vmx.h>
+
+#include <minikvm/kvm_host.h>
+
+#include "vmx.h"
+
+/*
+ * Steps over the instruction that made the exit (its length, SDM 28.2.5), and out of any
+ * STI or MOV SS interrupt shadow, which ends with that instruction.
+ */
+int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu)
+{
+	u32 interruptibility = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
+	kvm_rip_write(vcpu, kvm_rip_read(vcpu) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	if (interruptibility & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, interruptibility &
+			     ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	return 1;
+}
+
+/* Injects a hardware exception at the next entry (SDM 27.6 "Event injection"). */
+void vmx_inject_exception(struct kvm_vcpu *vcpu, unsigned int nr, bool has_error_code,
+			  u32 error_code)
+{
+	u32 info = nr | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
+
+	if (has_error_code) {
+		info |= INTR_INFO_DELIVER_CODE_MASK;
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
+	}
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+/* Takes back the event the next entry would deliver, as KVM's vmx_cancel_injection(). */
+void vmx_cancel_injection(struct kvm_vcpu *vcpu)
+{
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+}
+
+/* An exception that pushes an error code, except in real mode (SDM 27.2.1.3). */
+static void kvm_queue_exception_e(struct kvm_vcpu *vcpu, unsigned int nr, u32 error_code)
+{
+	vmx_inject_exception(vcpu, nr, kvm_read_cr0(vcpu) & X86_CR0_PE, error_code);
+}
+
+static void kvm_queue_exception(struct kvm_vcpu *vcpu, unsigned int nr)
+{
+	vmx_inject_exception(vcpu, nr, false, 0);
+}
+
+/*
+ * The guest can take an external interrupt now: RFLAGS.IF set, no STI or MOV SS shadow
+ * (SDM 26.3.1.5 checks both for an injected one), and no event already queued.
+ */
+bool vmx_interrupt_allowed(struct kvm_vcpu *vcpu)
+{
+	return (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	       !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
+		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)) &&
+	       !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK);
+}
+
+void vmx_inject_irq(struct kvm_vcpu *vcpu, u8 nr)
+{
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, nr | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+}
+
+/*
+ * The STI and MOV SS shadows of the interruptibility state (SDM 25.4.2), in the ABI's
+ * encoding (KVM_X86_SHADOW_INT_*), which numbers them the other way round.
+ */
+int vmx_get_interrupt_shadow(struct kvm_vcpu *vcpu)
+{
+	u32 interruptibility = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	int mask = 0;
+
+	if (interruptibility & GUEST_INTR_STATE_STI)
+		mask |= KVM_X86_SHADOW_INT_STI;
+	if (interruptibility & GUEST_INTR_STATE_MOV_SS)
+		mask |= KVM_X86_SHADOW_INT_MOV_SS;
+	return mask;
+}
+
+/* VM entry refuses both shadows at once (SDM 27.3.1.5): MOV SS wins, as in KVM. */
+void vmx_set_interrupt_shadow(struct kvm_vcpu *vcpu, int mask)
+{
+	u32 interruptibility = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
+			       ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+
+	if (mask & KVM_X86_SHADOW_INT_MOV_SS)
+		interruptibility |= GUEST_INTR_STATE_MOV_SS;
+	else if (mask & KVM_X86_SHADOW_INT_STI)
+		interruptibility |= GUEST_INTR_STATE_STI;
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, interruptibility);
+}
+
+/* Blocking by NMI (SDM 25.4.2). minikvm injects no NMI, so nothing sets it in a guest. */
+bool vmx_get_nmi_mask(struct kvm_vcpu *vcpu)
+{
+	return vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STATE_NMI;
+}
+
+/* Interrupt-window exiting: exit as soon as the guest can take an interrupt (SDM 26.7.5). */
+void vmx_set_irq_window(struct kvm_vcpu *vcpu, bool enable)
+{
+	u32 ctl = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+
+	if (!!(ctl & CPU_BASED_INTR_WINDOW_EXITING) != enable)
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, ctl ^ CPU_BASED_INTR_WINDOW_EXITING);
+}
+
+/* The window opened: the run loop injects what is pending, or tells userspace. */
+static int handle_interrupt_window(struct kvm_vcpu *vcpu)
+{
+	vmx_set_irq_window(vcpu, false);
+	return 1;
+}
+
+int kvm_inject_gp(struct kvm_vcpu *vcpu)
+{
+	kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
+	return 1;
+}
+
+/*
+ * The privilege level is SS.DPL (SDM 5.5; VM entry makes it equal to CS.DPL): 0 in real
+ * mode, 3 in virtual-8086 mode.
+ */
+static int vmx_get_cpl(struct kvm_vcpu *vcpu)
+{
+	return VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES));
+}
+
+/* Userspace gets the raw exit reason for what minikvm does not handle, as KVM does. */
+static int vmx_unexpected_exit(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	pr_info_ratelimited("vcpu %u: unexpected VM exit reason %u (qualification 0x%lx)\n",
+			    vcpu->vcpu_id, vcpu->arch.exit_reason,
+			    vcpu->arch.exit_qualification);
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
+	run->internal.ndata = 2;
+	run->internal.data[0] = vcpu->arch.exit_reason;
+	run->internal.data[1] = raw_smp_processor_id();
+	return 0;
+}
+
+/*
+ * A host NMI, already handled; or the one intercepted exception, #AC, given back to the
+ * guest. An #AC raised while the guest's IDT delivered another event (the storm that the
+ * intercept is for: each #AC's delivery raising the next) goes to userspace instead, as
+ * KVM's simultaneous-exception internal error, with the event, the #AC and its error code.
+ */
+static int handle_exception_nmi(struct kvm_vcpu *vcpu)
+{
+	u32 intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
+	u32 type = intr_info & INTR_INFO_INTR_TYPE_MASK;
+	u32 vectoring = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	u32 error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
+	struct kvm_run *run = vcpu->run;
+
+	if (type == INTR_TYPE_NMI_INTR)
+		return 1;
+	if (type != INTR_TYPE_HARD_EXCEPTION || (intr_info & INTR_INFO_VECTOR_MASK) != AC_VECTOR)
+		return vmx_unexpected_exit(vcpu);
+	if (vectoring & VECTORING_INFO_VALID_MASK) {
+		pr_info_ratelimited("vcpu %u: #AC while delivering event 0x%x\n", vcpu->vcpu_id,
+				    vectoring);
+		run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		run->internal.suberror = KVM_INTERNAL_ERROR_SIMUL_EX;
+		run->internal.ndata = 4;
+		run->internal.data[0] = vectoring;
+		run->internal.data[1] = intr_info;
+		run->internal.data[2] = error_code;
+		run->internal.data[3] = raw_smp_processor_id();
+		return 0;
+	}
+	vmx_inject_exception(vcpu, AC_VECTOR, true, error_code);
+	return 1;
+}
+
+/* The host took the interrupt as soon as the run loop turned interrupts back on. */
+static int handle_external_interrupt(struct kvm_vcpu *vcpu)
+{
+	return 1;
+}
+
+/* The timer ran out (vmx_setup_preemption_timer()): the run loop looks at the host. */
+static int handle_preemption_timer(struct kvm_vcpu *vcpu)
+{
+	return 1;
+}
+
+static int handle_triple_fault(struct kvm_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return 0;
+}
+
+/* Exit qualification of I/O instructions (SDM Table 28-5). */
+#define IO_QUAL_SIZE_MASK	GENMASK(2, 0)
+#define IO_QUAL_IN		BIT(3)
+#define IO_QUAL_STRING		BIT(4)
+#define IO_QUAL_REP		BIT(5)
+#define IO_QUAL_PORT_SHIFT	16
+
+static int handle_io(struct kvm_vcpu *vcpu)
+{
+	unsigned long qual = vcpu->arch.exit_qualification;
+	int size = (qual & IO_QUAL_SIZE_MASK) + 1;
+	unsigned short port = qual >> IO_QUAL_PORT_SHIFT;
+
+	if (qual & IO_QUAL_STRING)
+		return kvm_emulate_string_pio(vcpu, size, port, qual & IO_QUAL_IN,
+					      qual & IO_QUAL_REP);
+	return kvm_fast_pio(vcpu, size, port, qual & IO_QUAL_IN);
+}
+
+/* Exit qualification of control-register accesses (SDM Table 28-3). */
+#define CR_QUAL_NUM_MASK	GENMASK(3, 0)
+#define CR_QUAL_ACCESS_SHIFT	4
+#define CR_QUAL_ACCESS_MASK	GENMASK(5, 4)
+#define CR_QUAL_REG_SHIFT	8
+#define CR_QUAL_REG_MASK	GENMASK(11, 8)
+#define CR_ACCESS_MOV_TO_CR	0
+
+/*
+ * Only MOV to CR0 or CR4 that changes a host-owned bit exits (CR0/CR4_HOST_OWNED_BITS,
+ * vmx.c): check the new value as the CPU would, and #GP the guest as the CPU would for a
+ * bad one.
+ */
+static int handle_cr(struct kvm_vcpu *vcpu)
+{
+	unsigned long qual = vcpu->arch.exit_qualification;
+	int cr = qual & CR_QUAL_NUM_MASK;
+	int reg = (qual & CR_QUAL_REG_MASK) >> CR_QUAL_REG_SHIFT;
+	unsigned long val;
+
+	if ((qual & CR_QUAL_ACCESS_MASK) >> CR_QUAL_ACCESS_SHIFT != CR_ACCESS_MOV_TO_CR ||
+	    (cr != 0 && cr != 4))
+		return vmx_unexpected_exit(vcpu);
+	val = kvm_register_read(vcpu, reg);
+	if (cr == 0) {
+		if (!kvm_is_valid_cr0(vcpu, val))
+			return kvm_inject_gp(vcpu);
+		vmx_set_cr0(vcpu, val);
+		if (is_pae_paging(vcpu) &&
+		    kvm_load_pdptrs(vcpu, vmcs_readl(GUEST_CR3)))
+			return kvm_inject_gp(vcpu);
+	} else {
+		if (!kvm_is_valid_cr4(vcpu, val))
+			return kvm_inject_gp(vcpu);
+		vmx_set_cr4(vcpu, val);
+	}
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
+/*
+ * VMCALL is KVM's hypercall (Documentation/virt/kvm/x86/hypercalls.rst): the number in
+ * RAX, the result back in RAX, both cut to 32 bits outside 64-bit mode. minikvm has none
+ * of KVM's hypercalls, so every number gets KVM's answer for an unknown one: -KVM_ENOSYS,
+ * or -KVM_EPERM from CPL > 0, checked first, as KVM does.
+ */
+static int handle_vmcall(struct kvm_vcpu *vcpu)
+{
+	unsigned long ret = vmx_get_cpl(vcpu) ? -KVM_EPERM : -KVM_ENOSYS;
+
+	if (!is_64bit_mode(vcpu))
+		ret = (u32)ret;
+	kvm_register_write(vcpu, VCPU_REGS_RAX, ret);
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
+/* Exit qualification of MOV DR (SDM Table 28-4): bit 4 set for MOV from DR. */
+#define DR_QUAL_MOV_FROM_DR	BIT(4)
+
+/* The register a MOV DR names, DR4 and DR5 being DR6 and DR7 (SDM 19.2.2). */
+static unsigned long kvm_get_dr(struct kvm_vcpu *vcpu, int dr)
+{
+	switch (dr) {
+	case 0 ... 3:
+		return vcpu->arch.db[dr];
+	case 4:
+	case 6:
+		return vcpu->arch.dr6;
+	default:
+		return vcpu->arch.dr7;
+	}
+}
+
+/* Returns false if @val sets bits that make the MOV #GP. */
+static bool kvm_set_dr(struct kvm_vcpu *vcpu, int dr, unsigned long val)
+{
+	switch (dr) {
+	case 0 ... 3:
+		vcpu->arch.db[dr] = val;
+		return true;
+	case 4:
+	case 6:
+		if (upper_32_bits(val))
+			return false;
+		vcpu->arch.dr6 = (val & DR6_VOLATILE) | (DR6_ACTIVE_LOW & ~DR6_VOLATILE);
+		return true;
+	default:
+		if (upper_32_bits(val))
+			return false;
+		vcpu->arch.dr7 = (val & DR7_VOLATILE) | DR7_FIXED_1;
+		return true;
+	}
+}
+
+/**
+ * handle_dr() - MOV to or from a debug register
+ * @vcpu: the vCPU
+ *
+ * The exit comes before the CPU's own checks (SDM 26.1.3), so they are made here, in
+ * KVM's order: #UD for DR4 or DR5 with CR4.DE set, #GP at CPL > 0, then the #DB of DR7.GD
+ * (general detect: DR6.BD set, GD cleared for the handler, SDM 19.2.4), or a DR7 or DR6
+ * value with its high half set in 64-bit mode (#GP).
+ *
+ * The guest's debug registers live here, in vcpu->arch, never in the hardware: GUEST_DR7,
+ * which entry loads into DR7, keeps its reset value, no breakpoint enabled, so the host's
+ * DR0-DR3 (its watchpoints, or stale values) are never armed in the guest, and no guest
+ * breakpoint ever fires. Giving the guest live breakpoints would need DR0-DR3 switched
+ * around each entry (hw_breakpoint_restore() after) and #DB intercepted, or a data
+ * breakpoint on the guest's own #DB stack hangs the CPU in microcode (CVE-2015-8104).
+ *
+ * Return: 1, the guest resumes.
+ */
+static int handle_dr(struct kvm_vcpu *vcpu)
+{
+	unsigned long qual = vcpu->arch.exit_qualification;
+	int dr = qual & DEBUG_REG_ACCESS_NUM;
+	int reg = DEBUG_REG_ACCESS_REG(qual);
+	unsigned long val;
+
+	if ((dr == 4 || dr == 5) && (kvm_read_cr4(vcpu) & X86_CR4_DE)) {
+		kvm_queue_exception(vcpu, UD_VECTOR);
+		return 1;
+	}
+	if (vmx_get_cpl(vcpu))
+		return kvm_inject_gp(vcpu);
+	if (vcpu->arch.dr7 & DR7_GD) {
+		vcpu->arch.dr6 = (vcpu->arch.dr6 & ~DR_TRAP_BITS) | DR6_BD;
+		vcpu->arch.dr7 &= ~DR7_GD;
+		kvm_queue_exception(vcpu, DB_VECTOR);
+		return 1;
+	}
+	if (qual & DR_QUAL_MOV_FROM_DR) {
+		val = kvm_get_dr(vcpu, dr);
+		kvm_register_write(vcpu, reg, is_64bit_mode(vcpu) ? val : (u32)val);
+	} else {
+		val = kvm_register_read(vcpu, reg);
+		if (!kvm_set_dr(vcpu, dr, is_64bit_mode(vcpu) ? val : (u32)val))
+			return kvm_inject_gp(vcpu);
+	}
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
+/*
+ * XSETBV always exits, but the CPU #UDs first while CR4.OSXSAVE is 0 (SDM 26.1.1), and a
+ * minikvm guest never has it set (vmx_cr4_valid_bits()): this exit should not come. If
+ * it does, the guest gets the #UD of a CPU without XSAVE, never an internal error.
+ */
+static int handle_xsetbv(struct kvm_vcpu *vcpu)
+{
+	kvm_queue_exception(vcpu, UD_VECTOR);
+	return 1;
+}
+
+static int handle_ept_violation(struct kvm_vcpu *vcpu)
+{
+	return kvm_mmu_page_fault(vcpu, vmcs_read64(GUEST_PHYSICAL_ADDRESS),
+				  vcpu->arch.exit_qualification);
+}
+
+/* minikvm never writes a misconfigured EPT entry: if one is seen, say so and stop. */
+static int handle_ept_misconfig(struct kvm_vcpu *vcpu)
+{
+	pr_err_ratelimited("vcpu %u: EPT misconfiguration at 0x%llx\n", vcpu->vcpu_id,
+			   vmcs_read64(GUEST_PHYSICAL_ADDRESS));
+	return vmx_unexpected_exit(vcpu);
+}
+
+/*
+ * Handlers by basic exit reason (SDM Appendix C), as KVM's: 1 to re-enter the guest, 0 to
+ * return to userspace with run->exit_reason set, a negative errno to fail KVM_RUN. A
+ * reason without a handler is unexpected: minikvm did not ask for it.
+ */
+static int (*const kvm_vmx_exit_handlers[])(struct kvm_vcpu *vcpu) = {
+	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_interrupt_window,
+	[EXIT_REASON_CPUID]			= kvm_emulate_cpuid,
+	[EXIT_REASON_HLT]			= kvm_emulate_halt,
+	[EXIT_REASON_VMCALL]			= handle_vmcall,
+	[EXIT_REASON_CR_ACCESS]			= handle_cr,
+	[EXIT_REASON_DR_ACCESS]			= handle_dr,
+	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
+	[EXIT_REASON_MSR_READ]			= kvm_emulate_rdmsr,
+	[EXIT_REASON_MSR_WRITE]			= kvm_emulate_wrmsr,
+	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
+	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
+	[EXIT_REASON_XSETBV]			= handle_xsetbv,
+};
+
+/**
+ * vmx_handle_exit() - what to do after vmx_vcpu_run(), interrupts on
+ * @vcpu: the vCPU
+ *
+ * A failed entry first (VMfail: the VMCS itself was refused; or an exit reason with bit 31
+ * set: the guest state was, SDM 27.8), then the handler of the basic reason, found with
+ * an index the CPU gave, so bounded also under speculation.
+ *
+ * Return: as the handlers.
+ */
+int vmx_handle_exit(struct kvm_vcpu *vcpu)
+{
+	u32 exit_reason = vcpu->arch.exit_reason;
+	struct kvm_run *run = vcpu->run;
+	u16 basic = exit_reason;
+
+	if (unlikely(vcpu->arch.vmfail)) {
+		u32 error = vmcs_read32(VM_INSTRUCTION_ERROR);
+
+		pr_info_ratelimited("vcpu %u: VM entry failed: VM-instruction error %u\n",
+				    vcpu->vcpu_id, error);
+		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_entry_failure_reason = error;
+		run->fail_entry.cpu = raw_smp_processor_id();
+		return 0;
+	}
+	if (unlikely(exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
+		pr_info_ratelimited("vcpu %u: VM entry failed: reason %u, qualification 0x%lx\n",
+				    vcpu->vcpu_id, basic, vmcs_readl(EXIT_QUALIFICATION));
+		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_entry_failure_reason = exit_reason;
+		run->fail_entry.cpu = raw_smp_processor_id();
+		return 0;
+	}
+	if (basic >= ARRAY_SIZE(kvm_vmx_exit_handlers))
+		return vmx_unexpected_exit(vcpu);
+	basic = array_index_nospec(basic, ARRAY_SIZE(kvm_vmx_exit_handlers));
+	if (!kvm_vmx_exit_handlers[basic])
+		return vmx_unexpected_exit(vcpu);
+	return kvm_vmx_exit_handlers[basic](vcpu);
+}
