@@ -177,14 +177,16 @@ static int handle_exception_nmi(struct kvm_vcpu *vcpu)
 {
 	u32 intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
 	u32 type = intr_info & INTR_INFO_INTR_TYPE_MASK;
-	u32 vectoring = vmcs_read32(IDT_VECTORING_INFO_FIELD);
-	u32 error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
 	struct kvm_run *run = vcpu->run;
+	u32 vectoring, error_code;
 
 	if (type == INTR_TYPE_NMI_INTR)
 		return 1;
 	if (type != INTR_TYPE_HARD_EXCEPTION || (intr_info & INTR_INFO_VECTOR_MASK) != AC_VECTOR)
 		return vmx_unexpected_exit(vcpu);
+	/* Read only for an #AC: a host NMI, the common case here, needs neither. */
+	vectoring = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
 	if (vectoring & VECTORING_INFO_VALID_MASK) {
 		pr_info_ratelimited("vcpu %u: #AC while delivering event 0x%x\n", vcpu->vcpu_id,
 				    vectoring);
