@@ -234,7 +234,10 @@ void kvm_unpin_guest_page(struct kvm *kvm, struct page *page);
  */
 int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len);
 
-/** kvm_write_guest() - copy to guest physical memory; as kvm_read_guest(), and never to a read-only slot. */
+/**
+ * kvm_write_guest() - copy to guest physical memory; as kvm_read_guest(), and never to a
+ * read-only slot
+ */
 int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data, unsigned long len);
 
 /* Binary stats (virt/kvm/stats.c): KVM_GET_STATS_FD on a VM and on a vCPU. */

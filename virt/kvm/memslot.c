@@ -244,8 +244,9 @@ static int kvm_prepare_memslots(struct kvm *kvm, struct kvm_memslots *slots,
  *
  * Builds the next generation of the VM's slots and publishes it; readers of the old one
  * (under kvm->srcu) finish before it is freed. The wait is expedited, as the io bus's: a
- * normal SRCU grace period takes milliseconds, and a VMM sets slots one ioctl at a time. A slot deleted or moved is then flushed
- * from the arch's tables: once the readers are gone, no vCPU can be mapping from it.
+ * normal SRCU grace period takes milliseconds, and a VMM sets slots one ioctl at a time.
+ * A slot deleted or moved is then flushed from the arch's tables: once the readers are
+ * gone, no vCPU can be mapping from it.
  * Returns 0 or KVM's errno for the request.
  */
 int kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_region *mem)

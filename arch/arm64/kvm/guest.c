@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * minikvm's arm64 vCPU set-up from userspace: KVM_ARM_VCPU_INIT and its reset state, and
- * KVM_GET_REG_LIST, KVM_GET_ONE_REG and KVM_SET_ONE_REG for the core registers (KVM_REG_ARM_CORE: offsets in
- * struct kvm_regs, in 32-bit words) and the system registers minikvm switches
- * (KVM_REG_ARM64_SYSREG: op0, op1, CRn, CRm, op2).
+ * KVM_GET_REG_LIST, KVM_GET_ONE_REG and KVM_SET_ONE_REG for the core registers
+ * (KVM_REG_ARM_CORE: offsets in struct kvm_regs, in 32-bit words) and the system
+ * registers minikvm switches (KVM_REG_ARM64_SYSREG: op0, op1, CRn, CRm, op2).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

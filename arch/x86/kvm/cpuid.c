@@ -36,8 +36,9 @@
 /*
  * What a guest sees of the host CPU without a table: the host's CPUID without VMX and
  * SMX, MONITOR/MWAIT, XSAVE and the features whose state needs it (XCR0 is not
- * switched, and CR4.OSXSAVE is reserved to guests), the local APIC and its timer, performance monitoring and debug store; the
- * hypervisor bit set; and the vCPU's id as its APIC id.
+ * switched, and CR4.OSXSAVE is reserved to guests), the local APIC and its timer,
+ * performance monitoring and debug store; the hypervisor bit set; and the vCPU's id as its
+ * APIC id.
  */
 static void kvm_cpuid_mask_host(u32 apic_id, u32 leaf, u32 index, u32 *eax, u32 *ebx,
 				u32 *ecx, u32 *edx)

@@ -216,8 +216,9 @@ static u32 vmx_segment_access_rights(const struct kvm_segment *var)
 	if (var->unusable || !var->present)
 		return VMX_AR_UNUSABLE_MASK;
 	return (var->type & VMX_AR_TYPE_MASK) | (var->s ? VMX_AR_S_MASK : 0) |
-	       ((var->dpl & 3) << VMX_AR_DPL_SHIFT) | VMX_AR_P_MASK | (var->avl ? VMX_AR_AVL_MASK : 0) |
-	       (var->l ? VMX_AR_L_MASK : 0) | (var->db ? VMX_AR_DB_MASK : 0) | (var->g ? VMX_AR_G_MASK : 0);
+	       ((var->dpl & 3) << VMX_AR_DPL_SHIFT) | VMX_AR_P_MASK |
+	       (var->avl ? VMX_AR_AVL_MASK : 0) | (var->l ? VMX_AR_L_MASK : 0) |
+	       (var->db ? VMX_AR_DB_MASK : 0) | (var->g ? VMX_AR_G_MASK : 0);
 }
 
 void vmx_get_segment(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg)

@@ -2,8 +2,9 @@
 /*
  * minikvm-run --bench's arm64 guest, at EL1 with the MMU off: one timed loop, chosen by the
  * runner in x0, run x1 times (counted in x5: an SMCCC call may return in x0-x3), then a
- * store to the null device's end register (PSCI SYSTEM_OFF would stop every vCPU). The loops are as short as they can be, so that a figure per iteration is the
- * exit's cost; they are the same on every hypervisor.
+ * store to the null device's end register (PSCI SYSTEM_OFF would stop every vCPU). The
+ * loops are as short as they can be, so that a figure per iteration is the exit's cost;
+ * they are the same on every hypervisor.
  *
  *   x0 = 0  a store to 0x0a000000, the runner's null device: an MMIO exit to userspace
  *   x0 = 1  HVC PSCI_VERSION: an exit the kernel handles
