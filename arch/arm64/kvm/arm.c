@@ -393,7 +393,8 @@ void kvm_arch_destroy_vm(struct kvm *kvm)
  * registers trapped (TSC, TWI, TWE, TIDCP); the ID registers trapped (TID3: sys_regs.c
  * hides what minikvm does not virtualise); broadcast TLB and barriers inner shareable
  * (FB, BSU_IS); a stage-1 walk into Device memory faults (PTW); EL1 is AArch64 (RW).
- * A VHE host keeps E2H: its own EL2 code runs in the EL2&0 regime until the ERET.
+ * A VHE host keeps E2H: its own EL2 code runs in the EL2&0 regime until the ERET. With
+ * FEAT_S2FWB, stage 2 forces the guest's accesses to RAM Write-Back (FWB, mmu.c).
  */
 #define HCR_GUEST_FLAGS_MINIKVM	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_TSC | \
 				 HCR_TWI | HCR_TWE | HCR_TIDCP | HCR_TID3 | HCR_FB | \
@@ -401,7 +402,8 @@ void kvm_arch_destroy_vm(struct kvm *kvm)
 
 u64 kvm_guest_hcr(void)
 {
-	return HCR_GUEST_FLAGS_MINIKVM | (is_kernel_in_hyp_mode() ? HCR_E2H : 0);
+	return HCR_GUEST_FLAGS_MINIKVM | (is_kernel_in_hyp_mode() ? HCR_E2H : 0) |
+	       (kvm_stage2_fwb() ? HCR_FWB : 0);
 }
 
 /**

@@ -6,6 +6,7 @@
 #ifndef __MINIKVM_ARM64_ARM_H
 #define __MINIKVM_ARM64_ARM_H
 
+#include <asm/cpufeature.h>
 #include <minikvm/kvm_host.h>
 
 /* The size of an AArch64 instruction: what a trapped instruction's PC moves on by. */
@@ -50,6 +51,15 @@ int kvm_arm_vcpu_init(struct kvm_vcpu *vcpu, const struct kvm_vcpu_init *init);
 int kvm_arm_get_reg_list(struct kvm_vcpu *vcpu, struct kvm_reg_list __user *ulist);
 int kvm_arm_get_reg(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 int kvm_arm_set_reg(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg);
+
+/*
+ * FEAT_S2FWB on every CPU: with HCR_EL2.FWB, stage 2 may force a guest's accesses to be
+ * Write-Back cacheable whatever its own translation (or its MMU being off) says.
+ */
+static inline bool kvm_stage2_fwb(void)
+{
+	return cpus_have_final_cap(ARM64_HAS_STAGE2_FWB);
+}
 
 static inline bool kvm_arm_vcpu_stopped(struct kvm_vcpu *vcpu)
 {

@@ -31,8 +31,13 @@
 #define S2_PTE_VALID		BIT_ULL(0)
 #define S2_PTE_TABLE		BIT_ULL(1)
 #define S2_PTE_ADDR_MASK	GENMASK_ULL(47, 12)
-/* MemAttr[3:0] = 0b1111: Normal memory, Inner and Outer Write-Back cacheable. */
+/*
+ * MemAttr[3:0] = 0b1111: Normal memory, Inner and Outer Write-Back cacheable, combined with
+ * stage 1's as the stricter of the two. With HCR_EL2.FWB (FEAT_S2FWB), 0b0110: Normal
+ * Write-Back, whatever stage 1 says.
+ */
 #define S2_PTE_MEMATTR_NORMAL	(0xfULL << 2)
+#define S2_PTE_MEMATTR_FWB_WB	(0x6ULL << 2)
 /* S2AP[1:0], bits [7:6]: read and write access from EL1 and EL0. */
 #define S2_PTE_S2AP_R		BIT_ULL(6)
 #define S2_PTE_S2AP_W		BIT_ULL(7)
@@ -205,13 +210,16 @@ static int stage2_map_page(struct kvm *kvm, gpa_t ipa, struct page *page, bool w
 	}
 	/*
 	 * A guest with its MMU off reads memory non-cacheable: what the host wrote through
-	 * its cache must be in memory first, and no stale instruction cached.
+	 * its cache must be in memory first, unless stage 2 forces Write-Back (FWB: the
+	 * guest then reads through the caches too, and KVM skips the cleaning as well). No
+	 * stale instruction may stay cached either way.
 	 */
-	kvm_flush_dcache_to_poc(page_address(page), PAGE_SIZE);
+	if (!kvm_stage2_fwb())
+		kvm_flush_dcache_to_poc(page_address(page), PAGE_SIZE);
 	kvm_flush_icache();
 	WRITE_ONCE(*ptep, page_to_phys(page) | S2_PTE_VALID | S2_PTE_TABLE | S2_PTE_AF |
-			  S2_PTE_SH_INNER | S2_PTE_MEMATTR_NORMAL | S2_PTE_S2AP_R |
-			  (writable ? S2_PTE_S2AP_W : 0));
+			  S2_PTE_SH_INNER | S2_PTE_S2AP_R | (writable ? S2_PTE_S2AP_W : 0) |
+			  (kvm_stage2_fwb() ? S2_PTE_MEMATTR_FWB_WB : S2_PTE_MEMATTR_NORMAL));
 	dsb(ishst);
 out:
 	mutex_unlock(&kvm->arch.mmu_lock);
