@@ -231,18 +231,23 @@
 	 * Trap the guest's SVE and SME (minikvm switches only the FP/SIMD registers), and
 	 * its FP/SIMD until it uses them, in CPTR_EL2's nVHE layout or, under E2H, CPACR_EL1's
 	 * (Arm ARM D13.2.31). Trapped, FP/SIMD instructions trap at EL2 too: the world switch
-	 * touches the FP/SIMD registers only when they are not.
+	 * touches the FP/SIMD registers only when they are not. The activity monitors (TAM)
+	 * and trace unit registers (TTA) are the host's, as KVM keeps them: their accesses
+	 * trap, and sys_regs.c makes them UNDEFINED. (QEMU has neither, so no test sees it.)
 	 */
 	mrs	x3, cptr_el2
 	str	x3, [x0, #HYP_HOST_CPTR_EL2]
 	ldr	x4, [x0, #HYP_GUEST_FPSIMD]
+	orr	x3, x3, #CPTR_EL2_TAM
 	.if	\vhe
+	orr	x3, x3, #CPACR_EL1_TTA
 	bic	x3, x3, #CPACR_ELx_ZEN
 	bic	x3, x3, #CPACR_ELx_SMEN
 	orr	x3, x3, #(CPACR_EL1_FPEN_EL1EN | CPACR_EL1_FPEN_EL0EN)
 	cbnz	x4, .Lfpsimd_on\@
 	bic	x3, x3, #(CPACR_EL1_FPEN_EL1EN | CPACR_EL1_FPEN_EL0EN)
 	.else
+	orr	x3, x3, #CPTR_EL2_TTA
 	orr	x3, x3, #CPTR_EL2_TZ
 	orr	x3, x3, #CPTR_EL2_TSM
 	bic	x3, x3, #CPTR_EL2_TFP
