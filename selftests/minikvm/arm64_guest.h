@@ -2,8 +2,9 @@
 /*
  * The arm64 selftests' guests: AArch64 programs assembled into the test binary, each
  * between a guest_NAME_start and a guest_NAME_end label, for a test to copy into guest
- * memory, and the ONE_REG ids of the core registers they use. Included by one test file
- * only: the assembly is defined here.
+ * memory, and the ONE_REG ids of the core registers they use. The assembly is defined
+ * here, not declared: each arm64 test that runs guests includes this once (through
+ * arm64_vm.h) and links its own copy of every guest, used or not.
  */
 #ifndef MINIKVM_ARM64_GUEST_H
 #define MINIKVM_ARM64_GUEST_H

@@ -2,7 +2,9 @@
 /*
  * The x86 selftests' guests: real-mode, 32-bit and long-mode programs assembled into the
  * test binary, each between a guest_NAME and a guest_NAME_end label, for a test to copy to
- * its guest address. Included by one test file only: the assembly is defined here.
+ * its guest address. The assembly is defined here, not declared: each x86 test that runs
+ * guests includes this once (through x86_vm.h) and links its own copy of every guest,
+ * used or not.
  */
 #ifndef MINIKVM_X86_GUEST_H
 #define MINIKVM_X86_GUEST_H
