@@ -94,9 +94,7 @@ static void run_pm32_guest(struct __test_metadata *_metadata, FIXTURE_DATA(x86) 
 	memcpy(self->mem + GUEST_DATA, "xy", 2);
 	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
 	sregs.cr0 = CR0_PE | CR0_ET | CR0_NE;
-	set_seg32(&sregs.cs, true);
-	set_seg32(&sregs.ds, false);
-	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	set_flat_segs(&sregs, false, 0);
 	memset(&regs, 0, sizeof(regs));
 	regs.rflags = 2;
 	regs.rsp = GUEST_STACK;

@@ -108,31 +108,25 @@ static inline void setup_real_mode(struct __test_metadata *_metadata, int vcpu,
 	ASSERT_EQ(0, ioctl(vcpu, KVM_SET_REGS, &regs));
 }
 
-/* Flat 64-bit code and data segments (SDM 3.4.5). */
-static inline void set_seg64(struct kvm_segment *seg, bool code)
+/*
+ * Flat code and data segments (SDM 3.4.5) at privilege level @dpl, which the selectors'
+ * RPL repeats: CS 64-bit if @lm, else 32-bit; DS, and the same in ES, FS, GS and SS.
+ */
+static inline void set_flat_segs(struct kvm_sregs *sregs, bool lm, unsigned int dpl)
 {
-	memset(seg, 0, sizeof(*seg));
-	seg->limit = 0xffffffff;
-	seg->selector = code ? 0x8 : 0x10;
-	seg->type = code ? 0xb : 0x3;
-	seg->present = 1;
-	seg->s = 1;
-	seg->g = 1;
-	seg->l = code;
-	seg->db = !code;
-}
+	struct kvm_segment seg = {
+		.limit = 0xffffffff, .present = 1, .s = 1, .g = 1, .dpl = dpl,
+	};
 
-/* Flat 32-bit code and data segments. */
-static inline void set_seg32(struct kvm_segment *seg, bool code)
-{
-	memset(seg, 0, sizeof(*seg));
-	seg->limit = 0xffffffff;
-	seg->selector = code ? 0x8 : 0x10;
-	seg->type = code ? 0xb : 0x3;
-	seg->present = 1;
-	seg->s = 1;
-	seg->g = 1;
-	seg->db = 1;
+	sregs->cs = seg;
+	sregs->cs.selector = 0x8 | dpl;
+	sregs->cs.type = 0xb;
+	sregs->cs.l = lm;
+	sregs->cs.db = !lm;
+	seg.selector = 0x10 | dpl;
+	seg.type = 0x3;
+	seg.db = 1;
+	sregs->ds = sregs->es = sregs->fs = sregs->gs = sregs->ss = seg;
 }
 
 /* CPUID.80000001H:EDX bits (SDM Vol. 2, CPUID): SYSCALL, NX, LM. */
@@ -184,9 +178,7 @@ static inline void setup_long_mode(struct __test_metadata *_metadata, int vcpu,
 	sregs.cr4 = CR4_PAE;
 	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_PG;
 	sregs.efer = EFER_LME | EFER_LMA;
-	set_seg64(&sregs.cs, true);
-	set_seg64(&sregs.ds, false);
-	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	set_flat_segs(&sregs, true, 0);
 	ASSERT_EQ(0, ioctl(vcpu, KVM_SET_SREGS, &sregs));
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = GUEST_CODE64;
