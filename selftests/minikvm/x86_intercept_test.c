@@ -3,9 +3,9 @@
  * The x86 instructions and exceptions the hypervisor intercepts: CPUID from
  * KVM_SET_CPUID2, MSRs with a #GP for an unknown one, VMCALL's answers in each mode and
  * at CPL 3, the debug registers (DR4 as DR6, DR7.GD, single step, a round trip through
- * MOV DR with the host's own watchpoint still firing), CR4.OSXSAVE and XSETBV without
- * XSAVE, and #AC, which reaches the guest and cannot storm the host (CVE-2015-5307). Run
- * against minikvm and real KVM; both must agree.
+ * MOV DR with the host's own watchpoint still firing, KVM_GET/SET_DEBUGREGS), CR4.OSXSAVE
+ * and XSETBV without XSAVE, and #AC, which reaches the guest and cannot storm the host
+ * (CVE-2015-5307). Run against minikvm and real KVM; both must agree.
  */
 #include <sys/syscall.h>
 #include <linux/hw_breakpoint.h>
@@ -250,6 +250,73 @@ TEST_F(x86, debug_registers_round_trip)
 	}
 	EXPECT_EQ(2ULL, watch_count(fd));
 	close(fd);
+}
+
+/*
+ * KVM_GET/SET_DEBUGREGS: the reset values; a round trip; flags and the high halves of DR6
+ * and DR7 refused with nothing changed; the guest reads the DR6 they set, and they read
+ * what the guest wrote.
+ */
+TEST_F(x86, debugregs_ioctls)
+{
+	struct kvm_debugregs set = {
+		.db = { 0x1000, 0x2000, 0x3000, 0x4000 },
+		.dr6 = DR6_INIT | 0x2,		/* B1 */
+		.dr7 = 0x401,			/* L0 */
+	}, bad, get;
+	struct kvm_regs regs;
+	int i;
+
+	ASSERT_LT(0, ioctl(self->vm, KVM_CHECK_EXTENSION, KVM_CAP_DEBUGREGS));
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_DEBUGREGS, &get));
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0ULL, get.db[i]);
+	EXPECT_EQ(DR6_INIT, get.dr6);
+	EXPECT_EQ(0x400ULL, get.dr7);
+	EXPECT_EQ(0ULL, get.flags);
+
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_DEBUGREGS, &set));
+	bad = set;
+	bad.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_SET_DEBUGREGS, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	bad = set;
+	bad.dr6 |= 1ULL << 32;
+	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_SET_DEBUGREGS, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	bad = set;
+	bad.dr7 |= 1ULL << 32;
+	bad.db[0] = 0x5000;
+	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_SET_DEBUGREGS, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&get, 0xa5, sizeof(get));
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_DEBUGREGS, &get));
+	EXPECT_EQ(0, memcmp(set.db, get.db, sizeof(set.db)));
+	EXPECT_EQ(set.dr6, get.dr6);
+	EXPECT_EQ(set.dr7, get.dr7);
+	EXPECT_EQ(0ULL, get.flags);
+	for (i = 0; i < 9; i++)
+		EXPECT_EQ(0ULL, get.reserved[i]);
+
+	/* guest_dr64 reads DR6 (into R13) before it writes the registers. */
+	setup_long_mode(_metadata, self->vcpu, self->mem, guest_dr64, guest_dr64_end);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	regs.rax = 0x10000;
+	regs.rbx = 0x20000;
+	regs.rcx = 0x30000;
+	regs.rdx = 0x40000;
+	regs.rsi = 0x403;		/* L0 and G0 */
+	regs.rdi = 0x4000;		/* BS */
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	EXPECT_EQ(set.dr6, regs.r13);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_DEBUGREGS, &get));
+	EXPECT_EQ(0x10000ULL, get.db[0]);
+	EXPECT_EQ(0x40000ULL, get.db[3]);
+	EXPECT_EQ(DR6_INIT | 0x4000ULL, get.dr6);
+	EXPECT_EQ(0x403ULL, get.dr7);
 }
 
 /*

@@ -2,10 +2,10 @@
 /*
  * The x86 vCPU's state as userspace reads and writes it, as in KVM's x86.c.
  *
- * KVM_GET/SET_REGS, KVM_GET/SET_SREGS, KVM_GET/SET_FPU, KVM_GET/SET_MP_STATE, KVM_INTERRUPT
- * and KVM_GET/SET_VCPU_EVENTS, and kvm_arch_vcpu_ioctl(), which also hands the MSR (msr.c)
- * and CPUID (cpuid.c) ioctls on. Every ioctl that touches the VMCS loads the vCPU: its state
- * is there. KVM_RUN and the run loop are in x86.c.
+ * KVM_GET/SET_REGS, KVM_GET/SET_SREGS, KVM_GET/SET_FPU, KVM_GET/SET_MP_STATE, KVM_INTERRUPT,
+ * KVM_GET/SET_DEBUGREGS and KVM_GET/SET_VCPU_EVENTS, and kvm_arch_vcpu_ioctl(), which also
+ * hands the MSR (msr.c) and CPUID (cpuid.c) ioctls on. Every ioctl that touches the VMCS
+ * loads the vCPU: its state is there. KVM_RUN and the run loop are in x86.c.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -211,6 +211,38 @@ static int kvm_vcpu_ioctl_interrupt(struct kvm_vcpu *vcpu, struct kvm_interrupt 
 	return 0;
 }
 
+/*
+ * KVM_GET_DEBUGREGS: DR0-DR3, DR6 and DR7 as the guest's MOV DR would read them (DR6 with
+ * what the hardware set at the last exit, vmx_sync_guest_dr6()).
+ */
+static void kvm_vcpu_ioctl_x86_get_debugregs(struct kvm_vcpu *vcpu,
+					     struct kvm_debugregs *dbgregs)
+{
+	memset(dbgregs, 0, sizeof(*dbgregs));
+	memcpy(dbgregs->db, vcpu->arch.db, sizeof(dbgregs->db));
+	dbgregs->dr6 = vcpu->arch.dr6;
+	dbgregs->dr7 = vcpu->arch.dr7;
+}
+
+/*
+ * KVM_SET_DEBUGREGS: no flags, DR6 and DR7 without their reserved high halves; the values
+ * are kept as given, as KVM keeps them, for the guest's MOV DR to read. They never reach
+ * the hardware (handle_exit.c, handle_dr()).
+ */
+static int kvm_vcpu_ioctl_x86_set_debugregs(struct kvm_vcpu *vcpu,
+					    const struct kvm_debugregs *dbgregs)
+{
+	if (dbgregs->flags)
+		return kvm_refuse(-EINVAL, "KVM_SET_DEBUGREGS: flags 0x%llx", dbgregs->flags);
+	if (upper_32_bits(dbgregs->dr6) || upper_32_bits(dbgregs->dr7))
+		return kvm_refuse(-EINVAL, "KVM_SET_DEBUGREGS: DR6 0x%llx or DR7 0x%llx sets bits 63:32",
+				  dbgregs->dr6, dbgregs->dr7);
+	memcpy(vcpu->arch.db, dbgregs->db, sizeof(vcpu->arch.db));
+	vcpu->arch.dr6 = dbgregs->dr6;
+	vcpu->arch.dr7 = dbgregs->dr7;
+	return 0;
+}
+
 /**
  * kvm_vcpu_ioctl_x86_get_vcpu_events() - KVM_GET_VCPU_EVENTS
  * @vcpu: the vCPU, loaded
@@ -312,6 +344,7 @@ long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 {
 	struct kvm_vcpu *vcpu = filp->private_data;
 	void __user *argp = (void __user *)arg;
+	struct kvm_debugregs dbgregs;
 	struct kvm_vcpu_events events;
 	struct kvm_mp_state mp_state;
 	struct kvm_sregs *sregs;
@@ -396,6 +429,13 @@ long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		r = kvm_vcpu_ioctl_x86_set_vcpu_events(vcpu, &events);
 		vcpu_put(vcpu);
 		return r;
+	case KVM_GET_DEBUGREGS:
+		kvm_vcpu_ioctl_x86_get_debugregs(vcpu, &dbgregs);
+		return copy_to_user(argp, &dbgregs, sizeof(dbgregs)) ? -EFAULT : 0;
+	case KVM_SET_DEBUGREGS:
+		if (copy_from_user(&dbgregs, argp, sizeof(dbgregs)))
+			return -EFAULT;
+		return kvm_vcpu_ioctl_x86_set_debugregs(vcpu, &dbgregs);
 	case KVM_SET_CPUID2:
 		return kvm_vcpu_ioctl_set_cpuid2(vcpu, argp);
 	case KVM_GET_CPUID2:

@@ -34,6 +34,7 @@ int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_EXT_CPUID:
 	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_DEBUGREGS:
 		return 1;
 	default:
 		return 0;
