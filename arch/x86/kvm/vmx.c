@@ -3,11 +3,11 @@
  * minikvm's VMX backend: each vCPU's VMCS, and entering the guest (vmx_vcpu_run()).
  *
  * A vCPU's VMCS is created with it, VMCLEARed on the CPU that last held it and loaded
- * (VMPTRLD) wherever its thread runs, set up in the state of an x86 CPU after RESET, and
- * holds the guest state userspace reads and writes (segments, descriptor tables, CR0, CR4,
- * EFER), as in KVM's vmx/vmx.c. VMXON and the capabilities every VMCS is made from are in
- * vmx_hw.c, the exit handlers and the events the next entry delivers in handle_exit.c,
- * guest memory (EPT) in ept.c, the run loop in x86.c.
+ * (VMPTRLD) wherever its thread runs, and set up in the state of an x86 CPU after RESET,
+ * as in KVM's vmx/vmx.c. The guest state it holds for userspace to read and write
+ * (segments, descriptor tables, CR0, CR4, EFER) is in vmx_regs.c, VMXON and the
+ * capabilities every VMCS is made from in vmx_hw.c, the exit handlers and the events the
+ * next entry delivers in handle_exit.c, guest memory (EPT) in ept.c, the run loop in x86.c.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -153,17 +153,6 @@ void vmx_vmwrite_error(unsigned long field, unsigned long value)
 			   value, field, vmcs_read32(VM_INSTRUCTION_ERROR));
 }
 
-/*
- * The bits of CR0 and CR4 the host owns (SDM 25.6.6 "Guest/host masks and read shadows
- * for CR0 and CR4"): the guest reads them from the read shadow and exits when it tries to
- * change them. CR0.NE and CR4.VMXE must be 1 in VMX non-root operation (SDM A.7, A.8),
- * whatever the guest believes; CR0.CD and NW stay 0 under the guest so that its memory is
- * cached as the host maps it, as in KVM. PE and PG may be 0 with unrestricted guest.
- * CR4.OSXSAVE is the host's so that setting it exits, to be refused (vmx_cr4_valid_bits()).
- */
-#define CR0_HOST_OWNED_BITS	(X86_CR0_NE | X86_CR0_CD | X86_CR0_NW)
-#define CR4_HOST_OWNED_BITS	(X86_CR4_VMXE | X86_CR4_OSXSAVE)
-
 /* The architectural state after RESET (SDM 10.1.1 "Processor state after reset"). */
 #define RESET_CR0		(X86_CR0_CD | X86_CR0_NW | X86_CR0_ET)
 #define RESET_RIP		0xfff0
@@ -178,177 +167,9 @@ void vmx_vmwrite_error(unsigned long field, unsigned long value)
 /* IA32_PAT's power-up value: WB, WT, UC-, UC in each half (SDM 13.12.4). */
 #define RESET_PAT		0x0007040600070406ULL
 
-/*
- * Access rights of segments (SDM 25.4.1, Table 25-2), with <asm/vmx.h>'s names; AVL is
- * missing there. Types: read/write data, execute/read code (SDM Table 3-1).
- */
-#define VMX_AR_AVL_MASK		BIT(12)
+/* Segment types after reset: read/write data, execute/read code (SDM Table 3-1). */
 #define SEG_TYPE_DATA_RW	0x3
 #define SEG_TYPE_CODE_RX	0xb
-
-static const struct kvm_vmx_segment_field {
-	unsigned int selector;
-	unsigned int base;
-	unsigned int limit;
-	unsigned int ar_bytes;
-} kvm_vmx_segment_fields[] = {
-#define VMX_SEGMENT_FIELD(seg)						\
-	[VCPU_SREG_##seg] = {						\
-		.selector = GUEST_##seg##_SELECTOR,			\
-		.base = GUEST_##seg##_BASE,				\
-		.limit = GUEST_##seg##_LIMIT,				\
-		.ar_bytes = GUEST_##seg##_AR_BYTES,			\
-	}
-	VMX_SEGMENT_FIELD(ES),
-	VMX_SEGMENT_FIELD(CS),
-	VMX_SEGMENT_FIELD(SS),
-	VMX_SEGMENT_FIELD(DS),
-	VMX_SEGMENT_FIELD(FS),
-	VMX_SEGMENT_FIELD(GS),
-	VMX_SEGMENT_FIELD(TR),
-	VMX_SEGMENT_FIELD(LDTR),
-#undef VMX_SEGMENT_FIELD
-};
-
-static u32 vmx_segment_access_rights(const struct kvm_segment *var)
-{
-	/* Userspace leaves "present" clear in null segments: they are unusable to VMX. */
-	if (var->unusable || !var->present)
-		return VMX_AR_UNUSABLE_MASK;
-	return (var->type & VMX_AR_TYPE_MASK) | (var->s ? VMX_AR_S_MASK : 0) |
-	       ((var->dpl & 3) << VMX_AR_DPL_SHIFT) | VMX_AR_P_MASK |
-	       (var->avl ? VMX_AR_AVL_MASK : 0) | (var->l ? VMX_AR_L_MASK : 0) |
-	       (var->db ? VMX_AR_DB_MASK : 0) | (var->g ? VMX_AR_G_MASK : 0);
-}
-
-void vmx_get_segment(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg)
-{
-	const struct kvm_vmx_segment_field *sf = &kvm_vmx_segment_fields[seg];
-	u32 ar = vmcs_read32(sf->ar_bytes);
-
-	var->base = vmcs_readl(sf->base);
-	var->limit = vmcs_read32(sf->limit);
-	var->selector = vmcs_read16(sf->selector);
-	var->unusable = !!(ar & VMX_AR_UNUSABLE_MASK);
-	var->type = ar & VMX_AR_TYPE_MASK;
-	var->s = !!(ar & VMX_AR_S_MASK);
-	var->dpl = (ar >> VMX_AR_DPL_SHIFT) & 3;
-	var->present = !var->unusable;
-	var->avl = !!(ar & VMX_AR_AVL_MASK);
-	var->l = !!(ar & VMX_AR_L_MASK);
-	var->db = !!(ar & VMX_AR_DB_MASK);
-	var->g = !!(ar & VMX_AR_G_MASK);
-	var->padding = 0;
-}
-
-void vmx_set_segment(struct kvm_vcpu *vcpu, const struct kvm_segment *var, int seg)
-{
-	const struct kvm_vmx_segment_field *sf = &kvm_vmx_segment_fields[seg];
-	u32 ar = vmx_segment_access_rights(var);
-
-	/*
-	 * VM entry requires the accessed bit in usable code and data segments (SDM 27.3.1.2);
-	 * a real CPU sets it when it loads one, so set it as that load would have.
-	 */
-	if (seg != VCPU_SREG_LDTR && seg != VCPU_SREG_TR && !(ar & VMX_AR_UNUSABLE_MASK))
-		ar |= VMX_AR_TYPE_ACCESSES_MASK;
-	vmcs_write16(sf->selector, var->selector);
-	vmcs_writel(sf->base, var->base);
-	vmcs_write32(sf->limit, var->limit);
-	vmcs_write32(sf->ar_bytes, ar);
-}
-
-void vmx_get_dtable(struct kvm_vcpu *vcpu, struct kvm_dtable *dt, bool idt)
-{
-	dt->base = vmcs_readl(idt ? GUEST_IDTR_BASE : GUEST_GDTR_BASE);
-	dt->limit = vmcs_read32(idt ? GUEST_IDTR_LIMIT : GUEST_GDTR_LIMIT);
-	memset(dt->padding, 0, sizeof(dt->padding));
-}
-
-void vmx_set_dtable(struct kvm_vcpu *vcpu, const struct kvm_dtable *dt, bool idt)
-{
-	vmcs_writel(idt ? GUEST_IDTR_BASE : GUEST_GDTR_BASE, dt->base);
-	vmcs_write32(idt ? GUEST_IDTR_LIMIT : GUEST_GDTR_LIMIT, dt->limit);
-}
-
-/* The guest's view of CR0 and CR4: its own bits from the VMCS, the host's from the shadow. */
-unsigned long kvm_read_cr0(struct kvm_vcpu *vcpu)
-{
-	return (vmcs_readl(GUEST_CR0) & ~CR0_HOST_OWNED_BITS) |
-	       (vmcs_readl(CR0_READ_SHADOW) & CR0_HOST_OWNED_BITS);
-}
-
-unsigned long kvm_read_cr4(struct kvm_vcpu *vcpu)
-{
-	return (vmcs_readl(GUEST_CR4) & ~CR4_HOST_OWNED_BITS) |
-	       (vmcs_readl(CR4_READ_SHADOW) & CR4_HOST_OWNED_BITS);
-}
-
-/*
- * EFER.LMA and the "IA-32e mode guest" entry control must agree (SDM 27.3.1.1); the CPU
- * updates both itself when the guest turns paging on or off without an exit.
- */
-void vmx_set_efer(struct kvm_vcpu *vcpu, u64 efer)
-{
-	u32 entry = vmcs_read32(VM_ENTRY_CONTROLS);
-
-	vmcs_write64(GUEST_IA32_EFER, efer);
-	vmcs_write32(VM_ENTRY_CONTROLS, efer & EFER_LMA ? entry | VM_ENTRY_IA32E_MODE :
-			    entry & ~VM_ENTRY_IA32E_MODE);
-}
-
-/*
- * Entering IA-32e mode needs TR to be a busy 64-bit TSS (SDM 27.3.1.2); a guest that
- * switched with a 32-bit one in TR gets the type a real CPU would not have checked yet.
- */
-static void enter_lmode(struct kvm_vcpu *vcpu, u64 efer)
-{
-	u32 ar = vmcs_read32(GUEST_TR_AR_BYTES);
-
-	if ((ar & VMX_AR_TYPE_MASK) != VMX_AR_TYPE_BUSY_64_TSS)
-		vmcs_write32(GUEST_TR_AR_BYTES, (ar & ~VMX_AR_TYPE_MASK) | VMX_AR_TYPE_BUSY_64_TSS);
-	vmx_set_efer(vcpu, efer | EFER_LMA);
-}
-
-/*
- * Sets the guest's CR0 as a MOV to CR0 would: the shadow holds the guest's value, the
- * VMCS the value the CPU runs with. Turning paging on or off with EFER.LME set is the
- * switch into or out of IA-32e mode (SDM 10.8.5), which the CPU did not see here.
- */
-void vmx_set_cr0(struct kvm_vcpu *vcpu, unsigned long cr0)
-{
-	unsigned long old = kvm_read_cr0(vcpu);
-	u64 efer = vmcs_read64(GUEST_IA32_EFER);
-	unsigned long hw_cr0;
-
-	if (efer & EFER_LME) {
-		if (!(old & X86_CR0_PG) && (cr0 & X86_CR0_PG))
-			enter_lmode(vcpu, efer);
-		else if ((old & X86_CR0_PG) && !(cr0 & X86_CR0_PG))
-			vmx_set_efer(vcpu, efer & ~EFER_LMA);
-	}
-	hw_cr0 = (cr0 & ~CR0_HOST_OWNED_BITS) |
-		 (vmcs_config.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG));
-	vmcs_writel(CR0_READ_SHADOW, cr0);
-	vmcs_writel(GUEST_CR0, hw_cr0);
-}
-
-void vmx_set_cr4(struct kvm_vcpu *vcpu, unsigned long cr4)
-{
-	vmcs_writel(CR4_READ_SHADOW, cr4);
-	vmcs_writel(GUEST_CR4, cr4 | vmcs_config.cr4_fixed0);
-}
-
-/*
- * CR4 bits the CPU allows in VMX non-root operation but VMXE, which a guest cannot use,
- * and OSXSAVE: minikvm does not virtualize XSAVE (cpuid.c hides it, XCR0 is not switched),
- * so OSXSAVE is reserved whatever the CPUID table says, as KVM makes it for a guest whose
- * CPUID lacks XSAVE (a MOV to CR4 #GPs, KVM_SET_SREGS is EINVAL).
- */
-u64 vmx_cr4_valid_bits(void)
-{
-	return vmcs_config.cr4_fixed1 & ~(X86_CR4_VMXE | X86_CR4_OSXSAVE);
-}
 
 static void vmx_set_rflags(struct kvm_vcpu *vcpu, unsigned long rflags)
 {

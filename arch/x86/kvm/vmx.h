@@ -151,6 +151,19 @@ void vmx_vcpu_reset(struct kvm_vcpu *vcpu);
 void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
 void vmx_vcpu_put(struct kvm_vcpu *vcpu);
 void vmx_vcpu_run(struct kvm_vcpu *vcpu);
+
+/*
+ * The bits of CR0 and CR4 the host owns (SDM 25.6.6 "Guest/host masks and read shadows
+ * for CR0 and CR4"): the guest reads them from the read shadow and exits when it tries to
+ * change them. CR0.NE and CR4.VMXE must be 1 in VMX non-root operation (SDM A.7, A.8),
+ * whatever the guest believes; CR0.CD and NW stay 0 under the guest so that its memory is
+ * cached as the host maps it, as in KVM. PE and PG may be 0 with unrestricted guest.
+ * CR4.OSXSAVE is the host's so that setting it exits, to be refused (vmx_cr4_valid_bits()).
+ */
+#define CR0_HOST_OWNED_BITS	(X86_CR0_NE | X86_CR0_CD | X86_CR0_NW)
+#define CR4_HOST_OWNED_BITS	(X86_CR4_VMXE | X86_CR4_OSXSAVE)
+
+/* vmx_regs.c: the guest state in the VMCS that userspace reads and writes. */
 void vmx_get_segment(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg);
 void vmx_set_segment(struct kvm_vcpu *vcpu, const struct kvm_segment *var, int seg);
 void vmx_get_dtable(struct kvm_vcpu *vcpu, struct kvm_dtable *dt, bool idt);
