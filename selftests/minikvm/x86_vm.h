@@ -88,24 +88,31 @@ FIXTURE_TEARDOWN(x86)
 	close(self->kvm);
 }
 
+/* Every general register 0 but RIP = @rip and RSP = GUEST_STACK; RFLAGS has only bit 1. */
+static inline void set_start_regs(struct __test_metadata *_metadata, int vcpu, __u64 rip)
+{
+	struct kvm_regs regs;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = rip;
+	regs.rflags = 2;
+	regs.rsp = GUEST_STACK;
+	ASSERT_EQ(0, ioctl(vcpu, KVM_SET_REGS, &regs));
+}
+
 /* Real mode, CS base 0, at GUEST_CODE: the reset state but for CS and RIP. */
 static inline void setup_real_mode(struct __test_metadata *_metadata, int vcpu,
 				   unsigned char *mem, const unsigned char *code,
 				   const unsigned char *end)
 {
 	struct kvm_sregs sregs;
-	struct kvm_regs regs;
 
 	memcpy(mem + GUEST_CODE, code, end - code);
 	ASSERT_EQ(0, ioctl(vcpu, KVM_GET_SREGS, &sregs));
 	sregs.cs.selector = 0;
 	sregs.cs.base = 0;
 	ASSERT_EQ(0, ioctl(vcpu, KVM_SET_SREGS, &sregs));
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = GUEST_CODE;
-	regs.rflags = 2;
-	regs.rsp = GUEST_STACK;
-	ASSERT_EQ(0, ioctl(vcpu, KVM_SET_REGS, &regs));
+	set_start_regs(_metadata, vcpu, GUEST_CODE);
 }
 
 /*
@@ -162,7 +169,6 @@ static inline void setup_long_mode(struct __test_metadata *_metadata, int vcpu,
 	uint64_t *pdpt = (uint64_t *)(mem + GUEST_PDPT);
 	uint64_t *pd = (uint64_t *)(mem + GUEST_PD);
 	struct kvm_sregs sregs;
-	struct kvm_regs regs;
 
 	set_cpuid_long_mode(_metadata, vcpu);
 	memcpy(mem + GUEST_CODE64, code, end - code);
@@ -180,11 +186,7 @@ static inline void setup_long_mode(struct __test_metadata *_metadata, int vcpu,
 	sregs.efer = EFER_LME | EFER_LMA;
 	set_flat_segs(&sregs, true, 0);
 	ASSERT_EQ(0, ioctl(vcpu, KVM_SET_SREGS, &sregs));
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = GUEST_CODE64;
-	regs.rflags = 2;
-	regs.rsp = GUEST_STACK;
-	ASSERT_EQ(0, ioctl(vcpu, KVM_SET_REGS, &regs));
+	set_start_regs(_metadata, vcpu, GUEST_CODE64);
 }
 
 static inline uint64_t pio_value(const struct kvm_run *run)
