@@ -68,6 +68,7 @@ struct kvm_vm_stat {
  * @halt_exits: the guest halted (HLT, WFI)
  * @io_bus_pio: port accesses an in-kernel device handled
  * @io_bus_mmio: MMIO accesses an in-kernel device handled
+ * @arch: the arch's own counters (struct kvm_vcpu_arch_stat in its kvm_arch.h)
  */
 struct kvm_vcpu_stat {
 	u64 exits;
@@ -79,6 +80,7 @@ struct kvm_vcpu_stat {
 	u64 halt_exits;
 	u64 io_bus_pio;
 	u64 io_bus_mmio;
+	struct kvm_vcpu_arch_stat arch;
 };
 
 /**
@@ -187,6 +189,13 @@ struct kvm_vcpu {
 			    ##__VA_ARGS__);					\
 	(err);									\
 })
+
+/*
+ * Set once a reboot takes virtualization away from every CPU (kvm_main.c): a vCPU thread
+ * still running may then fault on a VMX instruction, which is no bug (x86's
+ * kvm_spurious_fault()).
+ */
+extern bool kvm_rebooting;
 
 void kvm_get_kvm(struct kvm *kvm);
 void kvm_put_kvm(struct kvm *kvm);

@@ -35,6 +35,9 @@
 #include <minikvm/trace.h>
 
 static enum cpuhp_state kvm_online_state;
+
+/* A reboot is taking virtualization away from every CPU (kvm_reboot()). */
+bool kvm_rebooting;
 static struct dentry *kvm_debugfs_dir;
 
 /* Generic capabilities: what the core implements for every arch. */
@@ -526,6 +529,8 @@ static void hardware_disable_one(void *unused)
 static int kvm_reboot(struct notifier_block *nb, unsigned long code, void *unused)
 {
 	pr_info("disabling virtualization on every CPU for reboot\n");
+	/* vCPU threads may still run: a virtualization instruction of theirs may fault, forgiven. */
+	WRITE_ONCE(kvm_rebooting, true);
 	on_each_cpu(hardware_disable_one, NULL, 1);
 	return NOTIFY_OK;
 }

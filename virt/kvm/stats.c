@@ -36,14 +36,18 @@ struct kvm_stat_desc {
 	u16 offset;
 };
 
-#define STAT(type, field, nr, kind) {						\
-	.name = #field,								\
+#define __STAT(name_, offset_, nr, kind) {					\
+	.name = name_,								\
 	.flags = KVM_STATS_TYPE_##kind | KVM_STATS_UNIT_NONE | KVM_STATS_BASE_POW10, \
 	.size = nr,								\
-	.offset = offsetof(struct type, field),					\
+	.offset = offset_,							\
 }
+#define STAT(type, field, nr, kind)	__STAT(#field, offsetof(struct type, field), nr, kind)
 #define VM_STAT(field, kind)		STAT(kvm_vm_stat, field, 1, kind)
 #define VCPU_STAT(field, kind)		STAT(kvm_vcpu_stat, field, 1, kind)
+/* An arch's own counter (KVM_VCPU_ARCH_STATS of its kvm_arch.h), named as its field. */
+#define VCPU_ARCH_STAT(field, kind)	\
+	__STAT(#field, offsetof(struct kvm_vcpu_stat, arch.field), 1, kind)
 
 static const struct kvm_stat_desc kvm_vm_stats_desc[] = {
 	VM_STAT(remote_tlb_flush, CUMULATIVE),
@@ -61,6 +65,7 @@ static const struct kvm_stat_desc kvm_vcpu_stats_desc[] = {
 	VCPU_STAT(halt_exits, CUMULATIVE),
 	VCPU_STAT(io_bus_pio, CUMULATIVE),
 	VCPU_STAT(io_bus_mmio, CUMULATIVE),
+	KVM_VCPU_ARCH_STATS
 };
 
 /**

@@ -25,6 +25,12 @@
 #define KVM_PHYS_SHIFT_DEFAULT	40
 #define KVM_PHYS_SIZE_DEFAULT	(1ULL << KVM_PHYS_SHIFT_DEFAULT)
 
+/* No counters of the arm64 vCPU's own beside the core's (virt/kvm/stats.c). */
+struct kvm_vcpu_arch_stat {
+};
+
+#define KVM_VCPU_ARCH_STATS
+
 /**
  * struct kvm_arch - a VM's stage 2
  * @mmu_lock: serializes changes to the stage-2 tables
