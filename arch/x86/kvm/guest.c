@@ -103,8 +103,8 @@ static void kvm_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
  */
 static const char *kvm_invalid_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 {
-	if (sregs->efer & ~EFER_VALID_BITS)
-		return "EFER sets bits minikvm does not virtualize";
+	if (!kvm_valid_efer(vcpu, sregs->efer))
+		return "EFER sets bits minikvm does not virtualize or the vCPU's CPUID does not offer";
 	if ((sregs->efer & EFER_LME) && (sregs->cr0 & X86_CR0_PG)) {
 		if (!(sregs->cr4 & X86_CR4_PAE) || !(sregs->efer & EFER_LMA))
 			return "IA-32e paging without CR4.PAE or EFER.LMA";
@@ -113,8 +113,8 @@ static const char *kvm_invalid_sregs(struct kvm_vcpu *vcpu, const struct kvm_sre
 	} else if ((sregs->efer & EFER_LMA) || sregs->cs.l) {
 		return "EFER.LMA or CS.L outside IA-32e mode";
 	}
-	if (sregs->cr4 & ~vmx_cr4_valid_bits())
-		return "CR4 sets reserved bits";
+	if (kvm_cr4_reserved(vcpu, sregs->cr4))
+		return "CR4 sets bits reserved on this CPU or by the vCPU's CPUID";
 	if (sregs->cr0 >> 32 || ((sregs->cr0 & X86_CR0_NW) && !(sregs->cr0 & X86_CR0_CD)) ||
 	    ((sregs->cr0 & X86_CR0_PG) && !(sregs->cr0 & X86_CR0_PE)))
 		return "CR0 sets reserved bits, NW without CD, or PG without PE";
@@ -138,7 +138,8 @@ static int kvm_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 	vmx_set_dtable(vcpu, &sregs->gdt, false);
 	vmx_set_dtable(vcpu, &sregs->idt, true);
 	vcpu->arch.cr2 = sregs->cr2;
-	vcpu->arch.cr8 = sregs->cr8;
+	/* A CR8 with reserved bits is ignored, not refused, as by KVM. */
+	kvm_set_cr8(vcpu, sregs->cr8);
 	vcpu->arch.apic_base = sregs->apic_base;
 	vmcs_writel(GUEST_CR3, sregs->cr3);
 	/* EFER before CR0: the mode is set whole here, not switched as a guest would. */
@@ -184,10 +185,12 @@ static void kvm_set_fpu(struct kvm_vcpu *vcpu, const struct kvm_fpu *fpu)
 	fxsave->rip = fpu->last_ip;
 	fxsave->rdp = fpu->last_dp;
 	memcpy(fxsave->xmm_space, fpu->xmm, sizeof(fpu->xmm));
-	fxsave->mxcsr = fpu->mxcsr;
 	/*
-	 * XRSTOR loads a component only if its XSTATE_BV bit is set, and initializes it
-	 * otherwise (SDM 13.8.1): mark x87 and SSE as present, or they would be lost.
+	 * MXCSR is left as it was, as KVM leaves it: one with reserved bits would make the
+	 * XRSTOR of the next KVM_RUN fault in the host (the kernel WARNs and resets the FPU),
+	 * and KVM_SET_FPU has never refused a value. XRSTOR loads a component only if its
+	 * XSTATE_BV bit is set, and initializes it otherwise (SDM 13.8.1): mark x87 and SSE as
+	 * present, or they would be lost.
 	 */
 	if (boot_cpu_has(X86_FEATURE_XSAVE))
 		fpstate->regs.xsave.header.xfeatures |= XFEATURE_MASK_FPSSE;

@@ -101,6 +101,12 @@ void vmx_set_dtable(struct kvm_vcpu *vcpu, const struct kvm_dtable *dt, bool idt
 	vmcs_write32(idt ? GUEST_IDTR_LIMIT : GUEST_GDTR_LIMIT, dt->limit);
 }
 
+/* The privilege level: SS.DPL (SDM 5.5; VM entry makes it equal to CS.DPL). */
+int vmx_get_cpl(struct kvm_vcpu *vcpu)
+{
+	return VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES));
+}
+
 /* The guest's view of CR0 and CR4: its own bits from the VMCS, the host's from the shadow. */
 unsigned long kvm_read_cr0(struct kvm_vcpu *vcpu)
 {
@@ -110,8 +116,9 @@ unsigned long kvm_read_cr0(struct kvm_vcpu *vcpu)
 
 unsigned long kvm_read_cr4(struct kvm_vcpu *vcpu)
 {
-	return (vmcs_readl(GUEST_CR4) & ~CR4_HOST_OWNED_BITS) |
-	       (vmcs_readl(CR4_READ_SHADOW) & CR4_HOST_OWNED_BITS);
+	unsigned long owned = vcpu->arch.cr4_guest_owned_bits;
+
+	return (vmcs_readl(GUEST_CR4) & owned) | (vmcs_readl(CR4_READ_SHADOW) & ~owned);
 }
 
 /*
@@ -121,10 +128,14 @@ unsigned long kvm_read_cr4(struct kvm_vcpu *vcpu)
 void vmx_set_efer(struct kvm_vcpu *vcpu, u64 efer)
 {
 	u32 entry = vmcs_read32(VM_ENTRY_CONTROLS);
+	u64 old = vmcs_read64(GUEST_IA32_EFER);
 
 	vmcs_write64(GUEST_IA32_EFER, efer);
 	vmcs_write32(VM_ENTRY_CONTROLS, efer & EFER_LMA ? entry | VM_ENTRY_IA32E_MODE :
 			    entry & ~VM_ENTRY_IA32E_MODE);
+	/* With SCE the guest's SYSCALL uses its own STAR, LSTAR and FMASK (msr.c). */
+	if ((old ^ efer) & EFER_SCE)
+		vmx_update_uret_msrs(vcpu);
 }
 
 /*
@@ -165,17 +176,44 @@ void vmx_set_cr0(struct kvm_vcpu *vcpu, unsigned long cr0)
 
 void vmx_set_cr4(struct kvm_vcpu *vcpu, unsigned long cr4)
 {
+	vcpu->arch.cr4_pke = cr4 & X86_CR4_PKE;
 	vmcs_writel(CR4_READ_SHADOW, cr4);
 	vmcs_writel(GUEST_CR4, cr4 | vmcs_config.cr4_fixed0);
 }
 
 /*
- * CR4 bits the CPU allows in VMX non-root operation but VMXE, which a guest cannot use,
- * and OSXSAVE: minikvm does not virtualize XSAVE (cpuid.c hides it, XCR0 is not switched),
- * so OSXSAVE is reserved whatever the CPUID table says, as KVM makes it for a guest whose
- * CPUID lacks XSAVE (a MOV to CR4 #GPs, KVM_SET_SREGS is EINVAL).
+ * The CR4 bits minikvm lets a guest set at all (SDM 2.5 "Control registers"), an allow-list so
+ * that a bit a newer CPU defines is reserved to guests until minikvm handles it. Left out:
+ * VMXE (no nested VMX), SMXE, OSXSAVE (XCR0 is not switched: cpuid.c hides XSAVE), LA57
+ * (the emulator walks 4-level guest page tables only), and KL, CET, PKS, LAM and FRED,
+ * whose state (MSRs, XSAVE components) minikvm does not switch.
  */
+#define CR4_VIRTUALIZED_BITS	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |	\
+				 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |	\
+				 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT |	\
+				 X86_CR4_UMIP | X86_CR4_FSGSBASE | X86_CR4_PCIDE |	\
+				 X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE)
+
+/* The CR4 bits a guest may set on this CPU, whatever its CPUID says (kvm_is_valid_cr4()). */
 u64 vmx_cr4_valid_bits(void)
 {
-	return vmcs_config.cr4_fixed1 & ~(X86_CR4_VMXE | X86_CR4_OSXSAVE);
+	return vmcs_config.cr4_fixed1 & CR4_VIRTUALIZED_BITS;
+}
+
+/**
+ * vmx_set_cr4_guest_host_mask() - which CR4 bits the guest changes without an exit
+ * @vcpu: the vCPU, loaded
+ *
+ * Every bit the guest may set is its own (SDM 25.6.6): with EPT the CPU does all a MOV to
+ * CR4 implies (PDPTE loads, TLB invalidations) itself, and the emulator reads the live
+ * value. The others are the host's, read from the shadow, where they stay 0: a MOV that
+ * sets one exits and #GPs (handle_cr()). KVM owns more of them (PAE, PSE, SMEP...) because
+ * its MMU depends on them; minikvm's EPT does not. PKE is the host's too, as in KVM, so
+ * that vmx_vcpu_run() knows without a VMREAD whether PKRU is the guest's to switch.
+ */
+void vmx_set_cr4_guest_host_mask(struct kvm_vcpu *vcpu)
+{
+	vcpu->arch.cr4_guest_owned_bits = vmx_cr4_valid_bits() & ~vcpu->arch.cr4_guest_rsvd_bits &
+					  ~X86_CR4_PKE;
+	vmcs_writel(CR4_GUEST_HOST_MASK, ~vcpu->arch.cr4_guest_owned_bits);
 }
