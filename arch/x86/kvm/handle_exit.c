@@ -142,15 +142,6 @@ int kvm_inject_gp(struct kvm_vcpu *vcpu)
 	return 1;
 }
 
-/*
- * The privilege level is SS.DPL (SDM 5.5; VM entry makes it equal to CS.DPL): 0 in real
- * mode, 3 in virtual-8086 mode.
- */
-static int vmx_get_cpl(struct kvm_vcpu *vcpu)
-{
-	return VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES));
-}
-
 /* Userspace gets the raw exit reason for what minikvm does not handle, as KVM does. */
 static int vmx_unexpected_exit(struct kvm_vcpu *vcpu)
 {
@@ -168,7 +159,7 @@ static int vmx_unexpected_exit(struct kvm_vcpu *vcpu)
 }
 
 /*
- * A host NMI, already handled; or the one intercepted exception, #AC, given back to the
+ * A host NMI or machine check, already handled; or #AC, given back to the
  * guest. An #AC raised while the guest's IDT delivered another event (the storm that the
  * intercept is for: each #AC's delivery raising the next) goes to userspace instead, as
  * KVM's simultaneous-exception internal error, with the event, the #AC and its error code.
@@ -180,12 +171,14 @@ static int handle_exception_nmi(struct kvm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	u32 vectoring, error_code;
 
-	if (type == INTR_TYPE_NMI_INTR)
+	/* Both went to the host before interrupts came back on (vmx_handle_exit_irqoff()). */
+	if (type == INTR_TYPE_NMI_INTR ||
+	    (type == INTR_TYPE_HARD_EXCEPTION && (intr_info & INTR_INFO_VECTOR_MASK) == MC_VECTOR))
 		return 1;
 	if (type != INTR_TYPE_HARD_EXCEPTION || (intr_info & INTR_INFO_VECTOR_MASK) != AC_VECTOR)
 		return vmx_unexpected_exit(vcpu);
-	/* Read only for an #AC: a host NMI, the common case here, needs neither. */
-	vectoring = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	/* Read only for an #AC: a host NMI, the common case here, needs it not. */
+	vectoring = vcpu->arch.idt_vectoring_info;
 	error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
 	if (vectoring & VECTORING_INFO_VALID_MASK) {
 		pr_info_ratelimited("vcpu %u: #AC while delivering event 0x%x\n", vcpu->vcpu_id,
@@ -247,34 +240,84 @@ static int handle_io(struct kvm_vcpu *vcpu)
 #define CR_QUAL_REG_SHIFT	8
 #define CR_QUAL_REG_MASK	GENMASK(11, 8)
 #define CR_ACCESS_MOV_TO_CR	0
+#define CR_ACCESS_MOV_FROM_CR	1
+
+/* CR8 is the task-priority class, bits 3:0; the others are reserved (SDM 10.8.6.1). */
+#define CR8_RESERVED_BITS	(~0xfUL)
+
+/**
+ * kvm_set_cr8() - a new TPR for a vCPU whose local APIC userspace emulates
+ * @vcpu: the vCPU
+ * @cr8: the value
+ *
+ * CR8 never reaches the CPU: MOV to and from CR8 exit (vmx_hw.c), so that the guest's
+ * value stays the vCPU's and the host's TPR, which is the physical CR8, stays the
+ * host's. Return: 0, or 1 for reserved bits (#GP), as KVM.
+ */
+int kvm_set_cr8(struct kvm_vcpu *vcpu, unsigned long cr8)
+{
+	if (cr8 & CR8_RESERVED_BITS)
+		return 1;
+	vcpu->arch.cr8 = cr8;
+	return 0;
+}
 
 /*
- * Only MOV to CR0 or CR4 that changes a host-owned bit exits (CR0/CR4_HOST_OWNED_BITS,
- * vmx.c): check the new value as the CPU would, and #GP the guest as the CPU would for a
- * bad one.
+ * MOV to CR8, as KVM without an in-kernel local APIC: when the priority drops, an
+ * interrupt userspace held back may now be deliverable, so it is told (KVM_EXIT_SET_TPR,
+ * the new value in run->cr8); a raise needs nobody.
+ */
+static int handle_set_cr8(struct kvm_vcpu *vcpu, unsigned long val)
+{
+	unsigned long old = vcpu->arch.cr8;
+
+	if (kvm_set_cr8(vcpu, val))
+		return kvm_inject_gp(vcpu);
+	kvm_skip_emulated_instruction(vcpu);
+	if (val >= old)
+		return 1;
+	vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
+	return 0;
+}
+
+/*
+ * A MOV to CR0 or CR4 that changes a bit the host owns (CR0_HOST_OWNED_BITS, and CR4's of
+ * vmx_set_cr4_guest_host_mask()): checked as the CPU would, with the #GP the CPU would
+ * raise for a bad value. Or any MOV to or from CR8.
  */
 static int handle_cr(struct kvm_vcpu *vcpu)
 {
 	unsigned long qual = vcpu->arch.exit_qualification;
 	int cr = qual & CR_QUAL_NUM_MASK;
 	int reg = (qual & CR_QUAL_REG_MASK) >> CR_QUAL_REG_SHIFT;
+	int access = (qual & CR_QUAL_ACCESS_MASK) >> CR_QUAL_ACCESS_SHIFT;
 	unsigned long val;
 
-	if ((qual & CR_QUAL_ACCESS_MASK) >> CR_QUAL_ACCESS_SHIFT != CR_ACCESS_MOV_TO_CR ||
-	    (cr != 0 && cr != 4))
+	if (access == CR_ACCESS_MOV_FROM_CR && cr == 8) {
+		kvm_register_write(vcpu, reg, vcpu->arch.cr8);
+		return kvm_skip_emulated_instruction(vcpu);
+	}
+	if (access != CR_ACCESS_MOV_TO_CR)
 		return vmx_unexpected_exit(vcpu);
 	val = kvm_register_read(vcpu, reg);
-	if (cr == 0) {
+	switch (cr) {
+	case 0:
 		if (!kvm_is_valid_cr0(vcpu, val))
 			return kvm_inject_gp(vcpu);
 		vmx_set_cr0(vcpu, val);
 		if (is_pae_paging(vcpu) &&
 		    kvm_load_pdptrs(vcpu, vmcs_readl(GUEST_CR3)))
 			return kvm_inject_gp(vcpu);
-	} else {
+		break;
+	case 4:
 		if (!kvm_is_valid_cr4(vcpu, val))
 			return kvm_inject_gp(vcpu);
 		vmx_set_cr4(vcpu, val);
+		break;
+	case 8:
+		return handle_set_cr8(vcpu, val);
+	default:
+		return vmx_unexpected_exit(vcpu);
 	}
 	return kvm_skip_emulated_instruction(vcpu);
 }
@@ -392,6 +435,40 @@ static int handle_xsetbv(struct kvm_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * RDPMC would read the host's performance counters. minikvm gives guests no PMU (cpuid.c
+ * hides leaf 0xA), so every counter is one the guest does not have: #GP, as KVM's
+ * kvm_emulate_rdpmc() without a vPMU.
+ */
+static int handle_rdpmc(struct kvm_vcpu *vcpu)
+{
+	return kvm_inject_gp(vcpu);
+}
+
+/*
+ * WBINVD and INVD touch only caches, which the guest's memory shares with the host's: a
+ * guest has no device doing non-coherent DMA into it here, so neither is needed for its
+ * data, and neither is run for it, as KVM without such a device. INVD would throw away
+ * the host's dirty lines; WBINVD would stall this CPU for as long as all caches take.
+ * Both are privileged: at CPL > 0 the CPU #GPs before exiting (SDM 26.1.1).
+ */
+static int handle_wbinvd_invd(struct kvm_vcpu *vcpu)
+{
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
+/*
+ * MONITOR and MWAIT would let the guest stop the host's CPU in a C-state of its choosing.
+ * As KVM with its default MWAIT_NEVER_UD_FAULTS quirk, both are NOPs, whether the guest's
+ * CPUID offers them or not (cpuid.c hides them): an MWAIT then returns at once, which
+ * the architecture allows (SDM Vol. 2, MWAIT).
+ */
+static int handle_monitor_mwait(struct kvm_vcpu *vcpu)
+{
+	pr_warn_once("a guest's MONITOR or MWAIT is emulated as a NOP\n");
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
 static int handle_ept_violation(struct kvm_vcpu *vcpu)
 {
 	return kvm_mmu_page_fault(vcpu, vmcs_read64(GUEST_PHYSICAL_ADDRESS),
@@ -418,15 +495,20 @@ static int (*const kvm_vmx_exit_handlers[])(struct kvm_vcpu *vcpu) = {
 	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_interrupt_window,
 	[EXIT_REASON_CPUID]			= kvm_emulate_cpuid,
 	[EXIT_REASON_HLT]			= kvm_emulate_halt,
+	[EXIT_REASON_INVD]			= handle_wbinvd_invd,
+	[EXIT_REASON_RDPMC]			= handle_rdpmc,
 	[EXIT_REASON_VMCALL]			= handle_vmcall,
 	[EXIT_REASON_CR_ACCESS]			= handle_cr,
 	[EXIT_REASON_DR_ACCESS]			= handle_dr,
 	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
 	[EXIT_REASON_MSR_READ]			= kvm_emulate_rdmsr,
 	[EXIT_REASON_MSR_WRITE]			= kvm_emulate_wrmsr,
+	[EXIT_REASON_MWAIT_INSTRUCTION]		= handle_monitor_mwait,
+	[EXIT_REASON_MONITOR_INSTRUCTION]	= handle_monitor_mwait,
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
+	[EXIT_REASON_WBINVD]			= handle_wbinvd_invd,
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
 };
 

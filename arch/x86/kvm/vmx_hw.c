@@ -229,21 +229,31 @@ static int setup_vmcs_config(u64 basic)
 
 	/*
 	 * External interrupts and NMIs exit so that the host takes them; HLT, port I/O (every
-	 * port: no I/O bitmaps), MOV DR and, through the bitmap, every MSR access exit. Entry
-	 * loads DR7 and IA32_DEBUGCTL from the VMCS ("load debug controls", a default1 control
-	 * that the TRUE MSRs may let go): without it the host's DR7, breakpoints armed, would
-	 * stay live in the guest.
+	 * port: no I/O bitmaps), MOV DR and, through the bitmap, every MSR access exit. So do
+	 * the instructions that would otherwise reach host state: MOV to and from CR8, which
+	 * is the physical local APIC's TPR without a TPR shadow (SDM 10.8.6.1), so that a
+	 * guest cannot raise the host's TPR and mask its interrupts; RDPMC, which reads the
+	 * host's performance counters; MONITOR and MWAIT, which would put the host's CPU to
+	 * sleep; and WBINVD (where the CPU can, SDM 25.6.2), which would flush all of the
+	 * host's caches at the guest's whim. The TSC is offset (SDM 26.6.5). Entry loads DR7
+	 * and IA32_DEBUGCTL from the VMCS ("load debug controls", a default1 control that the
+	 * TRUE MSRs may let go): without it the host's DR7, breakpoints armed, and its
+	 * DEBUGCTL (LBRs, branch trace) would stay live in the guest.
 	 */
 	if (adjust_vmx_controls(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
 				PIN_BASED_VMX_PREEMPTION_TIMER, pin_msr,
 				&c->pin_based_exec_ctrl) ||
 	    adjust_vmx_controls(CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING |
 				CPU_BASED_MOV_DR_EXITING | CPU_BASED_USE_MSR_BITMAPS |
+				CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
+				CPU_BASED_RDPMC_EXITING | CPU_BASED_MWAIT_EXITING |
+				CPU_BASED_MONITOR_EXITING | CPU_BASED_USE_TSC_OFFSETTING |
 				CPU_BASED_ACTIVATE_SECONDARY_CONTROLS | CPU_BASED_INTR_WINDOW_EXITING,
 				0, proc_msr,
 				&c->cpu_based_exec_ctrl) ||
 	    adjust_vmx_controls(SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
-				SECONDARY_EXEC_ENABLE_VPID, MSR_IA32_VMX_PROCBASED_CTLS2,
+				SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP |
+				SECONDARY_EXEC_WBINVD_EXITING, MSR_IA32_VMX_PROCBASED_CTLS2,
 				&c->cpu_based_2nd_exec_ctrl) ||
 	    adjust_vmx_controls(VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |
 				VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT |
@@ -251,6 +261,8 @@ static int setup_vmcs_config(u64 basic)
 	    adjust_vmx_controls(VM_ENTRY_LOAD_DEBUG_CONTROLS | VM_ENTRY_LOAD_IA32_EFER |
 				VM_ENTRY_LOAD_IA32_PAT, 0, entry_msr, &c->vmentry_ctrl))
 		return -EOPNOTSUPP;
+	if (!(c->cpu_based_2nd_exec_ctrl & SECONDARY_EXEC_WBINVD_EXITING))
+		pr_warn("no WBINVD exiting: a guest's WBINVD flushes the host's caches\n");
 	/*
 	 * The host takes external interrupts itself once interrupts are on again after the
 	 * exit: an acknowledged one would have to be dispatched by hand, and NMI-window or
@@ -289,6 +301,13 @@ bool vmx_has_vpid(void)
 bool vmx_has_insouts_info(void)
 {
 	return vmcs_config.insouts_info;
+}
+
+/* Guests may run RDTSCP and RDPID, where the VMCS lets them (SDM 25.6.2). */
+bool vmx_has_rdtscp(void)
+{
+	return (vmcs_config.cpu_based_2nd_exec_ctrl & SECONDARY_EXEC_ENABLE_RDTSCP) &&
+	       boot_cpu_has(X86_FEATURE_RDTSCP);
 }
 
 u64 vmx_ept_caps(void)
@@ -332,6 +351,8 @@ int kvm_arch_hardware_setup(void)
 		return -EOPNOTSUPP;
 	if (vmx_vmcs_setup())
 		return -ENOMEM;
+	if (vmx_setup_l1d_flush())
+		goto err_free_regions;
 
 	for_each_possible_cpu(cpu) {
 		page = alloc_pages_node(cpu_to_node(cpu), GFP_KERNEL | __GFP_ZERO, 0);
@@ -360,6 +381,7 @@ void kvm_arch_hardware_unsetup(void)
 			__free_page(per_cpu(vmxon_region, cpu));
 		per_cpu(vmxon_region, cpu) = NULL;
 	}
+	vmx_cleanup_l1d_flush();
 	vmx_vmcs_unsetup();
 }
 
@@ -404,6 +426,7 @@ static int vmx_hardware_enable_irqsoff(void)
 	if (r)
 		goto err_vmxon;
 	__this_cpu_write(vmx_enabled, true);
+	vmx_uret_msrs_cpu_online();
 	return 0;
 
 err_vmxon:

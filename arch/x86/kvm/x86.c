@@ -45,17 +45,26 @@ int kvm_arch_init_vm(struct kvm *kvm, unsigned long type)
 {
 	if (type)
 		return kvm_refuse(-EINVAL, "machine type %lu: x86 has only type 0", type);
+	raw_spin_lock_init(&kvm->arch.tsc_write_lock);
+	vmx_l1d_flush_vm_check();
 	return kvm_mmu_init_vm(kvm);
 }
 
+/*
+ * minikvm's EPT has 4 levels, which translate 48-bit guest-physical addresses (SDM 29.3.2);
+ * a CPU with more address bits would need 5-level EPT to reach beyond.
+ */
+#define EPT_4LEVEL_GPA_BITS	48
+
 int kvm_arch_prepare_memory_region(struct kvm *kvm, const struct kvm_memory_slot *new)
 {
-	/* EPT maps guest addresses up to the host's MAXPHYADDR. */
-	gfn_t max_gfn = (1ULL << (boot_cpu_data.x86_phys_bits - PAGE_SHIFT)) - 1;
+	/* EPT maps guest addresses up to the host's MAXPHYADDR, and no further than 4 levels. */
+	int bits = min_t(int, boot_cpu_data.x86_phys_bits, EPT_4LEVEL_GPA_BITS);
+	gfn_t max_gfn = (1ULL << (bits - PAGE_SHIFT)) - 1;
 
 	if (new->base_gfn + new->npages - 1 > max_gfn)
-		return kvm_refuse(-EINVAL, "slot %u ends beyond the host's physical address width",
-				  new->id);
+		return kvm_refuse(-EINVAL, "slot %u ends beyond the %d-bit guest-physical space",
+				  new->id, bits);
 	return 0;
 }
 
@@ -275,9 +284,18 @@ bool kvm_is_valid_cr0(struct kvm_vcpu *vcpu, unsigned long cr0)
 	return true;
 }
 
+/*
+ * CR4 bits the CPU or minikvm does not allow a guest (vmx_cr4_valid_bits()), or the guest's
+ * CPUID does not offer (kvm_vcpu_after_set_cpuid()): a CPU without the feature #GPs.
+ */
+bool kvm_cr4_reserved(struct kvm_vcpu *vcpu, unsigned long cr4)
+{
+	return (cr4 & ~vmx_cr4_valid_bits()) || (cr4 & vcpu->arch.cr4_guest_rsvd_bits);
+}
+
 bool kvm_is_valid_cr4(struct kvm_vcpu *vcpu, unsigned long cr4)
 {
-	if (cr4 & ~vmx_cr4_valid_bits())
+	if (kvm_cr4_reserved(vcpu, cr4))
 		return false;
 	/* Leaving PAE in IA-32e mode #GPs (SDM 2.5). */
 	if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && !(cr4 & X86_CR4_PAE))
@@ -376,6 +394,7 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 		trace_kvm_entry(vcpu->vcpu_id, kvm_rip_read(vcpu));
 
 	vmx_vcpu_run(vcpu);
+	vcpu->arch.has_run = true;
 
 	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 	kvm_vcpu_count_exit(vcpu, (u16)vcpu->arch.exit_reason);
@@ -390,6 +409,9 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 static int vcpu_run(struct kvm_vcpu *vcpu)
 {
 	int r;
+
+	/* Userspace ran since the last entry: its data may be in the L1D (l1d_flush.c). */
+	vcpu->arch.l1tf_flush_l1d = true;
 
 	for (;;) {
 		/* Signals and rescheduling; on a signal, KVM_EXIT_INTR is set and counted. */
@@ -433,6 +455,15 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 
 	vcpu_load(vcpu);
 	kvm_load_guest_fpu(vcpu);
+	/*
+	 * Userspace, which emulates the local APIC, may have changed the TPR in kvm_run: KVM
+	 * takes it back at every KVM_RUN without an in-kernel APIC.
+	 */
+	if (kvm_set_cr8(vcpu, vcpu->run->cr8)) {
+		r = kvm_refuse(-EINVAL, "KVM_RUN: run->cr8 0x%llx sets reserved bits",
+			       vcpu->run->cr8);
+		goto out;
+	}
 	/* First the access userspace just handled: an IN gets its data, as KVM does. */
 	if (vcpu->arch.complete_userspace_io) {
 		int (*cui)(struct kvm_vcpu *vcpu) = vcpu->arch.complete_userspace_io;
