@@ -30,7 +30,12 @@
 
 /* Paging structure entries (SDM 5.3, 5.4, 5.5). */
 #define PT_PRESENT		BIT_ULL(0)
+#define PT_WRITABLE		BIT_ULL(1)
+#define PT_USER			BIT_ULL(2)
 #define PT_PAGE_SIZE		BIT_ULL(7)
+#define PT64_NX			BIT_ULL(63)
+#define PT64_PKEY_SHIFT		59
+#define PT64_PKEY_MASK		GENMASK_ULL(62, 59)
 #define PT64_ADDR_MASK		GENMASK_ULL(51, PAGE_SHIFT)
 #define PT32_ADDR_MASK		GENMASK_ULL(31, PAGE_SHIFT)
 /* A 4 MiB page of 32-bit paging: bits 31:22 of the address here, 39:32 (PSE-36) there. */
@@ -39,23 +44,95 @@
 #define PT32_LARGE_HIGH_SHIFT	(32 - 13)
 #define PAE_PDPTE_SHIFT		30
 
+/* PKRU: two bits per protection key, access disable and write disable (SDM 4.6.2). */
+#define PKRU_AD(key)		BIT((key) * 2)
+#define PKRU_WD(key)		BIT((key) * 2 + 1)
+
+/*
+ * The kind of access a walk is for, in the page-fault error code's bits (SDM 4.7): a
+ * write, from CPL 3, an instruction fetch. The same bits, with P, RSVD and PK, make the
+ * error code of the #PF it raises.
+ */
+#define PFERR_PRESENT		BIT(0)
+#define PFERR_WRITE		BIT(1)
+#define PFERR_USER		BIT(2)
+#define PFERR_FETCH		BIT(4)
+#define PFERR_PK		BIT(5)
+
 /**
- * kvm_gva_to_gpa() - walk the guest's page tables as its CPU would
+ * kvm_inject_page_fault() - raise the #PF the guest's CPU would have
+ * @vcpu: the vCPU
+ * @gva: the linear address, for CR2
+ * @error_code: the error code (SDM 4.7)
+ */
+static void kvm_inject_page_fault(struct kvm_vcpu *vcpu, u64 gva, u32 error_code)
+{
+	vcpu->arch.cr2 = gva;
+	vmx_inject_exception(vcpu, PF_VECTOR, true, error_code);
+}
+
+/*
+ * Whether the rights a walk gathered allow the access (SDM 4.6): from CPL 3 the page must
+ * be a user page, writable for a write; at CPL 0-2 a write needs a writable page only with
+ * CR0.WP, SMEP forbids fetching from a user page and SMAP reading or writing one (with
+ * RFLAGS.AC clear); an instruction fetch needs the page executable (no XD); and with
+ * CR4.PKE a user page's protection key must allow a data access. Returns 0 or the
+ * error-code bits that make it a fault.
+ */
+static u32 kvm_check_page_rights(struct kvm_vcpu *vcpu, u32 access, bool user, bool writable,
+				 bool nx, unsigned int pkey)
+{
+	unsigned long cr4 = kvm_read_cr4(vcpu);
+	bool supervisor = !(access & PFERR_USER);
+
+	if (!supervisor && !user)
+		return PFERR_PRESENT;
+	if ((access & PFERR_WRITE) && !writable &&
+	    (!supervisor || (kvm_read_cr0(vcpu) & X86_CR0_WP)))
+		return PFERR_PRESENT;
+	if ((access & PFERR_FETCH) && nx)
+		return PFERR_PRESENT;
+	if (supervisor && user && (access & PFERR_FETCH) && (cr4 & X86_CR4_SMEP))
+		return PFERR_PRESENT;
+	if (supervisor && user && !(access & PFERR_FETCH) && (cr4 & X86_CR4_SMAP) &&
+	    !(vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_AC))
+		return PFERR_PRESENT;
+	if (user && !(access & PFERR_FETCH) && (cr4 & X86_CR4_PKE) &&
+	    ((vcpu->arch.pkru & PKRU_AD(pkey)) ||
+	     ((access & PFERR_WRITE) && (vcpu->arch.pkru & PKRU_WD(pkey)) &&
+	      (!supervisor || (kvm_read_cr0(vcpu) & X86_CR0_WP)))))
+		return PFERR_PRESENT | PFERR_PK;
+	return 0;
+}
+
+/**
+ * kvm_gva_to_gpa() - walk the guest's page tables as its CPU would for an access
  * @vcpu: the vCPU, loaded
  * @gva: a guest-linear address
+ * @access: PFERR_WRITE, PFERR_USER, PFERR_FETCH: what the access is
  * @gpa: where to put the guest-physical address
+ * @error_code: where to put the #PF error code when the access faults
  *
- * 32-bit, PAE and 4-level paging (SDM chapter 5), presence only: the callers translate
- * addresses the CPU itself just used. Returns 0, or -EFAULT if an entry is not present
- * or not in guest memory.
+ * 32-bit, PAE and 4-level paging (SDM chapter 4), with the rights of every level: the
+ * emulator must not let a guest's user mode write through INS where its own CPU would
+ * not (kvm_check_page_rights()). Accessed and dirty bits are left to the guest's CPU,
+ * which sets them on its next access: setting them here would race with the guest's
+ * other vCPUs, which KVM avoids with a cmpxchg on the guest's memory.
+ *
+ * Return: 0, or -EFAULT for a #PF (@error_code set), as for an entry not present or not
+ * in guest memory, or rights that do not allow the access.
  */
-static int kvm_gva_to_gpa(struct kvm_vcpu *vcpu, u64 gva, gpa_t *gpa)
+static int kvm_gva_to_gpa(struct kvm_vcpu *vcpu, u64 gva, u32 access, gpa_t *gpa,
+			  u32 *error_code)
 {
 	u64 efer = vmcs_read64(GUEST_IA32_EFER);
 	unsigned long cr4 = kvm_read_cr4(vcpu);
+	bool user = true, writable = true, nx = false;
 	int levels, bits, esize, level;
 	u64 table, pte, addr_mask;
+	u32 fault;
 
+	*error_code = access;
 	if (!(kvm_read_cr0(vcpu) & X86_CR0_PG)) {
 		*gpa = gva;
 		return 0;
@@ -67,7 +144,7 @@ static int kvm_gva_to_gpa(struct kvm_vcpu *vcpu, u64 gva, gpa_t *gpa)
 		addr_mask = PT64_ADDR_MASK;
 		table = vmcs_readl(GUEST_CR3) & addr_mask;
 	} else if (cr4 & X86_CR4_PAE) {
-		/* The PDPTEs are the ones the CPU loaded (SDM 5.4.1), kept in the VMCS. */
+		/* The PDPTEs are the ones the CPU loaded (SDM 4.4.1), kept in the VMCS. */
 		pte = vmcs_read64(GUEST_PDPTR0 + 2 * ((gva >> PAE_PDPTE_SHIFT) & 3));
 		if (!(pte & PT_PRESENT))
 			return -EFAULT;
@@ -87,24 +164,40 @@ static int kvm_gva_to_gpa(struct kvm_vcpu *vcpu, u64 gva, gpa_t *gpa)
 	for (level = levels; level >= 1; level--) {
 		int shift = PAGE_SHIFT + bits * (level - 1);
 		u64 idx = (gva >> shift) & (BIT(bits) - 1);
+		bool large;
 
 		pte = 0;
-		if (kvm_read_guest(vcpu->kvm, table + idx * esize, &pte, esize))
+		if (kvm_read_guest(vcpu->kvm, table + idx * esize, &pte, esize) ||
+		    !(pte & PT_PRESENT))
 			return -EFAULT;
-		if (!(pte & PT_PRESENT))
-			return -EFAULT;
-		if (level > 1 && (pte & PT_PAGE_SIZE) && (esize == 8 || (cr4 & X86_CR4_PSE))) {
-			u64 base = esize == 8 ? pte & addr_mask & ~(BIT_ULL(shift) - 1) :
-				   (pte & PT32_LARGE_ADDR_LOW) |
-				   ((pte & PT32_LARGE_ADDR_HIGH) << PT32_LARGE_HIGH_SHIFT);
-
-			*gpa = base | (gva & (BIT_ULL(shift) - 1));
-			return 0;
+		user &= !!(pte & PT_USER);
+		writable &= !!(pte & PT_WRITABLE);
+		/* XD exists with EFER.NXE, in PAE and 4-level entries (SDM 4.4.2, 4.5.4). */
+		nx |= esize == 8 && (efer & EFER_NX) && (pte & PT64_NX);
+		large = level > 1 && (pte & PT_PAGE_SIZE) && (esize == 8 || (cr4 & X86_CR4_PSE));
+		if (large) {
+			table = esize == 8 ? pte & addr_mask & ~(BIT_ULL(shift) - 1) :
+				(pte & PT32_LARGE_ADDR_LOW) |
+				((pte & PT32_LARGE_ADDR_HIGH) << PT32_LARGE_HIGH_SHIFT);
+			*gpa = table | (gva & (BIT_ULL(shift) - 1));
+			break;
 		}
 		table = pte & addr_mask;
+		*gpa = table | (gva & ~PAGE_MASK);
 	}
-	*gpa = table | (gva & ~PAGE_MASK);
+	fault = kvm_check_page_rights(vcpu, access, user, writable, nx,
+				      esize == 8 ? (pte & PT64_PKEY_MASK) >> PT64_PKEY_SHIFT : 0);
+	if (fault) {
+		*error_code |= fault;
+		return -EFAULT;
+	}
 	return 0;
+}
+
+/* The access bits of a data access of the guest at its current privilege level. */
+static u32 kvm_data_access(struct kvm_vcpu *vcpu, bool write)
+{
+	return (write ? PFERR_WRITE : 0) | (vmx_get_cpl(vcpu) == 3 ? PFERR_USER : 0);
 }
 
 /* The guest's execution mode, as the decoder needs it. */
@@ -114,9 +207,15 @@ static bool is_cs_32bit(struct kvm_vcpu *vcpu)
 	       (vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_DB_MASK);
 }
 
-/* Copies what can be read of the instruction at CS:RIP; returns the bytes read. */
+/*
+ * Copies what can be read of the instruction at CS:RIP, with the rights of an instruction
+ * fetch at the guest's privilege level; returns the bytes read. The guest's CPU fetched
+ * them to exit, so a page that cannot be fetched from now was changed by another vCPU
+ * meanwhile: the bytes before it are all there is to decode.
+ */
 static int kvm_fetch_insn(struct kvm_vcpu *vcpu, u8 *insn)
 {
+	u32 access = PFERR_FETCH | kvm_data_access(vcpu, false);
 	u64 linear = kvm_rip_read(vcpu);
 	int n = 0;
 
@@ -125,9 +224,10 @@ static int kvm_fetch_insn(struct kvm_vcpu *vcpu, u8 *insn)
 	while (n < X86_MAX_INSN_LEN) {
 		int chunk = min_t(int, X86_MAX_INSN_LEN - n,
 				  PAGE_SIZE - ((linear + n) & ~PAGE_MASK));
+		u32 error_code;
 		gpa_t gpa;
 
-		if (kvm_gva_to_gpa(vcpu, linear + n, &gpa) ||
+		if (kvm_gva_to_gpa(vcpu, linear + n, access, &gpa, &error_code) ||
 		    kvm_read_guest(vcpu->kvm, gpa, insn + n, chunk))
 			break;
 		n += chunk;
@@ -391,6 +491,28 @@ static int complete_emulated_mmio_store(struct kvm_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * KVM's report of an exit in the middle of delivering an event, which minikvm cannot
+ * complete: the vectoring information, the exit reason and qualification, the
+ * guest-physical address, the CPU.
+ */
+static int kvm_prepare_event_vectoring_exit(struct kvm_vcpu *vcpu, gpa_t gpa)
+{
+	struct kvm_run *run = vcpu->run;
+
+	pr_info_ratelimited("vcpu %u: event 0x%x delivered through MMIO at 0x%llx\n",
+			    vcpu->vcpu_id, vcpu->arch.idt_vectoring_info, gpa);
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_DELIVERY_EV;
+	run->internal.ndata = 5;
+	run->internal.data[0] = vcpu->arch.idt_vectoring_info;
+	run->internal.data[1] = vcpu->arch.exit_reason;
+	run->internal.data[2] = vcpu->arch.exit_qualification;
+	run->internal.data[3] = gpa;
+	run->internal.data[4] = raw_smp_processor_id();
+	return 0;
+}
+
 /* KVM's report of an instruction it cannot emulate: flags, length, the bytes. */
 static int kvm_emulation_failure(struct kvm_vcpu *vcpu, const u8 *insn, int n)
 {
@@ -427,6 +549,16 @@ int kvm_emulate_mmio(struct kvm_vcpu *vcpu, gpa_t gpa)
 	u64 val = 0;
 	int n;
 
+	/*
+	 * The CPU was delivering an event (its IDT, GDT or stack in MMIO, SDM 28.2.4), not
+	 * running the instruction at RIP: emulating that one would be wrong. Userspace hears
+	 * of it, as from KVM (6.1 reports it at the second such access, through its cached
+	 * MMIO entries; minikvm caches none).
+	 */
+	if (vcpu->arch.idt_vectoring_info & VECTORING_INFO_VALID_MASK)
+		return kvm_prepare_event_vectoring_exit(vcpu, gpa);
+	/* Emulation reads guest memory through the host's mappings (l1d_flush.c). */
+	vcpu->arch.l1tf_flush_l1d = true;
 	n = kvm_fetch_insn(vcpu, insn);
 	if (decode_mmio_insn(vcpu, insn, n, op))
 		return kvm_emulation_failure(vcpu, insn, n);
@@ -504,19 +636,31 @@ static void complete_string_elements(struct kvm_vcpu *vcpu, int count)
 	kvm_skip_emulated_instruction(vcpu);
 }
 
-/* Stores @count elements read by INS, each where the guest's paging puts it. */
+/*
+ * Stores @count elements read by INS, each where the guest's paging puts it and only if it
+ * lets the guest write there: a page it may not write raises the #PF its CPU would, after
+ * the elements before it, as KVM's emulator does. A store to an address outside guest RAM
+ * is not emulated (MMIO is no target for INS here).
+ */
 static int complete_string_in_data(struct kvm_vcpu *vcpu, const u8 *data, int count)
 {
 	int size = vcpu->arch.pio.size;
 	long step = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_DF ? -size : size;
+	u32 access = kvm_data_access(vcpu, true), error_code;
 	gpa_t gpa;
 	int i;
 
 	for (i = 0; i < count; i++) {
-		if (kvm_gva_to_gpa(vcpu, vcpu->arch.pio.gla + i * step, &gpa) ||
-		    kvm_write_guest(vcpu->kvm, gpa, data + i * size, size)) {
+		u64 gla = vcpu->arch.pio.gla + i * step;
+
+		if (kvm_gva_to_gpa(vcpu, gla, access, &gpa, &error_code)) {
+			complete_string_elements(vcpu, i);
+			kvm_inject_page_fault(vcpu, gla, error_code);
+			return 1;
+		}
+		if (kvm_write_guest(vcpu->kvm, gpa, data + i * size, size)) {
 			pr_info_ratelimited("vcpu %u: INS to 0x%llx, which is no guest RAM\n",
-					    vcpu->vcpu_id, vcpu->arch.pio.gla + i * step);
+					    vcpu->vcpu_id, gla);
 			return kvm_emulation_failure(vcpu, NULL, 0);
 		}
 	}
@@ -573,10 +717,12 @@ int kvm_emulate_string_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 	int addr_bytes = 2 << INSOUTS_INFO_ADDR_SIZE(info);
 	u64 count_mask = addr_bytes == 8 ? ~0ULL : GENMASK_ULL(addr_bytes * 8 - 1, 0);
 	u64 rcx = kvm_register_read(vcpu, VCPU_REGS_RCX) & count_mask;
+	u32 error_code;
 	u64 val = 0;
 	gpa_t gpa;
 	int count;
 
+	vcpu->arch.l1tf_flush_l1d = true;
 	if (!vmx_has_insouts_info() || addr_bytes > 8) {
 		pr_info_ratelimited("vcpu %u: no exit information for INS/OUTS\n", vcpu->vcpu_id);
 		return kvm_emulation_failure(vcpu, NULL, 0);
@@ -599,8 +745,12 @@ int kvm_emulate_string_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 		vcpu->arch.pio.count = count;
 		vcpu->arch.complete_userspace_io = complete_string_in;
 	} else {
-		if (kvm_gva_to_gpa(vcpu, vcpu->arch.pio.gla, &gpa) ||
-		    kvm_read_guest(vcpu->kvm, gpa, &val, size))
+		if (kvm_gva_to_gpa(vcpu, vcpu->arch.pio.gla, kvm_data_access(vcpu, false), &gpa,
+				   &error_code)) {
+			kvm_inject_page_fault(vcpu, vcpu->arch.pio.gla, error_code);
+			return 1;
+		}
+		if (kvm_read_guest(vcpu->kvm, gpa, &val, size))
 			return kvm_emulation_failure(vcpu, NULL, 0);
 		trace_kvm_pio(vcpu->vcpu_id, true, port, size, 1, val);
 		complete_string_elements(vcpu, 1);
