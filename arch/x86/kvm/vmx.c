@@ -76,17 +76,27 @@ void vmx_vmcs_unsetup(void)
 	vmx_msr_bitmap = NULL;
 }
 
+void kvm_spurious_fault(void)
+{
+	WARN_ONCE(!READ_ONCE(kvm_rebooting), "minikvm: VMX instruction faulted on cpu%d\n",
+		  raw_smp_processor_id());
+}
+
 /* VMCLEAR (SDM 30.3): write the VMCS data back to memory and make its launch state clear. */
 static void vmcs_clear(void *vmcs)
 {
 	u64 phys = __pa(vmcs);
 
-	asm goto("vmclear %[phys]\n\t"
-		 "jna %l[fail]"
-		 : : [phys] "m" (phys) : "cc", "memory" : fail);
+	asm goto("1: vmclear %[phys]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : [phys] "m" (phys) : "cc", "memory" : fail, fault);
 	return;
 fail:
 	pr_err("VMCLEAR of VMCS 0x%llx failed on cpu%d\n", phys, smp_processor_id());
+	return;
+fault:
+	kvm_spurious_fault();
 }
 
 /* VMPTRLD (SDM 30.3): make the VMCS current on this CPU. */
@@ -94,12 +104,16 @@ static void vmcs_load(void *vmcs)
 {
 	u64 phys = __pa(vmcs);
 
-	asm goto("vmptrld %[phys]\n\t"
-		 "jna %l[fail]"
-		 : : [phys] "m" (phys) : "cc", "memory" : fail);
+	asm goto("1: vmptrld %[phys]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : [phys] "m" (phys) : "cc", "memory" : fail, fault);
 	return;
 fail:
 	pr_err("VMPTRLD of VMCS 0x%llx failed on cpu%d\n", phys, smp_processor_id());
+	return;
+fault:
+	kvm_spurious_fault();
 }
 
 /*
@@ -258,7 +272,6 @@ void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
 	struct loaded_vmcs *loaded_vmcs = &vcpu->arch.vmcs;
 	bool already_loaded = loaded_vmcs->cpu == cpu;
-	u64 fs_base;
 
 	if (!already_loaded) {
 		loaded_vmcs_clear(loaded_vmcs);
@@ -272,39 +285,96 @@ void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 	if (per_cpu(current_vmcs, cpu) != loaded_vmcs->vmcs) {
 		per_cpu(current_vmcs, cpu) = loaded_vmcs->vmcs;
 		vmcs_load(loaded_vmcs->vmcs);
+		/*
+		 * Another VM's guest (or this one's other vCPU) ran here last: what it left in
+		 * the branch predictors must not steer this one (Spectre v2 between guests), as
+		 * KVM does when it switches VMCSs. A no-op unless the kernel uses IBPB.
+		 */
+		indirect_branch_prediction_barrier();
 	}
+	/* The host ran here in between: what it left in the L1D is a reason to flush. */
+	vcpu->arch.l1tf_flush_l1d = true;
 	if (!already_loaded) {
 		vmx_set_host_state_per_cpu();
 		ept_sync_context(vcpu->kvm->arch.eptp);
 		loaded_vmcs->cpu = cpu;
 	}
-	/* Threads of the VM owner may take turns running the vCPU: each has its FS base. */
-	rdmsrl(MSR_FS_BASE, fs_base);
-	vmcs_writel(HOST_FS_BASE, fs_base);
+}
+
+/* Selector bits that make a selector unfit for the host-state area (SDM 27.2.3). */
+#define SEGMENT_RPL_TI_MASK	(SEGMENT_RPL_MASK | SEGMENT_TI_MASK)
+
+static u16 kvm_read_ldt(void)
+{
+	u16 ldt;
+
+	asm volatile("sldt %0" : "=rm" (ldt));
+	return ldt;
+}
+
+static void kvm_load_ldt(u16 sel)
+{
+	asm volatile("lldt %0" : : "rm" (sel));
 }
 
 /*
- * Host state VMX does not switch and the kernel does not use: saved before the first entry
- * after a load and given back when the vCPU leaves the CPU (vmx_prepare_switch_to_host()),
- * not around every entry. SWAPGS in a 64-bit guest exchanges GS.base with
- * IA32_KERNEL_GS_BASE, where the host keeps its user GS base meanwhile.
+ * FS and GS as VM exit will load them (SDM 28.5.2): the selectors only if they are ones
+ * the host-state area may hold (RPL 0 and in the GDT, SDM 27.2.3), else null; the bases
+ * always, as the thread has them now. The VMCS keeps the last values, written again only
+ * when they change.
  */
-static void vmx_prepare_switch_to_guest(struct kvm_vcpu *vcpu)
+static void vmx_set_host_fs_gs(struct loaded_vmcs *v, u16 fs_sel, u16 gs_sel, u64 fs_base)
+{
+	if (unlikely(fs_sel != v->host_fs_sel)) {
+		vmcs_write16(HOST_FS_SELECTOR, fs_sel & SEGMENT_RPL_TI_MASK ? 0 : fs_sel);
+		v->host_fs_sel = fs_sel;
+	}
+	if (unlikely(gs_sel != v->host_gs_sel)) {
+		vmcs_write16(HOST_GS_SELECTOR, gs_sel & SEGMENT_RPL_TI_MASK ? 0 : gs_sel);
+		v->host_gs_sel = gs_sel;
+	}
+	if (unlikely(fs_base != v->host_fs_base)) {
+		vmcs_writel(HOST_FS_BASE, fs_base);
+		v->host_fs_base = fs_base;
+	}
+}
+
+/*
+ * Host state VMX does not switch, or loads with other values than the thread's: saved
+ * before the first entry after a load and given back when the vCPU leaves the CPU
+ * (vmx_prepare_switch_to_host()), not around every entry. VM exit makes LDTR unusable
+ * and DS, ES, and FS or GS held in the LDT or with RPL 3, null (SDM 28.5.2): a VMM whose
+ * thread has an LDT or such selectors would fault on its next segment load. SWAPGS in a
+ * 64-bit guest exchanges GS.base with IA32_KERNEL_GS_BASE, where the host keeps its user
+ * GS base meanwhile. The user-return MSRs are msr.c's.
+ */
+void vmx_prepare_switch_to_guest(struct kvm_vcpu *vcpu)
 {
 	struct kvm_vcpu_arch *arch = &vcpu->arch;
+	u16 fs_sel, gs_sel;
+	u64 fs_base;
 
 	if (arch->guest_state_loaded)
 		return;
+	arch->host_ldt_sel = kvm_read_ldt();
 	savesegment(ds, arch->host_ds_sel);
 	savesegment(es, arch->host_es_sel);
+	savesegment(fs, fs_sel);
+	savesegment(gs, gs_sel);
+	arch->host_fs_sel = fs_sel;
+	arch->host_gs_sel = gs_sel;
+	rdmsrl(MSR_FS_BASE, fs_base);
+	vmx_set_host_fs_gs(&arch->vmcs, fs_sel, gs_sel, fs_base);
 	rdmsrl(MSR_KERNEL_GS_BASE, arch->host_kernel_gs_base);
 	wrmsrl(MSR_KERNEL_GS_BASE, arch->msr_kernel_gs_base);
 	arch->guest_state_loaded = true;
+	vmx_load_uret_msrs(vcpu);
 }
 
 /*
- * VM exit loaded DS and ES with null selectors, limited TR to 0x67 and GDTR to 0xffff
- * (SDM 28.5.2, 28.5.3): the kernel does not mind, userspace and the I/O bitmap do.
+ * VM exit also limited TR to 0x67 and GDTR to 0xffff (SDM 28.5.3): the kernel does not
+ * mind, userspace and the I/O bitmap do. GS is reloaded through load_gs_index(), which
+ * keeps the kernel's GS base; and with the LDT, as its selector may name an LDT entry.
  */
 static void vmx_prepare_switch_to_host(struct kvm_vcpu *vcpu)
 {
@@ -313,17 +383,55 @@ static void vmx_prepare_switch_to_host(struct kvm_vcpu *vcpu)
 	if (!arch->guest_state_loaded)
 		return;
 	rdmsrl(MSR_KERNEL_GS_BASE, arch->msr_kernel_gs_base);
-	wrmsrl(MSR_KERNEL_GS_BASE, arch->host_kernel_gs_base);
-	loadsegment(ds, arch->host_ds_sel);
-	loadsegment(es, arch->host_es_sel);
+	if (arch->host_ldt_sel || (arch->host_gs_sel & SEGMENT_RPL_TI_MASK)) {
+		kvm_load_ldt(arch->host_ldt_sel);
+		load_gs_index(arch->host_gs_sel);
+	}
+	if (arch->host_fs_sel & SEGMENT_RPL_TI_MASK)
+		loadsegment(fs, arch->host_fs_sel);
+	if (unlikely(arch->host_ds_sel | arch->host_es_sel)) {
+		loadsegment(ds, arch->host_ds_sel);
+		loadsegment(es, arch->host_es_sel);
+	}
 	invalidate_tss_limit();
+	wrmsrl(MSR_KERNEL_GS_BASE, arch->host_kernel_gs_base);
 	load_fixmap_gdt(raw_smp_processor_id());
+	vmx_put_uret_msrs();
 	arch->guest_state_loaded = false;
 }
 
 void vmx_vcpu_put(struct kvm_vcpu *vcpu)
 {
 	vmx_prepare_switch_to_host(vcpu);
+}
+
+/*
+ * The secondary controls of this vCPU: VPID if it has one, RDTSCP and RDPID if its CPUID
+ * offers them (else they #UD, as on a CPU without them).
+ */
+static u32 vmx_secondary_exec_control(struct kvm_vcpu *vcpu)
+{
+	u32 ctl = vmcs_config.cpu_based_2nd_exec_ctrl;
+
+	if (!vcpu->arch.vpid)
+		ctl &= ~SECONDARY_EXEC_ENABLE_VPID;
+	if (!vcpu->arch.rdtscp_enabled)
+		ctl &= ~SECONDARY_EXEC_ENABLE_RDTSCP;
+	return ctl;
+}
+
+/**
+ * vmx_set_rdtscp() - let the guest run RDTSCP and RDPID, or not
+ * @vcpu: the vCPU, loaded
+ * @enable: its CPUID offers one of them and the CPU can run them for a guest
+ *
+ * TSC_AUX, which both read, becomes one of the MSRs switched for the guest (msr.c).
+ */
+void vmx_set_rdtscp(struct kvm_vcpu *vcpu, bool enable)
+{
+	vcpu->arch.rdtscp_enabled = enable && vmx_has_rdtscp();
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_secondary_exec_control(vcpu));
+	vmx_update_uret_msrs(vcpu);
 }
 
 /* The VMCS fields that never change: controls and the host state common to all CPUs. */
@@ -339,26 +447,26 @@ static void init_vmcs(struct kvm_vcpu *vcpu)
 	vmcs_write64(VMCS_LINK_POINTER, -1ULL);
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmcs_config.pin_based_exec_ctrl);
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmcs_config.cpu_based_exec_ctrl);
-	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vcpu->arch.vpid ?
-		     vmcs_config.cpu_based_2nd_exec_ctrl :
-		     vmcs_config.cpu_based_2nd_exec_ctrl & ~SECONDARY_EXEC_ENABLE_VPID);
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_secondary_exec_control(vcpu));
 	vmcs_write32(VM_EXIT_CONTROLS, vmcs_config.vmexit_ctrl);
 	vmcs_write32(VM_ENTRY_CONTROLS, vmcs_config.vmentry_ctrl);
 	/*
-	 * #AC only: a guest at CPL 3 with CR0.AM, RFLAGS.AC and a misaligned stack makes each
+	 * #AC: a guest at CPL 3 with CR0.AM, RFLAGS.AC and a misaligned stack makes each
 	 * #AC's delivery raise another, a loop inside the CPU where the host never gets
 	 * control back (CVE-2015-5307). Intercepted, each #AC is an exit, then reflected.
+	 * #MC: a machine check is the host's to handle, whoever ran (vmenter.c).
 	 */
-	vmcs_write32(EXCEPTION_BITMAP, BIT(AC_VECTOR));
+	vmcs_write32(EXCEPTION_BITMAP, BIT(AC_VECTOR) | BIT(MC_VECTOR));
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
 	vmcs_write64(MSR_BITMAP, __pa(vmx_msr_bitmap));
 	vmcs_write32(VM_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write64(VM_ENTRY_MSR_LOAD_ADDR, __pa(vcpu->arch.msr_autoload_guest));
+	vmcs_write64(VM_EXIT_MSR_LOAD_ADDR, __pa(vcpu->arch.msr_autoload_host));
 	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_writel(CR0_GUEST_HOST_MASK, CR0_HOST_OWNED_BITS);
-	vmcs_writel(CR4_GUEST_HOST_MASK, CR4_HOST_OWNED_BITS);
 
 	/* HOST_CR3 and HOST_CR4 are checked before each entry: they can change. */
 	vmcs_writel(HOST_CR0, read_cr0());
@@ -368,6 +476,9 @@ static void init_vmcs(struct kvm_vcpu *vcpu)
 	vmcs_write16(HOST_ES_SELECTOR, 0);
 	vmcs_write16(HOST_FS_SELECTOR, 0);
 	vmcs_write16(HOST_GS_SELECTOR, 0);
+	vcpu->arch.vmcs.host_fs_sel = 0;
+	vcpu->arch.vmcs.host_gs_sel = 0;
+	vcpu->arch.vmcs.host_fs_base = -1ULL;	/* never a base: written at the first entry */
 	vmcs_write16(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
 	store_idt(&idt);
 	vmcs_writel(HOST_IDTR_BASE, idt.address);
@@ -400,6 +511,9 @@ void vmx_vcpu_reset(struct kvm_vcpu *vcpu)
 	int i;
 
 	init_vmcs(vcpu);
+	/* No CPUID table yet: no CPUID-dependent feature. */
+	kvm_vcpu_after_set_cpuid(vcpu);
+	kvm_vcpu_reset_tsc(vcpu);
 	for (i = VCPU_SREG_ES; i <= VCPU_SREG_GS; i++)
 		vmx_set_segment(vcpu, &seg, i);
 	seg.selector = RESET_CS_SELECTOR;
@@ -438,229 +552,5 @@ void vmx_vcpu_reset(struct kvm_vcpu *vcpu)
 	vmcs_writel(GUEST_RSP, 0);
 	memset(vcpu->arch.regs, 0, sizeof(vcpu->arch.regs));
 	vcpu->arch.regs[VCPU_REGS_RDX] = RESET_RDX;
-}
-
-/*
- * Offsets in struct kvm_vcpu_arch's regs[], for the assembly below: each GPR at its
- * number in the instruction encoding (asm/kvm_vcpu_regs.h), 8 bytes each.
- */
-#define VCPU_REG_OFF(reg)	(__VCPU_REGS_##reg * 8)
-
-/**
- * __vmx_vcpu_run() - enter the guest and come back
- * @regs: the guest's GPRs (RSP excepted), loaded before entry and saved after exit
- * @launched: VMRESUME if true, VMLAUNCH if not (SDM 26.1 "Basic VM-entry checks")
- *
- * The one piece of assembly, inline as the design asks. KVM moved its own into
- * vmenter.S in 2019 because the compiler may split, clone or reorder a C function around
- * an asm block in ways that break what the block assumes about the stack (and objtool's
- * view of it); this block stays safe by being the whole of a small noinline function,
- * by saving everything it needs on the stack itself, and by telling the compiler it
- * clobbers every other register, flags and memory.
- *
- * VM exit loads RSP and RIP from HOST_RSP and HOST_RIP (SDM 28.5.3), so both are written
- * here, at the exact stack depth of the exit label: a fixed HOST_RIP could not name a
- * label inside inline asm, and HOST_RSP is this call's stack. The guest's RBP and RCX are
- * loaded last-but-one and last: RCX holds @regs until then, and is found again on the
- * stack after the exit. VMLAUNCH/VMRESUME that fail do not enter the guest but fall
- * through with CF (VMfailInvalid) or ZF (VMfailValid) set (SDM 30.2), and join the exit
- * path, which saves the registers (harmlessly) and records the failure from the flags:
- * a real VM exit clears them all (SDM 28.5.3). Nothing between VMLAUNCH and SETBE
- * changes the flags. Registers that held guest values are cleared before returning, so
- * that no later speculation in the host can use them.
- *
- * Return: true if VMLAUNCH/VMRESUME failed (VMfail).
- */
-static noinline bool __vmx_vcpu_run(unsigned long *regs, bool launched)
-{
-	u8 fail = launched;
-
-	asm volatile(
-		"push %%rbp\n\t"
-		"push %%rcx\n\t"
-		"mov $%c[host_rsp], %%rdx\n\t"
-		"vmwrite %%rsp, %%rdx\n\t"
-		"lea 2f(%%rip), %%rax\n\t"
-		"mov $%c[host_rip], %%rdx\n\t"
-		"vmwrite %%rax, %%rdx\n\t"
-		"test %%bl, %%bl\n\t"
-		"mov %c[rax](%%rcx), %%rax\n\t"
-		"mov %c[rdx](%%rcx), %%rdx\n\t"
-		"mov %c[rbx](%%rcx), %%rbx\n\t"
-		"mov %c[rsi](%%rcx), %%rsi\n\t"
-		"mov %c[rdi](%%rcx), %%rdi\n\t"
-		"mov %c[r8](%%rcx), %%r8\n\t"
-		"mov %c[r9](%%rcx), %%r9\n\t"
-		"mov %c[r10](%%rcx), %%r10\n\t"
-		"mov %c[r11](%%rcx), %%r11\n\t"
-		"mov %c[r12](%%rcx), %%r12\n\t"
-		"mov %c[r13](%%rcx), %%r13\n\t"
-		"mov %c[r14](%%rcx), %%r14\n\t"
-		"mov %c[r15](%%rcx), %%r15\n\t"
-		"mov %c[rbp](%%rcx), %%rbp\n\t"
-		"mov %c[rcx](%%rcx), %%rcx\n\t"
-		"jnz 1f\n\t"
-		"vmlaunch\n\t"
-		"jmp 2f\n\t"
-		"1: vmresume\n\t"
-		"2: push %%rcx\n\t"
-		"mov 8(%%rsp), %%rcx\n\t"
-		"mov %%rax, %c[rax](%%rcx)\n\t"
-		"mov %%rdx, %c[rdx](%%rcx)\n\t"
-		"mov %%rbx, %c[rbx](%%rcx)\n\t"
-		"mov %%rbp, %c[rbp](%%rcx)\n\t"
-		"mov %%rsi, %c[rsi](%%rcx)\n\t"
-		"mov %%rdi, %c[rdi](%%rcx)\n\t"
-		"mov %%r8, %c[r8](%%rcx)\n\t"
-		"mov %%r9, %c[r9](%%rcx)\n\t"
-		"mov %%r10, %c[r10](%%rcx)\n\t"
-		"mov %%r11, %c[r11](%%rcx)\n\t"
-		"mov %%r12, %c[r12](%%rcx)\n\t"
-		"mov %%r13, %c[r13](%%rcx)\n\t"
-		"mov %%r14, %c[r14](%%rcx)\n\t"
-		"mov %%r15, %c[r15](%%rcx)\n\t"
-		"popq %c[rcx](%%rcx)\n\t"
-		"setbe %%bl\n\t"
-		"movzbl %%bl, %%ebx\n\t"
-		"xor %%eax, %%eax\n\t"
-		"xor %%edx, %%edx\n\t"
-		"xor %%esi, %%esi\n\t"
-		"xor %%edi, %%edi\n\t"
-		"xor %%r8d, %%r8d\n\t"
-		"xor %%r9d, %%r9d\n\t"
-		"xor %%r10d, %%r10d\n\t"
-		"xor %%r11d, %%r11d\n\t"
-		"xor %%r12d, %%r12d\n\t"
-		"xor %%r13d, %%r13d\n\t"
-		"xor %%r14d, %%r14d\n\t"
-		"xor %%r15d, %%r15d\n\t"
-		"pop %%rcx\n\t"
-		"pop %%rbp\n\t"
-		: "+b" (fail), "+c" (regs)
-		: [host_rsp] "i" (HOST_RSP), [host_rip] "i" (HOST_RIP),
-		  [rax] "i" (VCPU_REG_OFF(RAX)), [rcx] "i" (VCPU_REG_OFF(RCX)),
-		  [rdx] "i" (VCPU_REG_OFF(RDX)), [rbx] "i" (VCPU_REG_OFF(RBX)),
-		  [rbp] "i" (VCPU_REG_OFF(RBP)), [rsi] "i" (VCPU_REG_OFF(RSI)),
-		  [rdi] "i" (VCPU_REG_OFF(RDI)), [r8] "i" (VCPU_REG_OFF(R8)),
-		  [r9] "i" (VCPU_REG_OFF(R9)), [r10] "i" (VCPU_REG_OFF(R10)),
-		  [r11] "i" (VCPU_REG_OFF(R11)), [r12] "i" (VCPU_REG_OFF(R12)),
-		  [r13] "i" (VCPU_REG_OFF(R13)), [r14] "i" (VCPU_REG_OFF(R14)),
-		  [r15] "i" (VCPU_REG_OFF(R15))
-		: "rax", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
-		  "r15", "cc", "memory");
-	return fail;
-}
-
-/*
- * A host NMI that arrived in the guest made this exit and is still the host's to handle
- * (SDM 26.2 "Other causes of VM exits"): call its handler through the IDT, with
- * interrupts still off, as KVM did before it had a dedicated entry. Its IRET ends the
- * NMI blocking the exit left.
- */
-static void vmx_handle_exit_nmi_irqoff(struct kvm_vcpu *vcpu)
-{
-	u32 intr_info;
-
-	if ((u16)vcpu->arch.exit_reason != EXIT_REASON_EXCEPTION_NMI)
-		return;
-	intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
-	if ((intr_info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
-	    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
-		asm volatile("int $2");
-}
-
-/*
- * An exit in the middle of delivering an event through the guest's IDT (a guest page
- * fault whose handler's page was not mapped in EPT yet) loses the event unless it is
- * injected again at the next entry (SDM 28.2.4 "Information for VM exits during event
- * delivery"): as KVM's __vmx_complete_interrupts().
- */
-static void vmx_complete_interrupts(struct kvm_vcpu *vcpu)
-{
-	u32 idt_vectoring_info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
-	u32 type;
-
-	if (!(idt_vectoring_info & VECTORING_INFO_VALID_MASK))
-		return;
-	type = idt_vectoring_info & VECTORING_INFO_TYPE_MASK;
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, idt_vectoring_info);
-	if (idt_vectoring_info & VECTORING_INFO_DELIVER_CODE_MASK)
-		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
-			     vmcs_read32(IDT_VECTORING_ERROR_CODE));
-	/* Software events are injected with the length of their instruction (SDM 27.6.1.3). */
-	if (type == INTR_TYPE_SOFT_EXCEPTION || type == INTR_TYPE_SOFT_INTR ||
-	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
-		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
-}
-
-/*
- * #DB is not intercepted and VMX does not switch DR6: a guest's own single step (TF) sets
- * DR6.BS in the hardware, where an emulated MOV from DR6 would not see it and the host's
- * next #DB handler would take it for its own. Such a condition moves to the guest's DR6,
- * and the hardware gets back the value with none.
- */
-static void vmx_sync_guest_dr6(struct kvm_vcpu *vcpu)
-{
-	unsigned long dr6;
-
-	get_debugreg(dr6, 6);
-	if (likely(dr6 == DR6_ACTIVE_LOW))
-		return;
-	vcpu->arch.dr6 |= dr6 & DR6_VOLATILE;
-	set_debugreg(DR6_ACTIVE_LOW, 6);
-}
-
-/**
- * vmx_vcpu_run() - one entry into the guest and its exit, interrupts off
- * @vcpu: the vCPU, loaded on this CPU
- *
- * Switches what VMX does not (guest CR2, DR6, the host's debug state), refreshes the host's
- * CR3 and CR4 in the VMCS if they changed since (a new PCID, a CR4 bit the kernel
- * toggles), enters, and reads why the guest exited into vcpu->arch.
- */
-void vmx_vcpu_run(struct kvm_vcpu *vcpu)
-{
-	struct loaded_vmcs *loaded_vmcs = &vcpu->arch.vmcs;
-	unsigned long cr3, cr4;
-	u64 host_debugctl;
-
-	vmx_prepare_switch_to_guest(vcpu);
-	cr3 = __read_cr3();
-	if (cr3 != loaded_vmcs->host_cr3) {
-		vmcs_writel(HOST_CR3, cr3);
-		loaded_vmcs->host_cr3 = cr3;
-	}
-	cr4 = cr4_read_shadow();
-	if (cr4 != loaded_vmcs->host_cr4) {
-		vmcs_writel(HOST_CR4, cr4);
-		loaded_vmcs->host_cr4 = cr4;
-	}
-	if (vmcs_config.preemption_timer_value)
-		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vmcs_config.preemption_timer_value);
-	if (native_read_cr2() != vcpu->arch.cr2)
-		native_write_cr2(vcpu->arch.cr2);
-	/* VM exit clears IA32_DEBUGCTL and sets DR7 to 0x400 (SDM 28.5.1). */
-	rdmsrl(MSR_IA32_DEBUGCTLMSR, host_debugctl);
-
-	vcpu->arch.vmfail = __vmx_vcpu_run(vcpu->arch.regs, loaded_vmcs->launched);
-
-	vcpu->arch.cr2 = native_read_cr2();
-	vmx_sync_guest_dr6(vcpu);
-	if (host_debugctl)
-		wrmsrl(MSR_IA32_DEBUGCTLMSR, host_debugctl);
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
-
-	if (unlikely(vcpu->arch.vmfail)) {
-		vcpu->arch.exit_reason = VMX_EXIT_REASONS_FAILED_VMENTRY;
-		return;
-	}
-	vcpu->arch.exit_reason = vmcs_read32(VM_EXIT_REASON);
-	if (unlikely(vcpu->arch.exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
-		return;
-	loaded_vmcs->launched = true;
-	vcpu->arch.exit_qualification = vmcs_readl(EXIT_QUALIFICATION);
-	vmx_handle_exit_nmi_irqoff(vcpu);
-	vmx_complete_interrupts(vcpu);
 }
 

@@ -13,6 +13,7 @@
 #include <linux/kvm.h>
 #include <linux/printk.h>
 #include <linux/types.h>
+#include <asm/asm.h>
 #include <asm/debugreg.h>
 #include <asm/msr-index.h>
 #include <asm/vmx.h>
@@ -72,13 +73,26 @@ extern struct vmcs_config vmcs_config;
 /* VMREAD and VMWRITE signal a bad field or no current VMCS by VMfail (SDM 30.2). */
 void vmx_vmwrite_error(unsigned long field, unsigned long value);
 
+/*
+ * A VMX instruction faulted (#UD): this CPU left VMX operation under minikvm, which
+ * happens when a reboot took VMX away from every CPU (kvm_reboot()) while a vCPU thread
+ * was still running. Each VMX instruction's fault goes here through the exception table
+ * instead of oopsing, as KVM's kvm_spurious_fault(); outside a reboot it is a bug, said
+ * once.
+ */
+void kvm_spurious_fault(void);
+
 static __always_inline unsigned long vmcs_readl(unsigned long field)
 {
 	unsigned long value;
 
-	asm volatile("vmread %[field], %[value]"
-		     : [value] "=rm" (value) : [field] "r" (field) : "cc");
+	asm_goto_output("1: vmread %[field], %[value]\n\t"
+			_ASM_EXTABLE(1b, %l[fault])
+			: [value] "=rm" (value) : [field] "r" (field) : "cc" : fault);
 	return value;
+fault:
+	kvm_spurious_fault();
+	return 0;
 }
 
 static __always_inline u16 vmcs_read16(unsigned long field)
@@ -98,12 +112,16 @@ static __always_inline u64 vmcs_read64(unsigned long field)
 
 static __always_inline void vmcs_writel(unsigned long field, unsigned long value)
 {
-	asm goto("vmwrite %[value], %[field]\n\t"
-		 "jna %l[fail]"
-		 : : [field] "r" (field), [value] "rm" (value) : "cc" : fail);
+	asm goto("1: vmwrite %[value], %[field]\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : [field] "r" (field), [value] "rm" (value) : "cc" : fail, fault);
 	return;
 fail:
 	vmx_vmwrite_error(field, value);
+	return;
+fault:
+	kvm_spurious_fault();
 }
 
 #define vmcs_write16	vmcs_writel
@@ -151,17 +169,24 @@ void vmx_vcpu_reset(struct kvm_vcpu *vcpu);
 void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
 void vmx_vcpu_put(struct kvm_vcpu *vcpu);
 void vmx_vcpu_run(struct kvm_vcpu *vcpu);
+void vmx_set_rdtscp(struct kvm_vcpu *vcpu, bool enable);
+void vmx_prepare_switch_to_guest(struct kvm_vcpu *vcpu);
+
+/* l1d_flush.c: the L1TF mitigation of the world switch. */
+int vmx_setup_l1d_flush(void);
+void vmx_cleanup_l1d_flush(void);
+void vmx_l1d_flush_vm_check(void);
+void vmx_l1d_flush(struct kvm_vcpu *vcpu);
 
 /*
- * The bits of CR0 and CR4 the host owns (SDM 25.6.6 "Guest/host masks and read shadows
- * for CR0 and CR4"): the guest reads them from the read shadow and exits when it tries to
- * change them. CR0.NE and CR4.VMXE must be 1 in VMX non-root operation (SDM A.7, A.8),
- * whatever the guest believes; CR0.CD and NW stay 0 under the guest so that its memory is
- * cached as the host maps it, as in KVM. PE and PG may be 0 with unrestricted guest.
- * CR4.OSXSAVE is the host's so that setting it exits, to be refused (vmx_cr4_valid_bits()).
+ * The bits of CR0 the host owns (SDM 25.6.6 "Guest/host masks and read shadows for CR0
+ * and CR4"): the guest reads them from the read shadow and exits when it tries to change
+ * them. CR0.NE must be 1 in VMX non-root operation (SDM A.7), whatever the guest believes;
+ * CR0.CD and NW stay 0 under the guest so that its memory is cached as the host maps it, as
+ * in KVM. PE and PG may be 0 with unrestricted guest. CR4's mask depends on the guest's
+ * CPUID: vmx_set_cr4_guest_host_mask().
  */
 #define CR0_HOST_OWNED_BITS	(X86_CR0_NE | X86_CR0_CD | X86_CR0_NW)
-#define CR4_HOST_OWNED_BITS	(X86_CR4_VMXE | X86_CR4_OSXSAVE)
 
 /* vmx_regs.c: the guest state in the VMCS that userspace reads and writes. */
 void vmx_get_segment(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg);
@@ -171,19 +196,23 @@ void vmx_set_dtable(struct kvm_vcpu *vcpu, const struct kvm_dtable *dt, bool idt
 void vmx_set_cr0(struct kvm_vcpu *vcpu, unsigned long cr0);
 void vmx_set_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
 void vmx_set_efer(struct kvm_vcpu *vcpu, u64 efer);
+int vmx_get_cpl(struct kvm_vcpu *vcpu);
 unsigned long kvm_read_cr0(struct kvm_vcpu *vcpu);
 unsigned long kvm_read_cr4(struct kvm_vcpu *vcpu);
 u64 vmx_cr4_valid_bits(void);
+void vmx_set_cr4_guest_host_mask(struct kvm_vcpu *vcpu);
 
 /* vmx_hw.c: what the CPU offers. */
 bool vmx_has_vpid(void);
 bool vmx_has_insouts_info(void);
+bool vmx_has_rdtscp(void);
 u64 vmx_ept_caps(void);
 
 /* handle_exit.c: the exit handlers and the events the next entry delivers. */
 int vmx_handle_exit(struct kvm_vcpu *vcpu);
 int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu);
 int kvm_inject_gp(struct kvm_vcpu *vcpu);
+int kvm_set_cr8(struct kvm_vcpu *vcpu, unsigned long cr8);
 void vmx_inject_exception(struct kvm_vcpu *vcpu, unsigned int nr, bool has_error_code,
 			  u32 error_code);
 void vmx_cancel_injection(struct kvm_vcpu *vcpu);
@@ -203,11 +232,18 @@ int kvm_dev_ioctl_get_supported_cpuid(struct kvm_cpuid2 __user *argp);
 /* EFER bits a guest may set (SDM 2.2.1); LMA is the CPU's, read-only to WRMSR. */
 #define EFER_VALID_BITS		(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
 int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu);
+bool kvm_valid_efer(struct kvm_vcpu *vcpu, u64 efer);
+void vmx_uret_msrs_cpu_online(void);
+void vmx_load_uret_msrs(struct kvm_vcpu *vcpu);
+void vmx_update_uret_msrs(struct kvm_vcpu *vcpu);
+void vmx_put_uret_msrs(void);
+void kvm_vcpu_reset_tsc(struct kvm_vcpu *vcpu);
 int kvm_emulate_wrmsr(struct kvm_vcpu *vcpu);
 int kvm_dev_ioctl_get_msr_index_list(struct kvm_msr_list __user *argp);
 int kvm_vcpu_ioctl_msr_io(struct kvm_vcpu *vcpu, struct kvm_msrs __user *argp, bool set);
 int kvm_load_pdptrs(struct kvm_vcpu *vcpu, unsigned long cr3);
 bool kvm_is_valid_cr0(struct kvm_vcpu *vcpu, unsigned long cr0);
+bool kvm_cr4_reserved(struct kvm_vcpu *vcpu, unsigned long cr4);
 bool kvm_is_valid_cr4(struct kvm_vcpu *vcpu, unsigned long cr4);
 bool is_pae_paging(struct kvm_vcpu *vcpu);
 
@@ -220,6 +256,9 @@ int kvm_emulate_string_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 int kvm_vcpu_ioctl_set_cpuid2(struct kvm_vcpu *vcpu, struct kvm_cpuid2 __user *argp);
 int kvm_vcpu_ioctl_get_cpuid2(struct kvm_vcpu *vcpu, struct kvm_cpuid2 __user *argp);
 void kvm_vcpu_free_cpuid(struct kvm_vcpu *vcpu);
+bool guest_cpuid_has(struct kvm_vcpu *vcpu, unsigned int x86_feature);
+bool guest_cpuid_is_intel(struct kvm_vcpu *vcpu);
+void kvm_vcpu_after_set_cpuid(struct kvm_vcpu *vcpu);
 
 /* ept.c: guest memory through EPT. */
 int kvm_mmu_init_vm(struct kvm *kvm);
