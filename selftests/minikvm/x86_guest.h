@@ -90,6 +90,23 @@ asm(".pushsection .rodata\n"
 	"	movb $0x99, %es:1\n"
 	"	hlt\n"
 	"guest_readonly16_end:\n"
+	/*
+	 * Loads from 4 pages of ES (a read-only slot), which map them, then a store to
+	 * offset 0x10 + n of page n of each.
+	 */
+	"guest_ro_pages16:\n"
+	"	xor %bx, %bx\n"
+	"1:	mov %es:(%bx), %al\n"
+	"	add $0x1000, %bx\n"
+	"	cmp $0x4000, %bx\n"
+	"	jne 1b\n"
+	"	mov $0x10, %si\n"
+	"2:	movb $0x5a, %es:(%si)\n"
+	"	add $0x1001, %si\n"
+	"	cmp $0x4014, %si\n"
+	"	jne 2b\n"
+	"	hlt\n"
+	"guest_ro_pages16_end:\n"
 	/* REP OUTSB of 3 bytes to port 0x70, REP INSW of 2 words from 0x71. */
 	"guest_string16:\n"
 	"	cld\n"
@@ -317,6 +334,155 @@ asm(".pushsection .rodata\n"
 	"guest_dr64_end:\n"
 	".popsection\n");
 
+/* The guests of x86_safety_test.c. */
+asm(".pushsection .rodata\n"
+	".code16\n"
+	/* CPUID of leaves 0, 1 and 7 into 0x5000: 16 bytes each. */
+	"guest_cpuid_zero16:\n"
+	"	mov $0x5000, %di\n"
+	"	xor %eax, %eax\n"
+	"	call 1f\n"
+	"	mov $1, %eax\n"
+	"	call 1f\n"
+	"	mov $7, %eax\n"
+	"	call 1f\n"
+	"	hlt\n"
+	"1:	xor %ecx, %ecx\n"
+	"	cpuid\n"
+	"	mov %eax, (%di)\n"
+	"	mov %ebx, 4(%di)\n"
+	"	mov %ecx, 8(%di)\n"
+	"	mov %edx, 12(%di)\n"
+	"	add $16, %di\n"
+	"	ret\n"
+	"guest_cpuid_zero16_end:\n"
+	/* WRMSR of ECX with EDX:EAX, then OUT to 0x2a: the #GP handler says 13 if it faults. */
+	"guest_wrmsr16:\n"
+	"	wrmsr\n"
+	"	out %al, $0x2a\n"
+	"	hlt\n"
+	"guest_wrmsr16_end:\n"
+	/* CR4 |= EBX, then OUT to 0x2a. */
+	"guest_cr4_or16:\n"
+	"	mov %cr4, %eax\n"
+	"	or %ebx, %eax\n"
+	"	mov %eax, %cr4\n"
+	"	out %al, $0x2a\n"
+	"	hlt\n"
+	"guest_cr4_or16_end:\n"
+	/* RDPMC of counter 0. */
+	"guest_rdpmc16:\n"
+	"	xor %ecx, %ecx\n"
+	"	rdpmc\n"
+	"	out %al, $0x2a\n"
+	"	hlt\n"
+	"guest_rdpmc16_end:\n"
+	/* The cache and power instructions a guest must not run on the host's CPU. */
+	"guest_nops16:\n"
+	"	wbinvd\n"
+	"	invd\n"
+	"	xor %eax, %eax\n"
+	"	xor %ecx, %ecx\n"
+	"	xor %edx, %edx\n"
+	"	monitor\n"
+	"	mwait\n"
+	"	out %al, $0x2b\n"
+	"	hlt\n"
+	"guest_nops16_end:\n"
+	/* RDTSC, then RDTSCP with TSC_AUX out, each as EDX:EAX on ports 0x30/0x31 and 0x32. */
+	"guest_tsc16:\n"
+	"	rdtsc\n"
+	"	out %eax, $0x30\n"
+	"	mov %edx, %eax\n"
+	"	out %eax, $0x31\n"
+	"	rdtscp\n"
+	"	mov %ecx, %eax\n"
+	"	out %eax, $0x32\n"
+	"	hlt\n"
+	"guest_tsc16_end:\n"
+	/* A word load across the end of DS (limit 0xffff): #GP (SDM 21.1.2). */
+	"guest_limit16:\n"
+	"	mov 0xffff, %ax\n"
+	"	hlt\n"
+	"guest_limit16_end:\n"
+	".code32\n"
+	/* At CPL 3, REP INSB of 4 bytes into 0x6000, a read-only user page. */
+	"guest_ins32:\n"
+	"	mov $0x6000, %edi\n"
+	"	mov $4, %ecx\n"
+	"	mov $0x70, %dx\n"
+	"	cld\n"
+	"	rep insb\n"
+	"	mov $0x99, %al\n"
+	"	out %al, $0x2e\n"
+	"	jmp .\n"
+	"guest_ins32_handler:\n"
+	"	pop %eax\n"
+	"	out %eax, $0x2f\n"
+	"	mov %ecx, %eax\n"
+	"	out %eax, $0x2d\n"
+	"	jmp .\n"
+	"guest_ins32_end:\n"
+	".code64\n"
+	/* CR8 = 15, read back; CR8 = 3, read back; CR8 = 16, reserved: #GP. */
+	"guest_cr8_64:\n"
+	"	mov $15, %eax\n"
+	"	mov %rax, %cr8\n"
+	"	mov %cr8, %rax\n"
+	"	out %eax, $0x30\n"
+	"	mov $3, %eax\n"
+	"	mov %rax, %cr8\n"
+	"	mov %cr8, %rax\n"
+	"	out %eax, $0x31\n"
+	"	mov $16, %eax\n"
+	"	mov %rax, %cr8\n"
+	"	hlt\n"
+	"guest_cr8_64_end:\n"
+	/* The highest task priority, then a spin with interrupts on. */
+	"guest_tpr_spin64:\n"
+	"	mov $15, %eax\n"
+	"	mov %rax, %cr8\n"
+	"	sti\n"
+	"1:	jmp 1b\n"
+	"guest_tpr_spin64_end:\n"
+	/*
+	 * EFER.SCE, LSTAR = the handler below, STAR = SYSCALL CS 0x8, FMASK = IF; then with
+	 * interrupts on, SYSCALL. The handler says RCX, R11 and its own RFLAGS.
+	 */
+	"guest_syscall64:\n"
+	"	mov $0xc0000080, %ecx\n"
+	"	rdmsr\n"
+	"	or $1, %eax\n"
+	"	wrmsr\n"
+	"	mov $0xc0000082, %ecx\n"
+	"	lea guest_syscall64_handler(%rip), %rax\n"
+	"	mov %rax, %rdx\n"
+	"	shr $32, %rdx\n"
+	"	wrmsr\n"
+	"	mov $0xc0000081, %ecx\n"
+	"	xor %eax, %eax\n"
+	"	mov $0x00100008, %edx\n"
+	"	wrmsr\n"
+	"	mov $0xc0000084, %ecx\n"
+	"	mov $0x200, %eax\n"
+	"	xor %edx, %edx\n"
+	"	wrmsr\n"
+	"	sti\n"
+	"	syscall\n"
+	"guest_syscall64_ret:\n"
+	"	hlt\n"
+	"guest_syscall64_handler:\n"
+	"	mov %rcx, %rax\n"
+	"	out %eax, $0x30\n"
+	"	mov %r11, %rax\n"
+	"	out %eax, $0x31\n"
+	"	pushf\n"
+	"	pop %rax\n"
+	"	out %eax, $0x32\n"
+	"	hlt\n"
+	"guest_syscall64_end:\n"
+	".popsection\n");
+
 #define GUEST(name)							\
 	extern const unsigned char guest_##name[], guest_##name##_end[]
 GUEST(pio16);
@@ -331,6 +497,7 @@ GUEST(loop16);
 GUEST(pio64);
 GUEST(mmio16);
 GUEST(readonly16);
+GUEST(ro_pages16);
 GUEST(string16);
 GUEST(mmio64);
 GUEST(cpuid16);
@@ -351,5 +518,18 @@ GUEST(dr64);
 GUEST(gd16);
 GUEST(step16);
 GUEST(db_handler16);
+GUEST(cpuid_zero16);
+GUEST(wrmsr16);
+GUEST(cr4_or16);
+GUEST(rdpmc16);
+GUEST(nops16);
+GUEST(tsc16);
+GUEST(limit16);
+GUEST(ins32);
+extern const unsigned char guest_ins32_handler[];
+GUEST(cr8_64);
+GUEST(tpr_spin64);
+GUEST(syscall64);
+extern const unsigned char guest_syscall64_ret[], guest_syscall64_handler[];
 
 #endif /* MINIKVM_X86_GUEST_H */

@@ -225,6 +225,30 @@ TEST_F(x86, readonly_slot_store_is_mmio)
 }
 
 /*
+ * Stores to each page of a 4-page read-only slot, after loads that map every page: each
+ * is MMIO at its own address, never at the first page's, and none reaches the memory.
+ */
+TEST_F(x86, readonly_slot_store_address_on_every_page)
+{
+	struct kvm_userspace_memory_region region = {
+		.flags = KVM_MEM_READONLY,
+		.memory_size = 0x4000,
+	};
+	unsigned char *ro;
+	int i;
+
+	setup_high_slot_guest(_metadata, self, &region, &ro, guest_ro_pages16,
+			      guest_ro_pages16_end);
+	for (i = 0; i < 4; i++)
+		EXPECT_MMIO_STORE(GUEST_HIGH_GPA + i * 0x1000 + 0x10 + i, 1, 0x5a);
+	ASSERT_EQ(0, run_vcpu(self));
+	ASSERT_EXIT(KVM_EXIT_HLT);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0, ro[i * 0x1000 + 0x10 + i]);
+	munmap(ro, region.memory_size);
+}
+
+/*
  * A slot deleted while the vCPU is stopped is gone from EPT too: the guest's second pass
  * over the same instructions finds MMIO where it found the slot's memory.
  */

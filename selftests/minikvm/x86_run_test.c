@@ -142,45 +142,6 @@ TEST_F(x86, signal_leaves_guest_spinning_with_interrupts_off)
 			    guest_spin_cli16_end);
 }
 
-/* The vCPU's "exits" counter from its binary stats, or -1. */
-static int64_t read_exits_stat(int vcpu)
-{
-	struct kvm_stats_header header;
-	struct kvm_stats_desc *desc;
-	int64_t value = -1;
-	size_t desc_size;
-	char *descs;
-	uint32_t i;
-	int fd;
-
-	fd = ioctl(vcpu, KVM_GET_STATS_FD, NULL);
-	if (fd < 0)
-		return -1;
-	if (pread(fd, &header, sizeof(header), 0) != sizeof(header))
-		goto out;
-	desc_size = sizeof(*desc) + header.name_size;
-	descs = calloc(header.num_desc, desc_size);
-	if (!descs)
-		goto out;
-	if (pread(fd, descs, header.num_desc * desc_size, header.desc_offset) !=
-	    (ssize_t)(header.num_desc * desc_size))
-		goto out_free;
-	for (i = 0; i < header.num_desc; i++) {
-		desc = (struct kvm_stats_desc *)(descs + i * desc_size);
-		if (strcmp(desc->name, "exits"))
-			continue;
-		if (pread(fd, &value, sizeof(value), header.data_offset + desc->offset) !=
-		    sizeof(value))
-			value = -1;
-		break;
-	}
-out_free:
-	free(descs);
-out:
-	close(fd);
-	return value;
-}
-
 TEST_F(x86, stats_count_exits)
 {
 	const int loops = 100;
@@ -194,13 +155,13 @@ TEST_F(x86, stats_count_exits)
 	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
 	regs.rcx = loops;
 	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
-	before = read_exits_stat(self->vcpu);
+	before = read_vcpu_stat(self->vcpu, "exits", 0);
 	ASSERT_LE(0, before);
 	for (i = 0; i < loops; i++)
 		EXPECT_OUT(0x50, 1, 0);
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_HLT);
-	after = read_exits_stat(self->vcpu);
+	after = read_vcpu_stat(self->vcpu, "exits", 0);
 	/* One exit per OUT and for the HLT, and one per EPT fill and host interrupt. */
 	EXPECT_LE(before + loops + 1, after);
 	TH_LOG("exits: %lld for %d OUTs and a HLT", (long long)(after - before), loops);

@@ -275,6 +275,46 @@ static inline void set_real_mode_fault_vector(unsigned char *mem, int vec)
 	ivt[vec * 2 + 1] = 0;
 }
 
+/* Value @index of the vCPU's binary stat @name (KVM's names), or -1 if it has none. */
+static inline int64_t read_vcpu_stat(int vcpu, const char *name, unsigned int index)
+{
+	struct kvm_stats_header header;
+	struct kvm_stats_desc *desc;
+	int64_t value = -1;
+	size_t desc_size;
+	char *descs;
+	uint32_t i;
+	int fd;
+
+	fd = ioctl(vcpu, KVM_GET_STATS_FD, NULL);
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &header, sizeof(header), 0) != sizeof(header))
+		goto out;
+	desc_size = sizeof(*desc) + header.name_size;
+	descs = calloc(header.num_desc, desc_size);
+	if (!descs)
+		goto out;
+	if (pread(fd, descs, header.num_desc * desc_size, header.desc_offset) !=
+	    (ssize_t)(header.num_desc * desc_size))
+		goto out_free;
+	for (i = 0; i < header.num_desc; i++) {
+		desc = (struct kvm_stats_desc *)(descs + i * desc_size);
+		if (strcmp(desc->name, name) || index >= desc->size)
+			continue;
+		if (pread(fd, &value, sizeof(value),
+			  header.data_offset + desc->offset + index * sizeof(value)) !=
+		    sizeof(value))
+			value = -1;
+		break;
+	}
+out_free:
+	free(descs);
+out:
+	close(fd);
+	return value;
+}
+
 /* A SIGALRM handler, so that the signal ends KVM_RUN with EINTR, noting when it came. */
 static struct timespec signal_time;
 
