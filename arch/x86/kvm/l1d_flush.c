@@ -17,6 +17,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
+#include <linux/jump_label.h>
 #include <linux/mm.h>
 #include <linux/sched/smt.h>
 #include <linux/string.h>
@@ -36,8 +37,13 @@
 #define L1D_FLUSH_SIZE		(PAGE_SIZE << L1D_FLUSH_ORDER)
 #define L1D_FLUSH_LINE		64
 
-/* What minikvm does, decided at load; and the buffer of the software flush. */
-static enum vmx_l1d_flush_state vmx_l1d_flush_mode = VMENTER_L1D_FLUSH_NOT_REQUIRED;
+/*
+ * What minikvm does, decided at load: flush before an entry at all (KVM's static keys of
+ * the same names), and only when there is a reason ("cond"); the buffer of the software
+ * flush.
+ */
+DEFINE_STATIC_KEY_FALSE(vmx_l1d_should_flush);
+static DEFINE_STATIC_KEY_FALSE(vmx_l1d_flush_cond);
 static void *vmx_l1d_flush_pages;
 /* l1tf_vmx_mitigation was ours to set (kvm_intel had not set it): ours to reset. */
 static bool vmx_l1d_flush_reported;
@@ -80,7 +86,10 @@ int vmx_setup_l1d_flush(void)
 		for (i = 0; i < BIT(L1D_FLUSH_ORDER); i++)
 			memset(vmx_l1d_flush_pages + i * PAGE_SIZE, i + 1, PAGE_SIZE);
 	}
-	vmx_l1d_flush_mode = mode;
+	if (mode == VMENTER_L1D_FLUSH_COND || mode == VMENTER_L1D_FLUSH_ALWAYS)
+		static_branch_enable(&vmx_l1d_should_flush);
+	if (mode == VMENTER_L1D_FLUSH_COND)
+		static_branch_enable(&vmx_l1d_flush_cond);
 	if (l1tf_vmx_mitigation == VMENTER_L1D_FLUSH_AUTO) {
 		l1tf_vmx_mitigation = mode;
 		vmx_l1d_flush_reported = true;
@@ -111,6 +120,8 @@ void vmx_l1d_flush_vm_check(void)
 
 void vmx_cleanup_l1d_flush(void)
 {
+	static_branch_disable(&vmx_l1d_should_flush);
+	static_branch_disable(&vmx_l1d_flush_cond);
 	if (vmx_l1d_flush_reported)
 		l1tf_vmx_mitigation = VMENTER_L1D_FLUSH_AUTO;
 	vmx_l1d_flush_reported = false;
@@ -118,10 +129,15 @@ void vmx_cleanup_l1d_flush(void)
 	vmx_l1d_flush_pages = NULL;
 }
 
+/* The software flush reads 16 lines a round: the loads are the flush, not the loop. */
+#define L1D_FLUSH_ROUND		(16 * L1D_FLUSH_LINE)
+
 /*
- * The software flush (KVM's): touch each page once so that the TLB holds them all, a
+ * The software flush, as KVM's: touch each page once so that the TLB holds them all, a
  * serializing CPUID so that no load of the second loop runs before the first is done,
- * then one load per cache line of the 64 KiB.
+ * then one load per cache line of the 64 KiB. KVM's loop spends three instructions of
+ * overhead on every line; here the rounds are unrolled to 16 lines, the same 1,024 loads
+ * in 1,216 instructions instead of 4,096.
  */
 static void vmx_l1d_flush_sw(void)
 {
@@ -133,40 +149,38 @@ static void vmx_l1d_flush_sw(void)
 		     "xor %%eax, %%eax\n\t"
 		     "cpuid\n\t"
 		     "xor %%eax, %%eax\n"
-		     "2: movzbl (%[pages], %%rax), %%ecx\n\t"
-		     "add $%c[line], %%eax\n\t"
+		     "2:\n\t"
+		     ".irp line, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15\n\t"
+		     "movzbl \\line * %c[line](%[pages], %%rax), %%ecx\n\t"
+		     ".endr\n\t"
+		     "add $%c[round], %%eax\n\t"
 		     "cmp %%eax, %[size]\n\t"
 		     "jne 2b\n\t"
 		     "lfence\n"
 		     : : [pages] "r" (vmx_l1d_flush_pages), [size] "r" ((u32)L1D_FLUSH_SIZE),
-		       [page] "i" (PAGE_SIZE), [line] "i" (L1D_FLUSH_LINE)
+		       [page] "i" (PAGE_SIZE), [line] "i" (L1D_FLUSH_LINE),
+		       [round] "i" (L1D_FLUSH_ROUND)
 		     : "eax", "ebx", "ecx", "edx", "memory");
 }
 
 /**
- * vmx_l1d_flush() - flush the L1D before an entry if the mode asks for it
+ * vmx_l1d_flush() - flush the L1D before an entry, where the mode asks for it
  * @vcpu: the vCPU about to enter, interrupts off
  *
- * "cond" looks at the vCPU's reasons (vcpu->arch.l1tf_flush_l1d: a new KVM_RUN, a task
- * switch, emulation) and the CPU's (an interrupt or softirq ran here: the kernel's entry
- * code sets irq_stat's flag for KVM), and clears both.
+ * Called when vmx_l1d_should_flush is on. "cond" looks at the vCPU's reasons
+ * (vcpu->arch.l1tf_flush_l1d: a new KVM_RUN, a task switch, emulation) and the CPU's (an
+ * interrupt or softirq ran here: the kernel's entry code sets irq_stat's flag for KVM),
+ * and clears both.
  */
 void vmx_l1d_flush(struct kvm_vcpu *vcpu)
 {
-	bool flush;
+	if (static_branch_likely(&vmx_l1d_flush_cond)) {
+		bool flush = vcpu->arch.l1tf_flush_l1d || kvm_get_cpu_l1tf_flush_l1d();
 
-	switch (vmx_l1d_flush_mode) {
-	case VMENTER_L1D_FLUSH_COND:
-		flush = vcpu->arch.l1tf_flush_l1d || kvm_get_cpu_l1tf_flush_l1d();
 		vcpu->arch.l1tf_flush_l1d = false;
 		kvm_clear_cpu_l1tf_flush_l1d();
 		if (!flush)
 			return;
-		break;
-	case VMENTER_L1D_FLUSH_ALWAYS:
-		break;
-	default:
-		return;
 	}
 	vcpu->stat.arch.l1d_flush++;
 	if (boot_cpu_has(X86_FEATURE_FLUSH_L1D))

@@ -32,6 +32,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/irqflags.h>
+#include <linux/jump_label.h>
 #include <linux/percpu.h>
 #include <linux/stringify.h>
 #include <asm/alternative.h>
@@ -288,14 +289,32 @@ static __always_inline void vmx_load_host_pkru(struct kvm_vcpu *vcpu, u32 host_p
  * Host perf events that must not count, or write PEBS records, in the guest: perf says
  * which of its MSRs need other values while a guest runs (no PMU of the guest's to pass,
  * as KVM without a vPMU), and the VM-entry and VM-exit MSR-load lists switch them with
- * the entry and the exit (SDM 26.4, 27.6). NULL without a PMU driver: no list.
+ * the entry and the exit (SDM 26.4, 27.6). A host whose PMU driver has no such MSRs
+ * (perf_guest_get_msrs() is a static call fixed at boot) is asked once, at load.
  */
+static DEFINE_STATIC_KEY_FALSE(vmx_perf_guest_msrs);
+
+void vmx_setup_perf_guest_msrs(void)
+{
+	bool has_msrs;
+	int nr;
+
+	/* perf looks at this CPU's events. */
+	preempt_disable();
+	has_msrs = perf_guest_get_msrs(&nr, NULL);
+	preempt_enable();
+	if (has_msrs)
+		static_branch_enable(&vmx_perf_guest_msrs);
+}
+
 static void atomic_switch_perf_msrs(struct kvm_vcpu *vcpu)
 {
 	struct kvm_vcpu_arch *arch = &vcpu->arch;
 	struct perf_guest_switch_msr *msrs;
 	int i, nr = 0, n = 0;
 
+	if (!static_branch_unlikely(&vmx_perf_guest_msrs))
+		return;
 	msrs = perf_guest_get_msrs(&nr, NULL);
 	for (i = 0; msrs && i < nr; i++) {
 		if (msrs[i].host == msrs[i].guest)
@@ -421,7 +440,8 @@ void vmx_vcpu_run(struct kvm_vcpu *vcpu)
 	u32 host_pkru;
 	int ret;
 
-	vmx_prepare_switch_to_guest(vcpu);
+	if (!vcpu->arch.guest_state_loaded)
+		vmx_prepare_switch_to_guest(vcpu);
 	cr3 = __read_cr3();
 	if (cr3 != loaded_vmcs->host_cr3) {
 		vmcs_writel(HOST_CR3, cr3);
@@ -440,7 +460,8 @@ void vmx_vcpu_run(struct kvm_vcpu *vcpu)
 	/* VM exit clears IA32_DEBUGCTL and sets DR7 to 0x400 (SDM 28.5.1). */
 	rdmsrl(MSR_IA32_DEBUGCTLMSR, host_debugctl);
 	host_pkru = vmx_load_guest_pkru(vcpu);
-	vmx_l1d_flush(vcpu);
+	if (static_branch_unlikely(&vmx_l1d_should_flush))
+		vmx_l1d_flush(vcpu);
 
 	ret = __vmx_vcpu_run(vcpu->arch.regs, loaded_vmcs->launched);
 

@@ -341,7 +341,8 @@ static void vmx_set_host_fs_gs(struct loaded_vmcs *v, u16 fs_sel, u16 gs_sel, u6
 
 /*
  * Host state VMX does not switch, or loads with other values than the thread's: saved
- * before the first entry after a load and given back when the vCPU leaves the CPU
+ * before the first entry after a load (vmx_vcpu_run() calls this while
+ * vcpu->arch.guest_state_loaded is clear) and given back when the vCPU leaves the CPU
  * (vmx_prepare_switch_to_host()), not around every entry. VM exit makes LDTR unusable
  * and DS, ES, and FS or GS held in the LDT or with RPL 3, null (SDM 28.5.2): a VMM whose
  * thread has an LDT or such selectors would fault on its next segment load. SWAPGS in a
@@ -354,8 +355,6 @@ void vmx_prepare_switch_to_guest(struct kvm_vcpu *vcpu)
 	u16 fs_sel, gs_sel;
 	u64 fs_base;
 
-	if (arch->guest_state_loaded)
-		return;
 	arch->host_ldt_sel = kvm_read_ldt();
 	savesegment(ds, arch->host_ds_sel);
 	savesegment(es, arch->host_es_sel);

@@ -171,12 +171,14 @@ void vmx_vcpu_put(struct kvm_vcpu *vcpu);
 void vmx_vcpu_run(struct kvm_vcpu *vcpu);
 void vmx_set_rdtscp(struct kvm_vcpu *vcpu, bool enable);
 void vmx_prepare_switch_to_guest(struct kvm_vcpu *vcpu);
+void vmx_setup_perf_guest_msrs(void);
 
 /* l1d_flush.c: the L1TF mitigation of the world switch. */
 int vmx_setup_l1d_flush(void);
 void vmx_cleanup_l1d_flush(void);
 void vmx_l1d_flush_vm_check(void);
 void vmx_l1d_flush(struct kvm_vcpu *vcpu);
+DECLARE_STATIC_KEY_FALSE(vmx_l1d_should_flush);
 
 /*
  * The bits of CR0 the host owns (SDM 25.6.6 "Guest/host masks and read shadows for CR0

@@ -353,6 +353,7 @@ int kvm_arch_hardware_setup(void)
 		return -ENOMEM;
 	if (vmx_setup_l1d_flush())
 		goto err_free_regions;
+	vmx_setup_perf_guest_msrs();
 
 	for_each_possible_cpu(cpu) {
 		page = alloc_pages_node(cpu_to_node(cpu), GFP_KERNEL | __GFP_ZERO, 0);

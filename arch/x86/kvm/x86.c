@@ -349,9 +349,7 @@ int kvm_load_pdptrs(struct kvm_vcpu *vcpu, unsigned long cr3)
  */
 static void kvm_check_and_inject_events(struct kvm_vcpu *vcpu)
 {
-	bool allowed = vmx_interrupt_allowed(vcpu);
-
-	if (vcpu->arch.interrupt.pending && allowed) {
+	if (vcpu->arch.interrupt.pending && vmx_interrupt_allowed(vcpu)) {
 		vmx_inject_irq(vcpu, vcpu->arch.interrupt.nr);
 		vcpu->arch.interrupt.pending = false;
 	}
