@@ -7,6 +7,7 @@
 #ifndef __MINIKVM_IODEV_H
 #define __MINIKVM_IODEV_H
 
+#include <linux/errno.h>
 #include <linux/types.h>
 
 #include <minikvm/kvm_host.h>
@@ -40,6 +41,25 @@ static inline void kvm_iodevice_init(struct kvm_io_device *dev,
 				     const struct kvm_io_device_ops *ops)
 {
 	dev->ops = ops;
+}
+
+/* The bus' calls of a device: -EOPNOTSUPP for what it does not do. */
+static inline int kvm_iodevice_read(struct kvm_vcpu *vcpu, struct kvm_io_device *dev,
+				    gpa_t addr, int len, void *val)
+{
+	return dev->ops->read ? dev->ops->read(vcpu, dev, addr, len, val) : -EOPNOTSUPP;
+}
+
+static inline int kvm_iodevice_write(struct kvm_vcpu *vcpu, struct kvm_io_device *dev,
+				     gpa_t addr, int len, const void *val)
+{
+	return dev->ops->write ? dev->ops->write(vcpu, dev, addr, len, val) : -EOPNOTSUPP;
+}
+
+static inline void kvm_iodevice_destructor(struct kvm_io_device *dev)
+{
+	if (dev->ops->destructor)
+		dev->ops->destructor(dev);
 }
 
 /* The bus: registration under kvm->slots_lock, lookups from vCPU threads. */

@@ -66,11 +66,24 @@ static int kvm_io_bus_first(const struct kvm_io_bus *bus, gpa_t addr)
 }
 
 /*
- * Offers the access to each device whose range holds it, in address order, until one
- * handles it. Returns 0 if one did, -EOPNOTSUPP if none.
+ * The devices whose range holds an access, in address order: the first from @i on, or
+ * -1. Called under kvm->srcu.
+ */
+static int kvm_io_bus_next(const struct kvm_io_bus *bus, int i, gpa_t addr, int len)
+{
+	for (; i < bus->dev_count && bus->range[i].addr <= addr; i++)
+		if (kvm_io_range_holds(&bus->range[i], addr, len))
+			return i;
+	return -1;
+}
+
+/*
+ * Offers a write of @wval, or a read into @rval, to each device whose range holds it, in
+ * address order, until one handles it (KVM's __kvm_io_bus_write/read()). Returns 0 if
+ * one did, -EOPNOTSUPP if none.
  */
 static int kvm_io_bus_access(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx, gpa_t addr, int len,
-			     void *val, bool write)
+			     const void *wval, void *rval)
 {
 	struct kvm *kvm = vcpu->kvm;
 	struct kvm_io_bus *bus;
@@ -78,26 +91,15 @@ static int kvm_io_bus_access(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx, gpa_t 
 
 	idx = srcu_read_lock(&kvm->srcu);
 	bus = srcu_dereference(kvm->buses[bus_idx], &kvm->srcu);
-	if (!bus)
-		goto out;
-	for (i = kvm_io_bus_first(bus, addr); i < bus->dev_count; i++) {
-		const struct kvm_io_range *range = &bus->range[i];
-		struct kvm_io_device *dev = range->dev;
+	for (i = bus ? kvm_io_bus_next(bus, kvm_io_bus_first(bus, addr), addr, len) : -1; i >= 0;
+	     i = kvm_io_bus_next(bus, i + 1, addr, len)) {
+		struct kvm_io_device *dev = bus->range[i].dev;
 
-		if (range->addr > addr)
-			break;
-		if (!kvm_io_range_holds(range, addr, len))
-			continue;
-		if (write)
-			r = dev->ops->write ? dev->ops->write(vcpu, dev, addr, len, val) :
-					      -EOPNOTSUPP;
-		else
-			r = dev->ops->read ? dev->ops->read(vcpu, dev, addr, len, val) :
-					     -EOPNOTSUPP;
+		r = wval ? kvm_iodevice_write(vcpu, dev, addr, len, wval) :
+			   kvm_iodevice_read(vcpu, dev, addr, len, rval);
 		if (!r)
 			break;
 	}
-out:
 	srcu_read_unlock(&kvm->srcu, idx);
 	if (!r) {
 		if (bus_idx == KVM_PIO_BUS)
@@ -105,20 +107,20 @@ out:
 		else
 			vcpu->stat.io_bus_mmio++;
 	}
-	trace_kvm_io_bus(vcpu->vcpu_id, bus_idx, write, addr, len, !r);
+	trace_kvm_io_bus(vcpu->vcpu_id, bus_idx, !!wval, addr, len, !r);
 	return r ? -EOPNOTSUPP : 0;
 }
 
 int kvm_io_bus_write(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx, gpa_t addr, int len,
 		     const void *val)
 {
-	return kvm_io_bus_access(vcpu, bus_idx, addr, len, (void *)val, true);
+	return kvm_io_bus_access(vcpu, bus_idx, addr, len, val, NULL);
 }
 
 int kvm_io_bus_read(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx, gpa_t addr, int len,
 		    void *val)
 {
-	return kvm_io_bus_access(vcpu, bus_idx, addr, len, val, false);
+	return kvm_io_bus_access(vcpu, bus_idx, addr, len, NULL, val);
 }
 
 static int kvm_io_range_cmp(const void *a, const void *b)
@@ -227,8 +229,7 @@ void kvm_io_bus_destroy(struct kvm *kvm)
 		struct kvm_io_bus *bus = rcu_dereference_protected(kvm->buses[b], true);
 
 		for (i = 0; bus && i < bus->dev_count; i++)
-			if (bus->range[i].dev->ops->destructor)
-				bus->range[i].dev->ops->destructor(bus->range[i].dev);
+			kvm_iodevice_destructor(bus->range[i].dev);
 		kfree(bus);
 	}
 }
