@@ -13,6 +13,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitops.h>
 #include <linux/kvm.h>
 #include <linux/mm.h>
 #include <linux/string.h>
@@ -424,12 +425,18 @@ static int decode_mmio_insn(struct kvm_vcpu *vcpu, const u8 *insn, int n, struct
 	return 0;
 }
 
-/*
- * Writes a value loaded from memory into a register as MOV would: 8 and 16-bit loads
- * leave the rest of the register alone, 32-bit ones zero its upper half (SDM 3.4.1.1).
+/**
+ * kvm_register_load() - write a loaded value into a register, as MOV and IN do
+ * @vcpu: the vCPU
+ * @reg: the register (VCPU_REGS_*)
+ * @high_byte: the byte register is AH, CH, DH or BH: bits 15:8 of @reg
+ * @bytes: the operand size
+ * @val: the value
+ *
+ * 8 and 16-bit loads leave the rest of the register alone, 32-bit ones zero its upper
+ * half (SDM 3.4.1.1).
  */
-static void kvm_load_register(struct kvm_vcpu *vcpu, int reg, bool high_byte, int bytes,
-			      u64 val)
+void kvm_register_load(struct kvm_vcpu *vcpu, int reg, bool high_byte, int bytes, u64 val)
 {
 	u64 old = kvm_register_read(vcpu, reg);
 
@@ -450,17 +457,6 @@ static void kvm_load_register(struct kvm_vcpu *vcpu, int reg, bool high_byte, in
 	kvm_register_write(vcpu, reg, val);
 }
 
-/* The instruction is done: the next one, out of any STI/MOV SS shadow. */
-static void kvm_advance_rip(struct kvm_vcpu *vcpu, int len)
-{
-	u32 interruptibility = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-
-	kvm_rip_write(vcpu, kvm_rip_read(vcpu) + len);
-	if (interruptibility & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
-		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, interruptibility &
-			     ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
-}
-
 static void complete_mmio_load(struct kvm_vcpu *vcpu, u64 val)
 {
 	struct mmio_insn *op = &vcpu->arch.mmio;
@@ -468,11 +464,11 @@ static void complete_mmio_load(struct kvm_vcpu *vcpu, u64 val)
 
 	val &= GENMASK_ULL(bits - 1, 0);
 	if (op->sign_extend)
-		val = (u64)((s64)(val << (64 - bits)) >> (64 - bits));
-	kvm_load_register(vcpu, op->reg, op->high_byte, op->extend ? op->op_bytes : op->size,
+		val = sign_extend64(val, bits - 1);
+	kvm_register_load(vcpu, op->reg, op->high_byte, op->extend ? op->op_bytes : op->size,
 			  val);
 	trace_kvm_mmio(vcpu->vcpu_id, false, vcpu->run->mmio.phys_addr, op->size, val);
-	kvm_advance_rip(vcpu, op->len);
+	kvm_rip_advance(vcpu, op->len);
 }
 
 /* The next KVM_RUN after a KVM_EXIT_MMIO load: the data userspace left in kvm_run. */
@@ -573,7 +569,7 @@ int kvm_emulate_mmio(struct kvm_vcpu *vcpu, gpa_t gpa)
 			val = kvm_register_read(vcpu, op->reg) >> (op->high_byte ? 8 : 0);
 		val &= GENMASK_ULL(op->size * 8 - 1, 0);
 		trace_kvm_mmio(vcpu->vcpu_id, true, gpa, op->size, val);
-		kvm_advance_rip(vcpu, op->len);
+		kvm_rip_advance(vcpu, op->len);
 		if (!kvm_io_bus_write(vcpu, KVM_MMIO_BUS, gpa, op->size, &val))
 			return 1;
 		vcpu->arch.complete_userspace_io = complete_emulated_mmio_store;

@@ -24,17 +24,23 @@
 #include "vmx.h"
 
 /*
- * Steps over the instruction that made the exit (its length, SDM 28.2.5), and out of any
- * STI or MOV SS interrupt shadow, which ends with that instruction.
+ * An emulated instruction of @len bytes is done: RIP moves past it, and out of any STI or
+ * MOV SS interrupt shadow, which ends with that instruction (SDM 26.3.1.5).
  */
-int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu)
+void kvm_rip_advance(struct kvm_vcpu *vcpu, int len)
 {
 	u32 interruptibility = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 
-	kvm_rip_write(vcpu, kvm_rip_read(vcpu) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	kvm_rip_write(vcpu, kvm_rip_read(vcpu) + len);
 	if (interruptibility & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, interruptibility &
 			     ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+/* Steps over the instruction that made the exit: its length is the CPU's (SDM 28.2.5). */
+int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu)
+{
+	kvm_rip_advance(vcpu, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 	return 1;
 }
 
@@ -512,6 +518,23 @@ static int (*const kvm_vmx_exit_handlers[])(struct kvm_vcpu *vcpu) = {
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
 };
 
+/*
+ * KVM_EXIT_FAIL_ENTRY: the VM-instruction error of a VMfail (the VMCS was refused), or the
+ * exit reason, bit 31 set, of a guest state that was (SDM 27.8), as KVM reports them.
+ */
+static int vmx_fail_entry(struct kvm_vcpu *vcpu, u32 reason)
+{
+	struct kvm_run *run = vcpu->run;
+
+	pr_info_ratelimited("vcpu %u: VM entry failed: %s 0x%x, qualification 0x%lx\n",
+			    vcpu->vcpu_id, vcpu->arch.vmfail ? "VM-instruction error" : "reason",
+			    reason, vmcs_readl(EXIT_QUALIFICATION));
+	run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	run->fail_entry.hardware_entry_failure_reason = reason;
+	run->fail_entry.cpu = raw_smp_processor_id();
+	return 0;
+}
+
 /**
  * vmx_handle_exit() - what to do after vmx_vcpu_run(), interrupts on
  * @vcpu: the vCPU
@@ -525,27 +548,12 @@ static int (*const kvm_vmx_exit_handlers[])(struct kvm_vcpu *vcpu) = {
 int vmx_handle_exit(struct kvm_vcpu *vcpu)
 {
 	u32 exit_reason = vcpu->arch.exit_reason;
-	struct kvm_run *run = vcpu->run;
 	u16 basic = exit_reason;
 
-	if (unlikely(vcpu->arch.vmfail)) {
-		u32 error = vmcs_read32(VM_INSTRUCTION_ERROR);
-
-		pr_info_ratelimited("vcpu %u: VM entry failed: VM-instruction error %u\n",
-				    vcpu->vcpu_id, error);
-		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-		run->fail_entry.hardware_entry_failure_reason = error;
-		run->fail_entry.cpu = raw_smp_processor_id();
-		return 0;
-	}
-	if (unlikely(exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
-		pr_info_ratelimited("vcpu %u: VM entry failed: reason %u, qualification 0x%lx\n",
-				    vcpu->vcpu_id, basic, vmcs_readl(EXIT_QUALIFICATION));
-		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-		run->fail_entry.hardware_entry_failure_reason = exit_reason;
-		run->fail_entry.cpu = raw_smp_processor_id();
-		return 0;
-	}
+	if (unlikely(vcpu->arch.vmfail))
+		return vmx_fail_entry(vcpu, vmcs_read32(VM_INSTRUCTION_ERROR));
+	if (unlikely(exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+		return vmx_fail_entry(vcpu, exit_reason);
 	if (basic >= ARRAY_SIZE(kvm_vmx_exit_handlers))
 		return vmx_unexpected_exit(vcpu);
 	basic = array_index_nospec(basic, ARRAY_SIZE(kvm_vmx_exit_handlers));

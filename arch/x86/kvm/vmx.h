@@ -212,6 +212,7 @@ u64 vmx_ept_caps(void);
 
 /* handle_exit.c: the exit handlers and the events the next entry delivers. */
 int vmx_handle_exit(struct kvm_vcpu *vcpu);
+void kvm_rip_advance(struct kvm_vcpu *vcpu, int len);
 int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu);
 int kvm_inject_gp(struct kvm_vcpu *vcpu);
 int kvm_set_cr8(struct kvm_vcpu *vcpu, unsigned long cr8);
@@ -251,6 +252,7 @@ bool is_pae_paging(struct kvm_vcpu *vcpu);
 
 /* emulate.c: the instructions the exits leave to software. */
 int kvm_emulate_mmio(struct kvm_vcpu *vcpu, gpa_t gpa);
+void kvm_register_load(struct kvm_vcpu *vcpu, int reg, bool high_byte, int bytes, u64 val);
 int kvm_emulate_string_pio(struct kvm_vcpu *vcpu, int size, unsigned short port, bool in,
 			   bool rep);
 

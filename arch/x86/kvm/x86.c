@@ -173,25 +173,6 @@ static int complete_fast_pio_out(struct kvm_vcpu *vcpu)
 	return kvm_skip_emulated_instruction(vcpu);
 }
 
-/* IN writes AL, AX or EAX; a 32-bit result zeroes RAX's upper half (SDM 3.4.1.1). */
-static void kvm_pio_in_to_rax(struct kvm_vcpu *vcpu, int size, unsigned long val)
-{
-	unsigned long rax = kvm_register_read(vcpu, VCPU_REGS_RAX);
-
-	switch (size) {
-	case 1:
-		rax = (rax & ~0xffUL) | (val & 0xff);
-		break;
-	case 2:
-		rax = (rax & ~0xffffUL) | (val & 0xffff);
-		break;
-	default:
-		rax = (u32)val;
-		break;
-	}
-	kvm_register_write(vcpu, VCPU_REGS_RAX, rax);
-}
-
 /* The next KVM_RUN after a KVM_EXIT_IO IN: the data userspace left in the page. */
 static int complete_fast_pio_in(struct kvm_vcpu *vcpu)
 {
@@ -199,7 +180,7 @@ static int complete_fast_pio_in(struct kvm_vcpu *vcpu)
 
 	memcpy(&val, vcpu->arch.pio_data, vcpu->arch.pio.size);
 	trace_kvm_pio(vcpu->vcpu_id, false, vcpu->arch.pio.port, vcpu->arch.pio.size, 1, val);
-	kvm_pio_in_to_rax(vcpu, vcpu->arch.pio.size, val);
+	kvm_register_load(vcpu, VCPU_REGS_RAX, false, vcpu->arch.pio.size, val);
 	return kvm_skip_emulated_instruction(vcpu);
 }
 
@@ -222,7 +203,7 @@ static int kvm_fast_pio_in(struct kvm_vcpu *vcpu, int size, unsigned short port)
 
 	if (!kvm_io_bus_read(vcpu, KVM_PIO_BUS, port, size, &val)) {
 		trace_kvm_pio(vcpu->vcpu_id, false, port, size, 1, val);
-		kvm_pio_in_to_rax(vcpu, size, val);
+		kvm_register_load(vcpu, VCPU_REGS_RAX, false, size, val);
 		return kvm_skip_emulated_instruction(vcpu);
 	}
 	kvm_pio_exit(vcpu, size, port, true);
