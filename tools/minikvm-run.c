@@ -284,13 +284,26 @@ static void stats_print(struct stats *st)
 		struct kvm_stats_desc *d = stats_desc(st, i);
 		uint64_t *v = st->data + d->offset / sizeof(uint64_t);
 
+		const char *sep = "";
+
 		if (d->size == 1) {
 			printf("stats: %s = %llu\n", d->name, (unsigned long long)v[0]);
 			continue;
 		}
-		for (j = 0; j < d->size; j++)
-			if (v[j])
-				printf("stats: %s[%u] = %llu\n", d->name, j, (unsigned long long)v[j]);
+		/* minikvm's exits by reason: one line, by the arch's names. */
+		printf("stats: %s:", d->name);
+		for (j = 0; j < d->size; j++) {
+			const char *name = arch_exit_reason_name(j);
+
+			if (!v[j])
+				continue;
+			if (name)
+				printf("%s %s %llu", sep, name, (unsigned long long)v[j]);
+			else
+				printf("%s %u %llu", sep, j, (unsigned long long)v[j]);
+			sep = ",";
+		}
+		printf("\n");
 	}
 }
 

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 /**
  * struct vm - one VM with one vCPU, and what the runner was asked to do with it
  * @kvm: the device fd
@@ -66,6 +68,8 @@ extern const struct arch_bench arch_bench;
 int arch_setup_vcpu(struct vm *vm);
 void arch_set_guest_args(struct vm *vm, uint64_t a0, uint64_t a1, uint64_t a2);
 enum run_verdict arch_handle_exit(struct vm *vm);
+/* The name of an exit reason as minikvm counts them (x86: VMX basic reason; arm64: EC). */
+const char *arch_exit_reason_name(unsigned int reason);
 void arch_spin(uint64_t n);
 
 /* From minikvm-run.c. */

@@ -123,3 +123,29 @@ enum run_verdict arch_handle_exit(struct vm *vm)
 		return RUN_FAILED;
 	}
 }
+
+/*
+ * Exception classes of ESR_EL2 by the kernel's names (ESR_ELx_EC_*, Arm ARM D13.2.37), for
+ * those a guest can trap with; the others print as numbers.
+ */
+static const char *const exception_classes[] = {
+	[0x00] = "UNKNOWN",	[0x01] = "WFx",		[0x03] = "CP15_32",
+	[0x04] = "CP15_64",	[0x05] = "CP14_MR",	[0x06] = "CP14_LS",
+	[0x07] = "FP_ASIMD",	[0x0c] = "CP14_64",	[0x0e] = "ILL",
+	[0x11] = "SVC32",	[0x12] = "HVC32",	[0x13] = "SMC32",
+	[0x15] = "SVC64",	[0x16] = "HVC64",	[0x17] = "SMC64",
+	[0x18] = "SYS64",	[0x19] = "SVE",		[0x1a] = "ERET",
+	[0x1c] = "FPAC",	[0x1d] = "SME",		[0x20] = "IABT_LOW",
+	[0x21] = "IABT_CUR",	[0x22] = "PC_ALIGN",	[0x24] = "DABT_LOW",
+	[0x25] = "DABT_CUR",	[0x26] = "SP_ALIGN",	[0x28] = "FP_EXC32",
+	[0x2c] = "FP_EXC64",	[0x2f] = "SERROR",	[0x30] = "BREAKPT_LOW",
+	[0x32] = "SOFTSTP_LOW",	[0x34] = "WATCHPT_LOW",	[0x38] = "BKPT32",
+	[0x3c] = "BRK64",
+};
+
+const char *arch_exit_reason_name(unsigned int reason)
+{
+	if (reason >= ARRAY_SIZE(exception_classes))
+		return NULL;
+	return exception_classes[reason];
+}

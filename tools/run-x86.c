@@ -11,6 +11,7 @@
 #include <string.h>
 #include <errno.h>
 #include <sys/ioctl.h>
+#include <asm/vmx.h>
 
 #include "minikvm-run.h"
 
@@ -235,4 +236,20 @@ enum run_verdict arch_handle_exit(struct vm *vm)
 			(unsigned long long)regs.rip, (unsigned long long)regs.rsp,
 			(unsigned long long)regs.rax);
 	return RUN_FAILED;
+}
+
+/* The VMX basic exit reasons by name (SDM Appendix C), as the kernel's uapi lists them. */
+static const struct {
+	unsigned int reason;
+	const char *name;
+} exit_reasons[] = { VMX_EXIT_REASONS };
+
+const char *arch_exit_reason_name(unsigned int reason)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(exit_reasons); i++)
+		if (exit_reasons[i].reason == reason)
+			return exit_reasons[i].name;
+	return NULL;
 }
