@@ -98,24 +98,59 @@ kbuild_pkg() {
 	esac
 }
 
-# Download one Debian package (NAME or NAME:ARCH) and unpack it into DIR, once, even when
-# several test hosts ask for it at the same time.
-fetch_deb() {
-	local pkg=$1 dir=$2 stamp
-	stamp=$dir/.got-$(echo "$pkg" | tr ':/' '__')
-	[ -e "$stamp" ] && return 0
+# A package's mark in DIR once it is unpacked there.
+deb_stamp() { echo "$2/.got-$(echo "$1" | tr ':/' '__')"; }
+
+# Unpack the newest downloaded .deb of PKG (NAME or NAME:ARCH) into DIR and mark it with the
+# .deb's name.
+unpack_deb() {
+	local pkg=$1 dir=$2 name=${1%%:*} arch=${1#*:} deb
+	[ "$arch" = "$pkg" ] && arch=
+	deb=$(ls -t "$CACHE/debs/${name}_"*"${arch:+_$arch}.deb" 2>/dev/null | head -1)
+	[ -n "$deb" ] || deb=$(ls -t "$CACHE/debs/${name}_"*.deb | head -1)
+	dpkg -x "$deb" "$dir" || die "cannot unpack $deb"
+	basename "$deb" >"$(deb_stamp "$pkg" "$dir")"
+}
+
+# Download the Debian packages "$@" (NAME or NAME:ARCH) that DIR lacks, in one apt-get call
+# (much faster than one call each), and unpack them into DIR, once, even when several test
+# hosts ask at the same time.
+fetch_debs() {
+	local dir=$1
+	shift
 	mkdir -p "$CACHE/debs" "$dir"
 	(
 		flock 9
-		[ -e "$stamp" ] && exit 0
+		local p todo=()
+		for p in "$@"; do [ -e "$(deb_stamp "$p" "$dir")" ] || todo+=("$p"); done
+		[ ${#todo[@]} -eq 0 ] && exit 0
 		apt_ready
-		cd "$CACHE/debs" && apt-get download -q "$pkg" >/dev/null 2>&1 ||
-			die "apt-get download $pkg failed"
-		local name=${pkg%%:*} arch=${pkg#*:} deb
-		[ "$arch" = "$pkg" ] && arch=
-		deb=$(ls -t "$CACHE/debs/${name}_"*"${arch:+_$arch}.deb" 2>/dev/null | head -1)
-		[ -n "$deb" ] || deb=$(ls -t "$CACHE/debs/${name}_"*.deb | head -1)
-		dpkg -x "$deb" "$dir" || die "cannot unpack $deb"
-		touch "$stamp"
-	) 9>"$dir/.lock"
+		cd "$CACHE/debs" && apt-get download -q "${todo[@]}" >/dev/null 2>&1 ||
+			die "apt-get download ${todo[*]} failed"
+		for p in "${todo[@]}"; do unpack_deb "$p" "$dir"; done
+	) 9>"$dir/.lock" || exit 1
+}
+
+# Download one Debian package and unpack it into DIR, once.
+fetch_deb() { fetch_debs "$2" "$1"; }
+
+# The .ko files of the modules "$@" of the kernel modules tree DIR (lib/modules/RELEASE) and
+# of the modules they depend on, dependencies first, each once; built-in ones are left out.
+# The image package has no modules.dep (depmod makes it at install time): `modinfo -F
+# depends` reads each module's own list.
+module_files() {
+	local dir=$1
+	shift
+	need_pkgs kmod
+	_module_closure() {
+		# Module names and file names may differ in '-' against '_'.
+		local f d pat=${1//[-_]/[-_]}
+		grep -q "/$pat\.ko\$" "$dir/modules.builtin" 2>/dev/null && return 0
+		f=$(find "$dir/kernel" -name "$pat.ko" | head -1)
+		[ -n "$f" ] || die "no module $1 in $dir"
+		for d in $(modinfo -F depends "$f" | tr , ' '); do _module_closure "$d"; done
+		echo "$f"
+	}
+	local m
+	for m in "$@"; do _module_closure "$m"; done | awk '!seen[$0]++'
 }
