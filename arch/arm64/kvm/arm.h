@@ -13,10 +13,12 @@
 #define AARCH64_INSN_SIZE	4
 
 /* arm.c */
-void kvm_flush_dcache_to_poc(void *addr, size_t size);
-void kvm_flush_icache(void);
 void kvm_tlb_flush_vmid(struct kvm *kvm);
 u64 kvm_guest_hcr(void);
+
+/* hyp_init.c */
+void kvm_flush_dcache_to_poc(void *addr, size_t size);
+void kvm_flush_icache(void);
 
 /* mmu.c */
 int kvm_hyp_init_pgtable(void);
