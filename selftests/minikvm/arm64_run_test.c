@@ -3,8 +3,9 @@
  * KVM_RUN's contract on arm64 and the hypervisor's lifetime: ENOEXEC before
  * KVM_ARM_VCPU_INIT, a signal that ends KVM_RUN out of a spinning guest within 10 ms, the
  * rate of MMIO exits to userspace, two vCPUs in the guest at once, many VM lifetimes, a
- * guest run across a module reload, and nVHE EL2 running with its MMU on. Each guest is
- * real AArch64 code run at EL1 by minikvm, or by real KVM in the reference host.
+ * guest run across a module reload and across CPU power management, and nVHE EL2 running
+ * with its MMU on. Each guest is real AArch64 code run at EL1 by minikvm, or by real KVM
+ * in the reference host.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -210,27 +211,64 @@ TEST(guest_runs_across_module_reload)
 }
 
 #define HARDWARE_FILE	"/sys/kernel/debug/minikvm/hardware"
+#define CPU_PM_FILE	"/sys/kernel/debug/minikvm/cpu_pm"
 
-/* nVHE: every CPU's EL2 runs minikvm's code with its own stage 1 on (SCTLR_EL2.M). */
-TEST(nvhe_el2_runs_with_its_mmu_on)
+/* Lines of the hardware file that say "mode=nvhe", and of those, how many "el2_mmu=on". */
+static int count_nvhe_lines(int *mmu_on)
 {
 	char line[256];
 	int nvhe = 0;
-	FILE *f;
+	FILE *f = fopen(HARDWARE_FILE, "r");
 
-	if (!kvm_dev_is_minikvm())
-		SKIP(return, "real KVM has no %s", HARDWARE_FILE);
-	f = fopen(HARDWARE_FILE, "r");
-	ASSERT_NE(NULL, f) TH_LOG("%s: %s", HARDWARE_FILE, strerror(errno));
+	*mmu_on = 0;
+	if (!f)
+		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		if (!strstr(line, "mode=nvhe"))
 			continue;
 		nvhe++;
-		EXPECT_NE(NULL, strstr(line, "el2_mmu=on")) TH_LOG("%s", line);
+		*mmu_on += !!strstr(line, "el2_mmu=on");
 	}
 	fclose(f);
+	return nvhe;
+}
+
+/*
+ * A CPU's idle or suspend path brackets its power-down with cpu_pm_enter() and
+ * cpu_pm_exit(): minikvm gives EL2 back to the stub before it and installs its vectors
+ * again after, as KVM does, and takes kexec's soft restart the same way (the cpu_pm test
+ * hook runs both on every CPU and checks EL2 in between). Guests run before and after,
+ * and in nVHE each CPU's EL2 is minikvm's again, its MMU on.
+ */
+TEST(guest_runs_across_cpu_power_management)
+{
+	int fd, nvhe, mmu_on;
+
+	if (!kvm_dev_is_minikvm())
+		SKIP(return, "real KVM has no %s", CPU_PM_FILE);
+	ASSERT_EQ(0, run_psci_guest());
+	fd = open(CPU_PM_FILE, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", CPU_PM_FILE, strerror(errno));
+	EXPECT_EQ(1, write(fd, "1", 1)) TH_LOG("CPU PM cycle: %s", strerror(errno));
+	close(fd);
+	nvhe = count_nvhe_lines(&mmu_on);
+	ASSERT_LE(0, nvhe) TH_LOG("%s: %s", HARDWARE_FILE, strerror(errno));
+	EXPECT_EQ(nvhe, mmu_on);
+	EXPECT_EQ(0, run_psci_guest());
+}
+
+/* nVHE: every CPU's EL2 runs minikvm's code with its own stage 1 on (SCTLR_EL2.M). */
+TEST(nvhe_el2_runs_with_its_mmu_on)
+{
+	int nvhe, mmu_on;
+
+	if (!kvm_dev_is_minikvm())
+		SKIP(return, "real KVM has no %s", HARDWARE_FILE);
+	nvhe = count_nvhe_lines(&mmu_on);
+	ASSERT_LE(0, nvhe) TH_LOG("%s: %s", HARDWARE_FILE, strerror(errno));
 	if (!nvhe)
 		SKIP(return, "a VHE host: EL2 is the kernel's");
+	EXPECT_EQ(nvhe, mmu_on);
 }
 
 TEST_HARNESS_MAIN

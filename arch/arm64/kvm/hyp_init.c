@@ -2,8 +2,9 @@
 /*
  * minikvm's arm64 EL2, brought up and given back on each CPU: the checks at module load,
  * and in nVHE (the kernel at EL1, Linux's hyp stub at EL2) the installation of our EL2
- * code (hyp/hyp-entry.S) through the stub and its removal at unload; and
- * /sys/kernel/debug/minikvm's hardware report.
+ * code (hyp/hyp-entry.S) through the stub, and its removal at unload, around a CPU's
+ * power-down (CPU PM) and for kexec; and /sys/kernel/debug/minikvm's hardware report and
+ * cpu_pm hook.
  *
  * VHE (the kernel runs at EL2, HCR_EL2.E2H set): EL2 is already ours to use, and a hyp
  * call is a plain function call.
@@ -12,14 +13,17 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitfield.h>
+#include <linux/cpu.h>
 #include <linux/cpu_pm.h>
 #include <linux/debugfs.h>
+#include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/seq_file.h>
 #include <linux/smp.h>
+#include <linux/workqueue.h>
 #include <asm/cpufeature.h>
 #include <asm/sysreg.h>
 #include <asm/virt.h>
@@ -31,7 +35,10 @@
 /* CurrentEL.EL, bits [3:2] (Arm ARM C5.2.1): the Exception level the CPU runs at. */
 #define CURRENTEL_EL_MASK	GENMASK(3, 2)
 
-/* nVHE: the pages holding our EL2 code, and whether this CPU's VBAR_EL2 points at them. */
+/*
+ * nVHE: the pages holding our EL2 code, and whether this CPU's VBAR_EL2 points at them
+ * (kept over CPU_PM_ENTER, which gives EL2 back to the stub until CPU_PM_EXIT).
+ */
 static struct page *hyp_page;
 static DEFINE_PER_CPU(bool, hyp_vectors_installed);
 
@@ -79,9 +86,9 @@ static bool cpu_has_el2(void)
 }
 
 /*
- * Whether EL2 holds Linux's hyp stub (or our vectors, which pass it the probe): only the
- * stub may be asked to run our installer, since other EL2 code would run it with its own
- * MMU on, where our physical addresses mean nothing.
+ * Whether EL2 holds Linux's hyp stub (or our vectors, which answer the probe as it does):
+ * only the stub may be asked to run our installer, since other EL2 code would run it with
+ * its own MMU on, where our physical addresses mean nothing.
  */
 static bool hyp_is_linux_stub(void)
 {
@@ -187,8 +194,9 @@ static int hyp_install_code(void)
  *
  * The stub's HVC_SOFT_RESTART branches, at EL2, to the physical address in x1: our
  * installer there saves the stub's VBAR_EL2 (the stub's address is not exported, and its
- * HVC_RESET_VECTORS does nothing) and installs ours. Called with preemption disabled.
- * Returns 0, or a negative errno after logging why.
+ * HVC_RESET_VECTORS does nothing) and installs ours. Our vectors, if installed already,
+ * take the same call as kexec's: they give EL2 back to the stub, which runs the installer.
+ * Called with preemption disabled. Returns 0, or a negative errno after logging why.
  */
 static int cpu_hyp_install(void)
 {
@@ -205,16 +213,46 @@ static int cpu_hyp_install(void)
 	return 0;
 }
 
+/* Whether this CPU's EL2 runs our vectors: only they answer MINIKVM_HC_CURRENT_EL. */
+static bool cpu_hyp_is_ours(void)
+{
+	return __kvm_call_hyp(MINIKVM_HC_CURRENT_EL, 0, 0, 0) != HVC_STUB_ERR;
+}
+
 /*
- * A CPU that powers down in a deep idle state comes back through the kernel's cpu_resume,
- * which points VBAR_EL2 at the stub again: install ours again. A CPU that kept its state
- * still has them, and the installer leaves them be.
+ * cpu_hyp_reset() - give this CPU's EL2 back to the stub: our handler of HVC_RESET_VECTORS
+ * puts back the stub it saved, with the MMU off. Returns whether it worked.
+ */
+static bool cpu_hyp_reset(void)
+{
+	__kvm_call_hyp(HVC_RESET_VECTORS, 0, 0, 0);
+	return !WARN_ONCE(cpu_hyp_is_ours(), "cannot give EL2 back to the hyp stub on cpu%d\n",
+			  smp_processor_id());
+}
+
+/*
+ * A CPU that powers down in an idle state or suspend loses EL2 and comes back through the
+ * kernel's cpu_resume, with the stub; one that did not power down after all (entering
+ * failed, or a shallower state) keeps what it had. As KVM does, give EL2 back to the stub
+ * before (CPU_PM_ENTER) and install ours after (CPU_PM_EXIT, CPU_PM_ENTER_FAILED): EL2 is
+ * then the stub's whenever the kernel's low-power code may expect it, and ours after,
+ * either way. hyp_vectors_installed stays set in between, to say that we want it back.
  */
 static int hyp_cpu_pm_notify(struct notifier_block *nb, unsigned long cmd, void *unused)
 {
-	if (cmd == CPU_PM_EXIT && __this_cpu_read(hyp_vectors_installed) && cpu_hyp_install())
-		__this_cpu_write(hyp_vectors_installed, false);
-	return NOTIFY_OK;
+	if (!__this_cpu_read(hyp_vectors_installed))
+		return NOTIFY_DONE;
+	switch (cmd) {
+	case CPU_PM_ENTER:
+		cpu_hyp_reset();
+		return NOTIFY_OK;
+	case CPU_PM_ENTER_FAILED:
+	case CPU_PM_EXIT:
+		if (cpu_hyp_install())
+			__this_cpu_write(hyp_vectors_installed, false);
+		return NOTIFY_OK;
+	}
+	return NOTIFY_DONE;
 }
 
 static struct notifier_block hyp_cpu_pm_nb = {
@@ -310,18 +348,9 @@ int kvm_arch_hardware_enable(void)
 
 void kvm_arch_hardware_disable(void)
 {
-	bool still_ours;
-
 	preempt_disable();
-	if (__this_cpu_read(hyp_vectors_installed)) {
-		/* Our handler of HVC_RESET_VECTORS puts back the stub it saved. */
-		__kvm_call_hyp(HVC_RESET_VECTORS, 0, 0, 0);
-		/* The stub answers our call with HVC_STUB_ERR; our vectors would not. */
-		still_ours = __kvm_call_hyp(MINIKVM_HC_CURRENT_EL, 0, 0, 0) != HVC_STUB_ERR;
-		WARN_ONCE(still_ours, "cannot give EL2 back to the hyp stub on cpu%d\n",
-			  smp_processor_id());
-		__this_cpu_write(hyp_vectors_installed, still_ours);
-	}
+	if (__this_cpu_read(hyp_vectors_installed))
+		__this_cpu_write(hyp_vectors_installed, !cpu_hyp_reset());
 	preempt_enable();
 }
 
@@ -341,4 +370,70 @@ void kvm_arch_hardware_report(struct seq_file *m)
 			   mode, FIELD_GET(CURRENTEL_EL_MASK, el),
 			   __kvm_call_hyp(MINIKVM_HC_SCTLR_EL2, 0, 0, 0) & SCTLR_ELx_M ?
 			   "on" : "off");
+}
+
+/*
+ * One CPU's turn of the cpu_pm test hook, in a worker bound to it: the calls an idle state
+ * that loses the CPU's state makes around its power-down, with interrupts off, the stub
+ * expected in EL2 between them and our vectors after; then our vectors' HVC_SOFT_RESTART,
+ * as kexec would make it, aimed at our installer, and our vectors expected again.
+ */
+static long hyp_cpu_pm_cycle(void *unused)
+{
+	bool ours, stub_between = true, ours_after = true;
+	long r = 0;
+
+	local_irq_disable();
+	ours = __this_cpu_read(hyp_vectors_installed);
+	r = cpu_pm_enter();
+	if (!r) {
+		if (ours)
+			stub_between = !cpu_hyp_is_ours();
+		cpu_pm_exit();
+		if (ours) {
+			ours_after = cpu_hyp_is_ours();
+			ours_after &= !cpu_hyp_install() && cpu_hyp_is_ours();
+		}
+	}
+	local_irq_enable();
+	if (!r && !(stub_between && ours_after)) {
+		pr_err("cpu%d: CPU PM: EL2 %s\n", smp_processor_id(),
+		       stub_between ? "not ours again after CPU_PM_EXIT or a soft restart" :
+				      "still ours after CPU_PM_ENTER");
+		r = -EIO;
+	}
+	return r;
+}
+
+/*
+ * /sys/kernel/debug/minikvm/cpu_pm, a test hook: a write runs hyp_cpu_pm_cycle() on every
+ * online CPU (the lab's emulated CPUs have no idle state that powers down) and fails with
+ * its error, if any.
+ */
+static ssize_t hyp_cpu_pm_write(struct file *file, const char __user *buf, size_t count,
+				loff_t *ppos)
+{
+	unsigned int cpu;
+	long r = 0;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		r = work_on_cpu(cpu, hyp_cpu_pm_cycle, NULL);
+		if (r)
+			break;
+	}
+	cpus_read_unlock();
+	return r ?: count;
+}
+
+static const struct file_operations hyp_cpu_pm_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= hyp_cpu_pm_write,
+	.llseek	= noop_llseek,
+};
+
+void kvm_arch_create_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("cpu_pm", 0200, dir, NULL, &hyp_cpu_pm_fops);
 }

@@ -15,6 +15,9 @@
 #define KVM_MAX_VCPUS		16
 #define KVM_MAX_VCPU_IDS	KVM_MAX_VCPUS
 
+/* /sys/kernel/debug/minikvm/cpu_pm (hyp_init.c). */
+#define __KVM_HAVE_ARCH_DEBUGFS
+
 /* The vCPU mmap: struct kvm_run only (no PIO on arm64, no coalesced MMIO ring yet). */
 #define KVM_VCPU_MMAP_PAGES	1
 

@@ -15,13 +15,15 @@
  * VHE instance of the world switch is ordinary module text, run at EL2 on kernel
  * addresses.
  *
- * Our vectors answer our hyp calls and HVC_RESET_VECTORS, and pass every other hyp call
- * to the stub, so that the kernel's own stub calls (HVC_SET_VECTORS, kexec's
- * HVC_SOFT_RESTART, HVC_FINALISE_EL2) keep working while we are installed. The stub's
- * calls take their arguments in x0-x4; passing them on costs one scratch register, x16
- * (IP0), which the procedure call standard lets any function call clobber. Every hyp call
- * is made from a function called by C or by "bl" (__hyp_set_vectors, __hyp_reset_vectors,
- * finalise_el2, cpu_soft_restart, and __kvm_call_hyp below), so x16 is dead at each.
+ * Our vectors answer our hyp calls and the two stub calls that give EL2 back to the stub,
+ * as KVM's do: HVC_RESET_VECTORS (module unload, CPU power-down) and kexec's
+ * HVC_SOFT_RESTART, which the stub then performs itself. Every other number gets the
+ * stub's answer to a number it does not know, HVC_STUB_ERR: the stub's code must never run
+ * with our MMU on, which does not map it. The stub's calls take their arguments in x0-x4;
+ * handing one on costs one scratch register, x16 (IP0), which the procedure call standard
+ * lets any function call clobber. Every hyp call is made from a function called by C or by
+ * "bl" (__hyp_reset_vectors, cpu_soft_restart, and __kvm_call_hyp below), so x16 is dead
+ * at each.
  */
 #include <linux/linkage.h>
 #include <linux/sizes.h>
@@ -481,10 +483,11 @@ el1_sync:
 	b.eq	hc_sctlr_el2
 	cmp	x0, #HVC_RESET_VECTORS
 	b.eq	hc_reset_vectors
-	/* Any other number is the stub's: enter its vector as this exception would have. */
-	ldr	x16, saved_vbar
-	add	x16, x16, #VECTOR_LOWER_A64_SYNC
-	br	x16
+	cmp	x0, #HVC_SOFT_RESTART
+	b.eq	hc_soft_restart
+	/* Anything else, the probe included: what the stub says of a number it does not know. */
+	mov_q	x0, HVC_STUB_ERR
+	eret
 1:	mov	x0, #VECTOR_LOWER_A64_SYNC
 	b	hyp_panic
 
@@ -510,11 +513,10 @@ hc_tlb_flush_vmid:
 	tlb_flush_vmid 0
 
 /*
- * HVC_RESET_VECTORS: give EL2 back to the stub, as it was: vectors, and MMU and caches
- * off. The stub's own handler does nothing, since the stub is always installed when it
- * runs. Identity mapped, the code goes on at the same address once the MMU is off.
+ * Gives EL2 back to the stub, as it was: vectors, and MMU and caches off. Identity mapped,
+ * the code goes on at the same address once the MMU is off. x16 scratch.
  */
-hc_reset_vectors:
+.macro	reset_to_stub
 	ldr	x16, saved_vbar
 	msr	vbar_el2, x16
 	mrs	x16, sctlr_el2
@@ -524,8 +526,27 @@ hc_reset_vectors:
 	msr	sctlr_el2, x16
 	/* The next exception must see the new VBAR_EL2, whatever SCTLR_EL2.EOS says of ERET. */
 	isb
+.endm
+
+/*
+ * HVC_RESET_VECTORS (module unload, CPU_PM_ENTER). The stub's own handler does nothing,
+ * since the stub is always installed when it runs.
+ */
+hc_reset_vectors:
+	reset_to_stub
 	mov	x0, xzr
 	eret
+
+/*
+ * HVC_SOFT_RESTART (kexec, and our installer): x1 is code to run at EL2, with the MMU off,
+ * x2-x4 its arguments. Give EL2 back to the stub, then enter its vector as this exception
+ * would have: the stub does the rest. Our installer, so reached, installs us again.
+ */
+hc_soft_restart:
+	reset_to_stub
+	ldr	x16, saved_vbar
+	add	x16, x16, #VECTOR_LOWER_A64_SYNC
+	br	x16
 
 /*
  * An exception we cannot handle. There is nowhere to return to (after an exception from
