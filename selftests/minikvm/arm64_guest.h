@@ -254,4 +254,10 @@ GUEST_CODE(guest_id_regs,
 	"str	x1, [x0, #0x20]\n"
 	SYSTEM_OFF);
 
+/* Forever: loads x1 from the address in x2, stores it to the MMIO address in x4. */
+GUEST_CODE(guest_load_loop,
+	"1:	ldr	x1, [x2]\n"
+	"str	x1, [x4]\n"
+	"b	1b\n");
+
 #endif /* MINIKVM_ARM64_GUEST_H */

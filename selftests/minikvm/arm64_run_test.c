@@ -2,15 +2,16 @@
 /*
  * KVM_RUN's contract on arm64 and the hypervisor's lifetime: ENOEXEC before
  * KVM_ARM_VCPU_INIT, a signal that ends KVM_RUN out of a spinning guest within 10 ms, the
- * rate of MMIO exits to userspace, two vCPUs in the guest at once, many VM lifetimes, a
- * guest run across a module reload and across CPU power management, and nVHE EL2 running
- * with its MMU on. Each guest is real AArch64 code run at EL1 by minikvm, or by real KVM
- * in the reference host.
+ * rate of MMIO exits to userspace, two vCPUs in the guest at once, many VM lifetimes, more
+ * VMs at once than there are VMIDs, a guest run across a module reload and across CPU
+ * power management, and nVHE EL2 running with its MMU on. Each guest is real AArch64 code
+ * run at EL1 by minikvm, or by real KVM in the reference host.
  */
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 
@@ -168,6 +169,102 @@ TEST_F_TIMEOUT(guest, many_vm_lifetimes, VM_CYCLES_TIMEOUT_S)
 	printf("# %s: %d VMs created, run and destroyed in %ld ms\n", kvm_dev_path(), VM_CYCLES,
 	       (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 	fflush(stdout);
+}
+
+/* More VMs than 8-bit VMIDs (255, 0 being the host's), all alive at once. */
+#define MANY_VMS		300
+/* Each VM's guest loads this plus its index from its data page. */
+#define MANY_VMS_MAGIC		0x5600000000ULL
+/* Real KVM creates 300 VMs more slowly than the default 30 s allow in the lab. */
+#define MANY_VMS_TIMEOUT_S	300
+
+/* One of many VMs sharing one /dev fd: memory, a vCPU running the load loop guest. */
+static int many_vm_create(int kvm, struct vm *vm, int index)
+{
+	struct kvm_userspace_memory_region region = {
+		.guest_phys_addr = RAM_GPA,
+		.memory_size = RAM_SIZE,
+	};
+	struct kvm_vcpu_init init;
+	char *mem;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm = -1;
+	vm->vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm->vm < 0)
+		return -1;
+	vm->mem = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	if (vm->mem == MAP_FAILED)
+		return -1;
+	mem = vm->mem;
+	memcpy(mem + guest_code_gpa(PROG_LOAD_LOOP) - RAM_GPA, guest_load_loop_start,
+	       guest_load_loop_end - guest_load_loop_start);
+	*(__u64 *)(mem + DATA_OFFSET) = MANY_VMS_MAGIC + index;
+	region.userspace_addr = (unsigned long)mem;
+	if (ioctl(vm->vm, KVM_SET_USER_MEMORY_REGION, &region))
+		return -1;
+	vm->vcpu = ioctl(vm->vm, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu < 0)
+		return -1;
+	vm->run = mmap(NULL, sizeof(*vm->run), PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu, 0);
+	if (vm->run == MAP_FAILED || ioctl(vm->vm, KVM_ARM_PREFERRED_TARGET, &init))
+		return -1;
+	init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2;
+	if (ioctl(vm->vcpu, KVM_ARM_VCPU_INIT, &init))
+		return -1;
+	return set_reg(vm, REG_PC, guest_code_gpa(PROG_LOAD_LOOP)) ||
+	       set_reg(vm, REG_X(2), RAM_GPA + DATA_OFFSET) || set_reg(vm, REG_X(4), MMIO_GPA);
+}
+
+/* One round trip of a load loop guest: its store must carry its own VM's value. */
+static int many_vm_run(struct vm *vm, int index)
+{
+	__u64 data;
+
+	if (ioctl(vm->vcpu, KVM_RUN, 0) || vm->run->exit_reason != KVM_EXIT_MMIO)
+		return -1;
+	memcpy(&data, vm->run->mmio.data, sizeof(data));
+	return data == MANY_VMS_MAGIC + index ? 0 : -1;
+}
+
+/*
+ * 300 VMs open at once, each run, then each run again: past 255, VMIDs are reused by
+ * generation (a VM of an older one gets a new tag when it runs), and no guest may see
+ * another's memory through a TLB entry of a reused tag.
+ */
+TEST_F_TIMEOUT(guest, more_vms_than_vmids_all_run, MANY_VMS_TIMEOUT_S)
+{
+	struct rlimit nofile;
+	struct vm *vms;
+	int kvm, i, round;
+
+	/* Two fds per VM. */
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &nofile));
+	nofile.rlim_cur = nofile.rlim_max;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &nofile));
+	kvm = open_kvm_dev();
+	ASSERT_LE(0, kvm);
+	vms = calloc(MANY_VMS, sizeof(*vms));
+	ASSERT_NE(NULL, vms);
+	for (i = 0; i < MANY_VMS; i++) {
+		ASSERT_EQ(0, many_vm_create(kvm, &vms[i], i))
+			TH_LOG("VM %d: %s", i, strerror(errno));
+	}
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < MANY_VMS; i++) {
+			ASSERT_EQ(0, many_vm_run(&vms[i], i))
+				TH_LOG("round %d, VM %d", round, i);
+		}
+	}
+	for (i = 0; i < MANY_VMS; i++) {
+		munmap(vms[i].run, sizeof(*vms[i].run));
+		munmap(vms[i].mem, RAM_SIZE);
+		close(vms[i].vcpu);
+		close(vms[i].vm);
+	}
+	free(vms);
+	close(kvm);
 }
 
 /* Runs the PSCI guest in a fresh VM to its SYSTEM_OFF. */

@@ -22,6 +22,7 @@
 #include <asm/kvm_arm.h>
 #include <asm/neon.h>
 #include <asm/sysreg.h>
+#include <asm/tlbflush.h>
 #include <asm/virt.h>
 
 #include <minikvm/compat.h>
@@ -87,21 +88,39 @@ u64 kvm_guest_hcr(void)
 /**
  * kvm_tlb_flush_vmid() - invalidate the VM's stage 1 and 2 TLB entries on every CPU
  * @kvm: the VM, its stage-2 descriptors already changed
+ *
+ * Its entries carry its current VMID; those of an older generation went at the rollover.
  */
 void kvm_tlb_flush_vmid(struct kvm *kvm)
 {
+	u64 vttbr = kvm_get_vttbr(kvm, atomic64_read(&kvm->arch.vmid.id));
 	unsigned long flags;
 
 	/* The table walkers must see the descriptors before the invalidation. */
 	dsb(ishst);
 	if (is_kernel_in_hyp_mode()) {
 		flags = local_daif_save();
-		__kvm_tlb_flush_vmid_vhe(kvm->arch.vttbr, kvm_guest_hcr());
+		__kvm_tlb_flush_vmid_vhe(vttbr, kvm_guest_hcr());
 		local_daif_restore(flags);
 	} else {
-		__kvm_call_hyp(MINIKVM_HC_TLB_FLUSH_VMID, kvm->arch.vttbr, kvm_guest_hcr(), 0);
+		__kvm_call_hyp(MINIKVM_HC_TLB_FLUSH_VMID, vttbr, kvm_guest_hcr(), 0);
 	}
 	atomic64_inc(&kvm->stat.remote_tlb_flush);
+}
+
+/**
+ * kvm_flush_vm_context() - invalidate every guest TLB entry, of every VMID, on every CPU:
+ *	at a VMID rollover (vmid.c), before another VM gets a tag. TLBI ALLE1IS is EL2's.
+ */
+void kvm_flush_vm_context(void)
+{
+	if (is_kernel_in_hyp_mode()) {
+		dsb(ishst);
+		__tlbi(alle1is);
+		dsb(ish);
+	} else {
+		__kvm_call_hyp(MINIKVM_HC_FLUSH_VM_CONTEXT, 0, 0, 0);
+	}
 }
 
 /* The world switch's view of struct kvm_vcpu_hyp (hyp.h) must be the compiler's. */
@@ -155,7 +174,6 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	if (!is_kernel_in_hyp_mode() &&
 	    kvm_hyp_map(virt_to_phys(&vcpu->arch.hyp), sizeof(vcpu->arch.hyp), false))
 		return -ENOMEM;
-	vcpu->arch.hyp.vttbr_el2 = kvm->arch.vttbr;
 	vcpu->arch.hyp.vtcr_el2 = kvm->arch.vtcr;
 	return 0;
 }
@@ -232,13 +250,20 @@ long kvm_arch_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 	return kvm_refuse(-EINVAL, "unknown ioctl 0x%x on an arm64 VM", ioctl);
 }
 
-/* Nothing of the guest stays in a CPU between two entries: each run loads it all. */
+/*
+ * What of the guest stays in a CPU from load to put (everything else each entry loads):
+ * its VMID, active here. Preemption off.
+ */
 void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
+	struct kvm *kvm = vcpu->kvm;
+
+	vcpu->arch.hyp.vttbr_el2 = kvm_get_vttbr(kvm, kvm_arm_vmid_update(&kvm->arch.vmid));
 }
 
 void kvm_arch_vcpu_put(struct kvm_vcpu *vcpu)
 {
+	kvm_arm_vmid_clear_active();
 }
 
 /*

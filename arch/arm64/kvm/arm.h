@@ -14,11 +14,19 @@
 
 /* arm.c */
 void kvm_tlb_flush_vmid(struct kvm *kvm);
+void kvm_flush_vm_context(void);
 u64 kvm_guest_hcr(void);
 
 /* hyp_init.c */
 void kvm_flush_dcache_to_poc(void *addr, size_t size);
 void kvm_flush_icache(void);
+
+/* vmid.c */
+int kvm_arm_vmid_init(void);
+void kvm_arm_vmid_free(void);
+u64 kvm_arm_vmid_update(struct kvm_vmid *kvm_vmid);
+void kvm_arm_vmid_clear_active(void);
+unsigned int kvm_arm_vmid_bits(void);
 
 /* mmu.c */
 int kvm_hyp_init_pgtable(void);
@@ -29,6 +37,7 @@ u64 kvm_hyp_tcr(void);
 u64 kvm_hyp_mair(void);
 u32 kvm_ipa_limit(void);
 int kvm_init_stage2_mmu(struct kvm *kvm, unsigned long type);
+u64 kvm_get_vttbr(struct kvm *kvm, u64 vmid);
 void kvm_free_stage2_pgd(struct kvm *kvm);
 int kvm_handle_guest_abort(struct kvm_vcpu *vcpu);
 

@@ -22,6 +22,8 @@
 #define MINIKVM_HC_TLB_FLUSH_VMID	(MINIKVM_HC_BASE + 2)
 /* Returns SCTLR_EL2: whether EL2 runs with its MMU and caches on. */
 #define MINIKVM_HC_SCTLR_EL2	(MINIKVM_HC_BASE + 3)
+/* Invalidates every guest TLB entry, of every VMID, on every CPU: a VMID rollover. */
+#define MINIKVM_HC_FLUSH_VM_CONTEXT	(MINIKVM_HC_BASE + 4)
 /*
  * Never a call: the stub, and our vectors which pass it every number they do not know,
  * answer it with HVC_STUB_ERR; anything else at EL2 would not.

@@ -279,6 +279,9 @@ int kvm_arch_hardware_setup(void)
 		pr_err("KVM owns EL2; boot with kvm-arm.mode=none\n");
 		return -EBUSY;
 	}
+	r = kvm_arm_vmid_init();
+	if (r)
+		return r;
 	if (is_kernel_in_hyp_mode()) {
 		pr_info("mode=vhe: the kernel runs at EL2\n");
 		return 0;
@@ -286,16 +289,18 @@ int kvm_arch_hardware_setup(void)
 	/* Without EL2, "hvc" is UNDEFINED: check before making the first hyp call. */
 	if (!cpu_has_el2()) {
 		pr_err("no EL2; boot at EL2 with kvm-arm.mode=none\n");
-		return -ENODEV;
+		r = -ENODEV;
+		goto out_free_vmid;
 	}
 	if (!hyp_is_linux_stub()) {
 		pr_err("EL2 is not the Linux hyp stub; boot at EL2 with kvm-arm.mode=none\n");
-		return -ENODEV;
+		r = -ENODEV;
+		goto out_free_vmid;
 	}
 
 	r = kvm_hyp_init_pgtable();
 	if (r)
-		return r;
+		goto out_free_vmid;
 	r = hyp_install_code();
 	if (r)
 		goto out_free_pgtable;
@@ -311,6 +316,8 @@ out_free:
 	hyp_page = NULL;
 out_free_pgtable:
 	kvm_hyp_free_pgtable();
+out_free_vmid:
+	kvm_arm_vmid_free();
 	return r;
 }
 
@@ -318,6 +325,7 @@ void kvm_arch_hardware_unsetup(void)
 {
 	int cpu;
 
+	kvm_arm_vmid_free();
 	if (!hyp_page)
 		return;
 	cpu_pm_unregister_notifier(&hyp_cpu_pm_nb);

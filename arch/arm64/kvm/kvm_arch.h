@@ -6,6 +6,7 @@
 #ifndef __MINIKVM_ARM64_KVM_ARCH_H
 #define __MINIKVM_ARM64_KVM_ARCH_H
 
+#include <linux/atomic.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <asm/kvm.h>
@@ -29,22 +30,28 @@
 #define KVM_PHYS_SIZE_DEFAULT	(1ULL << KVM_PHYS_SHIFT_DEFAULT)
 
 /**
+ * struct kvm_vmid - what tags a VM's TLB entries (VTTBR_EL2.VMID), by generation (vmid.c)
+ * @id: the generation above the tag; 0 before the VM first runs
+ */
+struct kvm_vmid {
+	atomic64_t id;
+};
+
+/**
  * struct kvm_arch - a VM's stage 2
  * @mmu_lock: serializes changes to the stage-2 tables
  * @pgd: the table of the first lookup level (kernel address)
  * @start_level: that level: 0 for IPA spaces of 40 bits and more, else 1
  * @ipa_bits: the IPA size chosen at KVM_CREATE_VM
- * @vmid: tags the VM's TLB entries (VTTBR_EL2.VMID)
- * @vttbr: VTTBR_EL2 for the VM's vCPUs
- * @vtcr: VTCR_EL2 for them
+ * @vmid: the VM's VMID; kvm_get_vttbr() makes VTTBR_EL2 of it
+ * @vtcr: VTCR_EL2 for the VM's vCPUs
  */
 struct kvm_arch {
 	struct mutex mmu_lock;
 	u64 *pgd;
 	int start_level;
 	u32 ipa_bits;
-	u16 vmid;
-	u64 vttbr;
+	struct kvm_vmid vmid;
 	u64 vtcr;
 };
 

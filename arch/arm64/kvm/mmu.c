@@ -12,7 +12,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
-#include <linux/idr.h>
 #include <linux/kvm.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -77,11 +76,6 @@ static int hyp_start_level;
 static u32 hyp_va_bits;
 static DEFINE_MUTEX(hyp_pgd_lock);
 
-/* VTTBR_EL2.VMID: 8-bit VMIDs (VTCR_EL2.VS clear), 0 being the host's. */
-#define KVM_VMID_MAX		255
-
-static DEFINE_IDA(kvm_vmid_ida);
-
 /* The largest IPA space the CPUs' physical address size (ID_AA64MMFR0_EL1.PARange) allows. */
 u32 kvm_ipa_limit(void)
 {
@@ -103,17 +97,16 @@ static u64 kvm_parange(void)
 }
 
 /**
- * kvm_init_stage2_mmu() - a VM's empty stage 2, its VMID and VTCR_EL2
+ * kvm_init_stage2_mmu() - a VM's empty stage 2 and VTCR_EL2; its VMID comes when a vCPU
+ *	first runs (vmid.c)
  * @kvm: the VM
  * @type: KVM_CREATE_VM's type: 0, or KVM_VM_TYPE_ARM_IPA_SIZE(bits)
  *
- * Returns 0, -EINVAL for a type KVM refuses too, -ENOMEM, or -ENOSPC when every VMID is
- * taken.
+ * Returns 0, -EINVAL for a type KVM refuses too, or -ENOMEM.
  */
 int kvm_init_stage2_mmu(struct kvm *kvm, unsigned long type)
 {
 	u32 ipa_bits = KVM_VM_TYPE_ARM_IPA_SIZE(type);
-	int vmid;
 
 	if (type & ~KVM_VM_TYPE_ARM_IPA_SIZE_MASK)
 		return kvm_refuse(-EINVAL, "KVM_CREATE_VM: unknown type bits 0x%llx",
@@ -127,25 +120,24 @@ int kvm_init_stage2_mmu(struct kvm *kvm, unsigned long type)
 	kvm->arch.pgd = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!kvm->arch.pgd)
 		return -ENOMEM;
-	vmid = ida_alloc_range(&kvm_vmid_ida, 1, KVM_VMID_MAX, GFP_KERNEL);
-	if (vmid < 0) {
-		pr_err_ratelimited("KVM_CREATE_VM: no VMID left (%d VMs at most)\n",
-				   KVM_VMID_MAX);
-		free_page((unsigned long)kvm->arch.pgd);
-		kvm->arch.pgd = NULL;
-		return vmid == -ENOMEM ? -ENOMEM : -ENOSPC;
-	}
 
 	mutex_init(&kvm->arch.mmu_lock);
 	kvm->arch.ipa_bits = ipa_bits;
 	kvm->arch.start_level = ipa_bits > S2_LEVEL1_MAX_BITS ? 0 : 1;
-	kvm->arch.vmid = vmid;
-	kvm->arch.vttbr = virt_to_phys(kvm->arch.pgd) | (u64)vmid << VTTBR_VMID_SHIFT;
+	atomic64_set(&kvm->arch.vmid.id, 0);
 	/* Table walks cacheable and inner shareable, as the kernel writes the tables. */
 	kvm->arch.vtcr = VTCR_EL2_RES1 | VTCR_EL2_SH0_INNER | VTCR_EL2_ORGN0_WBWA |
 			 VTCR_EL2_IRGN0_WBWA | VTCR_EL2_TG0_4K | kvm_parange() << VTCR_EL2_PS_SHIFT |
-			 VTCR_EL2_SL0_LEVEL(kvm->arch.start_level) | (64 - ipa_bits);
+			 VTCR_EL2_SL0_LEVEL(kvm->arch.start_level) | (64 - ipa_bits) |
+			 (kvm_arm_vmid_bits() == 16 ? VTCR_EL2_VS_16BIT : 0);
 	return 0;
+}
+
+/* VTTBR_EL2 for the VM's stage 2 with VMID @vmid (vmid.c: generation above the tag). */
+u64 kvm_get_vttbr(struct kvm *kvm, u64 vmid)
+{
+	return virt_to_phys(kvm->arch.pgd) |
+	       (vmid & GENMASK_ULL(kvm_arm_vmid_bits() - 1, 0)) << VTTBR_VMID_SHIFT;
 }
 
 static unsigned int stage2_index(gpa_t ipa, int level)
@@ -295,17 +287,18 @@ static void pgtable_free(u64 *table, int level)
 }
 
 /**
- * kvm_free_stage2_pgd() - unmap and unpin everything, free the tables and the VMID
+ * kvm_free_stage2_pgd() - unmap and unpin everything, free the tables
  * @kvm: a VM whose vCPUs are gone
+ *
+ * The VMID's tag stays taken until the next rollover, as in KVM.
  */
 void kvm_free_stage2_pgd(struct kvm *kvm)
 {
 	if (!kvm->arch.pgd)
 		return;
-	/* Also clears the VMID's TLB entries before another VM may get it. */
+	/* Also clears the VMID's TLB entries before another VM may get its tag. */
 	stage2_unmap_range(kvm, 0, 1ULL << kvm->arch.ipa_bits);
 	pgtable_free(kvm->arch.pgd, kvm->arch.start_level);
-	ida_free(&kvm_vmid_ida, kvm->arch.vmid);
 	kvm->arch.pgd = NULL;
 }
 

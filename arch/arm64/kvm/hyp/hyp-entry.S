@@ -481,6 +481,9 @@ el1_sync:
 	mov_q	x16, MINIKVM_HC_SCTLR_EL2
 	cmp	x0, x16
 	b.eq	hc_sctlr_el2
+	mov_q	x16, MINIKVM_HC_FLUSH_VM_CONTEXT
+	cmp	x0, x16
+	b.eq	hc_flush_vm_context
 	cmp	x0, #HVC_RESET_VECTORS
 	b.eq	hc_reset_vectors
 	cmp	x0, #HVC_SOFT_RESTART
@@ -511,6 +514,13 @@ hc_tlb_flush_vmid:
 	mov	x0, x1
 	mov	x1, x2
 	tlb_flush_vmid 0
+
+/* MINIKVM_HC_FLUSH_VM_CONTEXT: a VMID rollover (vmid.c); only EL2 may TLBI ALLE1IS. */
+hc_flush_vm_context:
+	dsb	ishst
+	tlbi	alle1is
+	dsb	ish
+	eret
 
 /*
  * Gives EL2 back to the stub, as it was: vectors, and MMU and caches off. Identity mapped,
