@@ -254,6 +254,69 @@ GUEST_CODE(guest_id_regs,
 	"str	x1, [x0, #0x20]\n"
 	SYSTEM_OFF);
 
+/*
+ * Guest state a VM must not leave behind on its CPU for the next VM: CNTV_CVAL_EL0,
+ * CNTV_CTL_EL0 (the EL1 virtual timer), ICC_PMR_EL1 (ICV_PMR_EL1 under HCR_EL2.IMO: the
+ * GICv3 virtual interface), DISR_EL1 (VDISR_EL2 under HCR_EL2.AMO) and TPIDR2_EL0
+ * (FEAT_SME). Reads each into a slot, writes x10-x14 to them, reads each again into the
+ * next five slots; an UNDEFINED access leaves ESR_EL1 | SYSREG_UNDEF_MARK.
+ */
+#define STATE_REGS		5
+/* The synchronous exception vector that marks an UNDEFINED access in x2 and skips it. */
+#define UNDEF_VECTOR							\
+	".org	1b + 0x200\n"						\
+	"mrs	x2, esr_el1\n"						\
+	"orr	x2, x2, #0x8000000000000000\n"				\
+	"mrs	x9, elr_el1\n"						\
+	"add	x9, x9, #4\n"						\
+	"msr	elr_el1, x9\n"						\
+	"eret\n"
+GUEST_CODE(guest_state,
+	".balign 2048\n"
+	"1:	adr	x9, 1b\n"
+	"msr	vbar_el1, x9\n"
+	"isb\n"
+	SYSREG_ACCESS("mrs	x2, cntv_cval_el0", 0x00)
+	SYSREG_ACCESS("mrs	x2, cntv_ctl_el0", 0x08)
+	SYSREG_ACCESS("mrs	x2, s3_0_c4_c6_0", 0x10)
+	SYSREG_ACCESS("mrs	x2, s3_0_c12_c1_1", 0x18)
+	SYSREG_ACCESS("mrs	x2, s3_3_c13_c0_5", 0x20)
+	"msr	cntv_cval_el0, x10\n"
+	"msr	cntv_ctl_el0, x11\n"
+	"msr	s3_0_c4_c6_0, x12\n"
+	"msr	s3_0_c12_c1_1, x13\n"
+	"msr	s3_3_c13_c0_5, x14\n"
+	"isb\n"
+	SYSREG_ACCESS("mrs	x2, cntv_cval_el0", 0x28)
+	SYSREG_ACCESS("mrs	x2, cntv_ctl_el0", 0x30)
+	SYSREG_ACCESS("mrs	x2, s3_0_c4_c6_0", 0x38)
+	SYSREG_ACCESS("mrs	x2, s3_0_c12_c1_1", 0x40)
+	SYSREG_ACCESS("mrs	x2, s3_3_c13_c0_5", 0x48)
+	SYSTEM_OFF
+	UNDEF_VECTOR);
+
+/*
+ * The registers that KVM traps so that they stay the host's, one slot each: ACTLR_EL1
+ * (written, then read), the RAS error records' ERRIDR_EL1, ERRSELR_EL1 (written: 0 unless
+ * UNDEFINED) and ERXSTATUS_EL1, LORID_EL1, LORC_EL1 written then read (LORegions), and
+ * the three DC set/way operations (0 unless one was UNDEFINED).
+ */
+#define HOST_REGS_SLOTS		7
+GUEST_CODE(guest_host_regs,
+	".balign 2048\n"
+	"1:	adr	x9, 1b\n"
+	"msr	vbar_el1, x9\n"
+	"isb\n"
+	SYSREG_ACCESS("msr	actlr_el1, xzr\nmrs	x2, actlr_el1", 0x00)
+	SYSREG_ACCESS("mrs	x2, s3_0_c5_c3_0", 0x08)
+	SYSREG_ACCESS("msr	s3_0_c5_c3_1, xzr", 0x10)
+	SYSREG_ACCESS("mrs	x2, s3_0_c5_c4_2", 0x18)
+	SYSREG_ACCESS("mrs	x2, s3_0_c10_c4_7", 0x20)
+	SYSREG_ACCESS("msr	s3_0_c10_c4_3, xzr\nmrs	x2, s3_0_c10_c4_3", 0x28)
+	SYSREG_ACCESS("dc	csw, xzr\ndc	isw, xzr\ndc	cisw, xzr", 0x30)
+	SYSTEM_OFF
+	UNDEF_VECTOR);
+
 /* Forever: loads x1 from the address in x2, stores it to the MMIO address in x4. */
 GUEST_CODE(guest_load_loop,
 	"1:	ldr	x1, [x2]\n"

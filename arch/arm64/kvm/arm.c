@@ -21,6 +21,7 @@
 #include <asm/esr.h>
 #include <asm/kvm_arm.h>
 #include <asm/neon.h>
+#include <asm/ptrace.h>
 #include <asm/sysreg.h>
 #include <asm/tlbflush.h>
 #include <asm/virt.h>
@@ -71,18 +72,50 @@ void kvm_arch_destroy_vm(struct kvm *kvm)
  * guest cannot discard the host's dirty lines; SMC, WFI, WFE and IMPLEMENTATION DEFINED
  * registers trapped (TSC, TWI, TWE, TIDCP); the ID registers trapped (TID3: sys_regs.c
  * hides what minikvm does not virtualise); broadcast TLB and barriers inner shareable
- * (FB, BSU_IS); a stage-1 walk into Device memory faults (PTW); EL1 is AArch64 (RW).
- * A VHE host keeps E2H: its own EL2 code runs in the EL2&0 regime until the ERET. With
- * FEAT_S2FWB, stage 2 forces the guest's accesses to RAM Write-Back (FWB, mmu.c).
+ * (FB, BSU_IS); a stage-1 walk into Device memory faults (PTW); EL1 is AArch64 (RW). As
+ * KVM's guests, the registers no world switch touches: ACTLR_EL1, the host's own in nVHE
+ * (TACR), and the LORegion registers (TLOR); and cache maintenance by set/way, whose
+ * effect on a VM's memory no guest can know (TSW). A VHE host keeps E2H: its own EL2 code
+ * runs in the EL2&0 regime until the ERET. With FEAT_S2FWB, stage 2 forces the guest's
+ * accesses to RAM Write-Back (FWB, mmu.c). With FEAT_RAS, the error records are trapped
+ * (TERR), as in KVM.
  */
 #define HCR_GUEST_FLAGS_MINIKVM	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_TSC | \
 				 HCR_TWI | HCR_TWE | HCR_TIDCP | HCR_TID3 | HCR_FB | \
-				 HCR_BSU_IS | HCR_PTW | HCR_RW)
+				 HCR_BSU_IS | HCR_PTW | HCR_RW | HCR_TACR | HCR_TLOR | HCR_TSW)
 
 u64 kvm_guest_hcr(void)
 {
 	return HCR_GUEST_FLAGS_MINIKVM | (is_kernel_in_hyp_mode() ? HCR_E2H : 0) |
-	       (kvm_stage2_fwb() ? HCR_FWB : 0);
+	       (kvm_stage2_fwb() ? HCR_FWB : 0) | (kvm_has_ras() ? HCR_TERR : 0);
+}
+
+/*
+ * HCRX_EL2 for the guest (FEAT_HCX): each of its bits enables a feature at EL1 and EL0
+ * (MOPS' MSCEn, TCR2En, SCTLR2En, GCSEn, the LS64 instructions, EnFPM, ...) or relaxes a
+ * trap (FnXS, FGTnXS): clear, the guest gets none of those features, whose registers
+ * (TCR2_EL1, SCTLR2_EL1, ..., the host's own in nVHE) trap, and sys_regs.c hides them.
+ */
+#define HCRX_GUEST_FLAGS	0
+/*
+ * The fine-grained traps for the guest (FEAT_FGT), HFGRTR_EL2, HFGWTR_EL2, HFGITR_EL2,
+ * HDFGRTR_EL2 and HDFGWTR_EL2: all clear. A clear positive bit traps nothing the world
+ * switch does not switch or another control does not trap already; a clear "n" bit traps
+ * the registers of the newer features (nTPIDR2_EL0, nSMPRI_EL1, nPIR_EL1, nPIRE0_EL1,
+ * nPOR_EL0, nPOR_EL1, nACCDATA_EL1, nGCS_*, nBRB*, nPMSNEVFR_EL1, ...), which the host
+ * opens for itself, and which minikvm does not switch: their accesses are UNDEFINED, as
+ * for a KVM guest without those features.
+ */
+#define FGT_GUEST_TRAPS		0
+
+/* The guest's HCRX_EL2 and fine-grained traps, by HYP_TRAPS index (hyp.h). */
+static void kvm_guest_traps(u64 traps[HYP_NR_TRAPS])
+{
+	int i;
+
+	traps[0] = HCRX_GUEST_FLAGS;
+	for (i = 1; i < HYP_NR_TRAPS; i++)
+		traps[i] = FGT_GUEST_TRAPS;
 }
 
 /**
@@ -148,8 +181,13 @@ HYP_CHECK_OFFSET(esr_el2, HYP_ESR_EL2);
 HYP_CHECK_OFFSET(far_el2, HYP_FAR_EL2);
 HYP_CHECK_OFFSET(hpfar_el2, HYP_HPFAR_EL2);
 HYP_CHECK_OFFSET(guest_fpsimd, HYP_GUEST_FPSIMD);
+HYP_CHECK_OFFSET(flags, HYP_FLAGS);
+HYP_CHECK_OFFSET(vgic_vmcr, HYP_VGIC_VMCR);
+HYP_CHECK_OFFSET(host_icc_sre_el2, HYP_HOST_ICC_SRE_EL2);
+HYP_CHECK_OFFSET(traps, HYP_TRAPS);
+HYP_CHECK_OFFSET(host_traps, HYP_HOST_TRAPS);
 static_assert(sizeof(struct kvm_cpu_context) == CPU_CONTEXT_SIZE);
-static_assert(offsetofend(struct kvm_vcpu_hyp, guest_fpsimd) == HYP_SIZE);
+static_assert(offsetofend(struct kvm_vcpu_hyp, host_traps) == HYP_SIZE);
 
 /**
  * vhe_hyp_panic_handler() - VHE: an exception at EL2 while the guest's vectors were in
@@ -175,6 +213,7 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	    kvm_hyp_map(virt_to_phys(&vcpu->arch.hyp), sizeof(vcpu->arch.hyp), false))
 		return -ENOMEM;
 	vcpu->arch.hyp.vtcr_el2 = kvm->arch.vtcr;
+	kvm_guest_traps(vcpu->arch.hyp.traps);
 	return 0;
 }
 
@@ -252,17 +291,22 @@ long kvm_arch_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 
 /*
  * What of the guest stays in a CPU from load to put (everything else each entry loads):
- * its VMID, active here. Preemption off.
+ * its VMID, active here, and its EL1 virtual timer (arch_timer.c). And what the world
+ * switch must do on this CPU (HYP_FLAG_*). Preemption off.
  */
 void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
+	struct kvm_vcpu_hyp *hyp = &vcpu->arch.hyp;
 	struct kvm *kvm = vcpu->kvm;
 
-	vcpu->arch.hyp.vttbr_el2 = kvm_get_vttbr(kvm, kvm_arm_vmid_update(&kvm->arch.vmid));
+	hyp->flags = kvm_hyp_cpu_flags();
+	hyp->vttbr_el2 = kvm_get_vttbr(kvm, kvm_arm_vmid_update(&kvm->arch.vmid));
+	kvm_timer_vcpu_load(vcpu);
 }
 
 void kvm_arch_vcpu_put(struct kvm_vcpu *vcpu)
 {
+	kvm_timer_vcpu_put(vcpu);
 	kvm_arm_vmid_clear_active();
 }
 
@@ -277,7 +321,10 @@ bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
 	return !vcpu->arch.in_wfi || READ_ONCE(vcpu->arch.irq_lines);
 }
 
-/* HCR_EL2 for this entry: the virtual IRQ and FIQ follow the lines (D13.2.46, VI, VF). */
+/*
+ * HCR_EL2 for this entry: the virtual IRQ and FIQ follow the lines (D13.2.46, VI, VF); VM
+ * registers trapped (TVM) while sys_regs.c watches the caches.
+ */
 static u64 kvm_vcpu_hcr(struct kvm_vcpu *vcpu)
 {
 	unsigned long lines = READ_ONCE(vcpu->arch.irq_lines);
@@ -287,6 +334,8 @@ static u64 kvm_vcpu_hcr(struct kvm_vcpu *vcpu)
 		hcr |= HCR_VI;
 	if (lines & BIT(KVM_ARM_IRQ_CPU_FIQ))
 		hcr |= HCR_VF;
+	if (vcpu->arch.trap_vm_regs)
+		hcr |= HCR_TVM;
 	return hcr;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * minikvm's arm64 vCPU set-up from userspace: KVM_ARM_VCPU_INIT and its reset state, and
+ * minikvm's arm64 vCPU set-up from userspace: KVM_ARM_VCPU_INIT and its reset state,
  * KVM_GET_REG_LIST, KVM_GET_ONE_REG and KVM_SET_ONE_REG for the core registers
  * (KVM_REG_ARM_CORE: offsets in struct kvm_regs, in 32-bit words) and the system
  * registers minikvm switches (KVM_REG_ARM64_SYSREG: op0, op1, CRn, CRm, op2).
@@ -43,20 +43,32 @@ static u64 kvm_vcpu_mpidr(u32 id)
 
 /*
  * kvm_reset_vcpu() - the state KVM gives a vCPU at KVM_ARM_VCPU_INIT and PSCI CPU_ON:
- * zero but for PSTATE, SCTLR and MPIDR, the debug registers too, the OS Lock unlocked.
- * Called in the vCPU's own thread.
+ * zero but for PSTATE, SCTLR and MPIDR, the debug registers, timer and GIC interface too,
+ * the OS Lock unlocked. Called in the vCPU's own thread, maybe
+ * loaded on a CPU (CPU_ON, in KVM_RUN): then, as in KVM, it is put first and loaded again
+ * after, so that what the CPU holds of it is reset too.
  */
 void kvm_reset_vcpu(struct kvm_vcpu *vcpu)
 {
 	struct kvm_vcpu_hyp *hyp = &vcpu->arch.hyp;
+	bool loaded;
 
+	preempt_disable();
+	loaded = READ_ONCE(vcpu->cpu) != -1;
+	if (loaded)
+		kvm_arch_vcpu_put(vcpu);
 	memset(&hyp->guest, 0, sizeof(hyp->guest));
+	hyp->vgic_vmcr = 0;
+	vcpu->arch.trap_vm_regs = false;
 	hyp->guest.regs.regs.pstate = VCPU_RESET_PSTATE_EL1;
 	hyp->guest.sys_regs[CTX_SCTLR_EL1] = VCPU_RESET_SCTLR_EL1;
 	hyp->vmpidr_el2 = kvm_vcpu_mpidr(vcpu->vcpu_id);
 	memset(&vcpu->arch.vcpu_debug_state, 0, sizeof(vcpu->arch.vcpu_debug_state));
 	vcpu->arch.os_lock = false;
 	vcpu->arch.mmio_needed = false;
+	if (loaded)
+		kvm_arch_vcpu_load(vcpu, smp_processor_id());
+	preempt_enable();
 }
 
 /**
@@ -168,6 +180,17 @@ static const struct {
 	{ SYS_CSSELR_EL1, CTX_CSSELR_EL1 },
 };
 
+/** kvm_sys_reg_slot() - the CTX_* slot of the system register @encoding, or -1 */
+int kvm_sys_reg_slot(u32 encoding)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sys_reg_descs); i++)
+		if (sys_reg_descs[i].encoding == encoding)
+			return sys_reg_descs[i].slot;
+	return -1;
+}
+
 /* The 64-bit system register a KVM_REG_ARM64_SYSREG id names, or an ERR_PTR. */
 static u64 *sys_reg_addr(struct kvm_vcpu *vcpu, u64 id)
 {
@@ -176,15 +199,14 @@ static u64 *sys_reg_addr(struct kvm_vcpu *vcpu, u64 id)
 			       FIELD_GET(KVM_REG_ARM64_SYSREG_CRN_MASK, id),
 			       FIELD_GET(KVM_REG_ARM64_SYSREG_CRM_MASK, id),
 			       FIELD_GET(KVM_REG_ARM64_SYSREG_OP2_MASK, id));
-	unsigned int i;
+	int slot = kvm_sys_reg_slot(encoding);
 
 	if (KVM_REG_SIZE(id) != sizeof(u64))
 		return ERR_PTR(-EINVAL);
 	if (encoding == SYS_MPIDR_EL1)
 		return &vcpu->arch.hyp.vmpidr_el2;
-	for (i = 0; i < ARRAY_SIZE(sys_reg_descs); i++)
-		if (sys_reg_descs[i].encoding == encoding)
-			return &vcpu->arch.hyp.guest.sys_regs[sys_reg_descs[i].slot];
+	if (slot >= 0)
+		return &vcpu->arch.hyp.guest.sys_regs[slot];
 	return ERR_PTR(-ENOENT);
 }
 

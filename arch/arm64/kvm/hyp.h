@@ -8,6 +8,8 @@
 #ifndef __MINIKVM_ARM64_HYP_H
 #define __MINIKVM_ARM64_HYP_H
 
+#include <linux/bits.h>
+
 /*
  * Hyp call numbers, passed in x0 of "hvc #0". Linux's hyp stub owns the numbers below
  * HVC_STUB_HCALL_NR (<asm/virt.h>) and answers any other with HVC_STUB_ERR; ours start
@@ -35,6 +37,21 @@
 #define ARM_EXCEPTION_IRQ	1
 #define ARM_EXCEPTION_FIQ	2
 #define ARM_EXCEPTION_EL1_SERROR	3
+
+/*
+ * struct kvm_vcpu_hyp's flags: what this CPU has and needs, computed by hyp_init.c for
+ * each CPU and copied in when the vCPU is loaded on it (kvm_arch_vcpu_load()); the world
+ * switch tests each bit. Registers that
+ * only some CPUs have: HCRX_EL2 (FEAT_HCX), the fine-grained trap registers (FEAT_FGT),
+ * TPIDR2_EL0 where no fine-grained trap can keep the guest off it (FEAT_SME without
+ * FEAT_FGT), DISR_EL1/VDISR_EL2/VSESR_EL2 (FEAT_RAS), the GICv3 CPU interface's EL2
+ * registers.
+ */
+#define HYP_FLAG_HCX		0
+#define HYP_FLAG_FGT		1
+#define HYP_FLAG_TPIDR2		2
+#define HYP_FLAG_RAS		3
+#define HYP_FLAG_GICV3		4
 
 /*
  * Offsets in an exception vector table (Arm ARM DDI 0487F.c, D1.10.2 "Exception
@@ -87,7 +104,13 @@
 #define CTX_PAR_EL1		17
 #define CTX_MDSCR_EL1		18
 #define CTX_CSSELR_EL1		19
-#define NR_CTX_SYS_REGS		20
+/* Switched only where the CPU has them (HYP_FLAG_TPIDR2, HYP_FLAG_RAS): VDISR_EL2's. */
+#define CTX_TPIDR2_EL0		20
+#define CTX_DISR_EL1		21
+/* The guest's EL1 virtual timer, loaded and saved by arch_timer.c, not the world switch. */
+#define CTX_CNTV_CTL_EL0	22
+#define CTX_CNTV_CVAL_EL0	23
+#define NR_CTX_SYS_REGS		24
 #define CPU_CONTEXT_SIZE	CPU_SYSREG(NR_CTX_SYS_REGS)
 
 /* struct kvm_vcpu_hyp: the guest's context first (the exit vectors store to it at [sp]). */
@@ -112,7 +135,20 @@
 #define HYP_FAR_EL2		(HYP_EL2 + 15 * 8)
 #define HYP_HPFAR_EL2		(HYP_EL2 + 16 * 8)
 #define HYP_GUEST_FPSIMD	(HYP_EL2 + 17 * 8)
-#define HYP_SIZE		(HYP_EL2 + 18 * 8)
+#define HYP_FLAGS		(HYP_EL2 + 18 * 8)
+#define HYP_VGIC_VMCR		(HYP_EL2 + 19 * 8)
+#define HYP_HOST_ICC_SRE_EL2	(HYP_EL2 + 20 * 8)
+/* The optional trap registers, host's and guest's: HCRX_EL2, then the five FGT ones. */
+#define HYP_TRAPS		(HYP_EL2 + 21 * 8)
+#define HYP_HCRX_EL2		(HYP_TRAPS + 0 * 8)
+#define HYP_HFGRTR_EL2		(HYP_TRAPS + 1 * 8)
+#define HYP_HFGWTR_EL2		(HYP_TRAPS + 2 * 8)
+#define HYP_HFGITR_EL2		(HYP_TRAPS + 3 * 8)
+#define HYP_HDFGRTR_EL2		(HYP_TRAPS + 4 * 8)
+#define HYP_HDFGWTR_EL2		(HYP_TRAPS + 5 * 8)
+#define HYP_NR_TRAPS		6
+#define HYP_HOST_TRAPS		(HYP_TRAPS + HYP_NR_TRAPS * 8)
+#define HYP_SIZE		(HYP_HOST_TRAPS + HYP_NR_TRAPS * 8)
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>

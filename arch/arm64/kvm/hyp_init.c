@@ -3,8 +3,8 @@
  * minikvm's arm64 EL2, brought up and given back on each CPU: the checks at module load,
  * and in nVHE (the kernel at EL1, Linux's hyp stub at EL2) the installation of our EL2
  * code (hyp/hyp-entry.S) through the stub, and its removal at unload, around a CPU's
- * power-down (CPU PM) and for kexec; and /sys/kernel/debug/minikvm's hardware report and
- * cpu_pm hook.
+ * power-down (CPU PM) and for kexec. Also each CPU's HYP_FLAG_* bits, what the world
+ * switch must do on it, and /sys/kernel/debug/minikvm's hardware report and cpu_pm hook.
  *
  * VHE (the kernel runs at EL2, HCR_EL2.E2H set): EL2 is already ours to use, and a hyp
  * call is a plain function call.
@@ -35,12 +35,21 @@
 /* CurrentEL.EL, bits [3:2] (Arm ARM C5.2.1): the Exception level the CPU runs at. */
 #define CURRENTEL_EL_MASK	GENMASK(3, 2)
 
+/* ID_AA64MMFR3_EL1, which 6.1's headers do not name: TCRX, bits [3:0]; S1PIE, [11:8]. */
+#define SYS_ID_AA64MMFR3		sys_reg(3, 0, 0, 7, 3)
+#define ID_AA64MMFR3_TCRX_SHIFT		0
+#define ID_AA64MMFR3_S1PIE_SHIFT	8
+#define ID_AA64MMFR3_S1POE_SHIFT	16
+
 /*
  * nVHE: the pages holding our EL2 code, and whether this CPU's VBAR_EL2 points at them
  * (kept over CPU_PM_ENTER, which gives EL2 back to the stub until CPU_PM_EXIT).
  */
 static struct page *hyp_page;
 static DEFINE_PER_CPU(bool, hyp_vectors_installed);
+
+/* Each CPU's HYP_FLAG_* bits, from kvm_arch_hardware_enable(). */
+static DEFINE_PER_CPU(u64, hyp_cpu_flags);
 
 /**
  * kvm_call_hyp() - run hyp call @nr at EL2 and return its result
@@ -338,15 +347,45 @@ void kvm_arch_hardware_unsetup(void)
 	kvm_hyp_free_pgtable();
 }
 
+/* This CPU's ID register field at @shift, 4 bits, as the CPU reports it. */
+#define cpu_id_field(reg, shift) \
+	cpuid_feature_extract_unsigned_field(read_sysreg_s(reg), shift)
+
+/*
+ * The HYP_FLAG_* bits of this CPU (hyp.h), from the CPU's own ID registers where a register
+ * exists or not, and from the kernel's capabilities where it decided (RAS, GICv3, errata).
+ */
+static u64 hyp_cpu_flags_now(void)
+{
+	u64 flags = 0;
+
+	if (cpu_id_field(SYS_ID_AA64MMFR1_EL1, ID_AA64MMFR1_EL1_HCX_SHIFT))
+		flags |= BIT(HYP_FLAG_HCX);
+	if (cpu_id_field(SYS_ID_AA64MMFR0_EL1, ID_AA64MMFR0_EL1_FGT_SHIFT))
+		flags |= BIT(HYP_FLAG_FGT);
+	else if (cpu_id_field(SYS_ID_AA64PFR1_EL1, ID_AA64PFR1_EL1_SME_SHIFT))
+		flags |= BIT(HYP_FLAG_TPIDR2);
+	if (kvm_has_ras())
+		flags |= BIT(HYP_FLAG_RAS);
+	if (cpus_have_final_cap(ARM64_CAP_GIC_CPUIF))
+		flags |= BIT(HYP_FLAG_GICV3);
+	return flags;
+}
+
+/** kvm_hyp_cpu_flags() - this CPU's HYP_FLAG_* bits; preemption off */
+u64 kvm_hyp_cpu_flags(void)
+{
+	return __this_cpu_read(hyp_cpu_flags);
+}
+
 int kvm_arch_hardware_enable(void)
 {
 	int r = 0;
 
-	if (is_kernel_in_hyp_mode())
-		return 0;
 	/* No idle (and so no CPU PM notifier) between installing and saying so. */
 	preempt_disable();
-	if (!__this_cpu_read(hyp_vectors_installed)) {
+	__this_cpu_write(hyp_cpu_flags, hyp_cpu_flags_now());
+	if (!is_kernel_in_hyp_mode() && !__this_cpu_read(hyp_vectors_installed)) {
 		r = cpu_hyp_install();
 		__this_cpu_write(hyp_vectors_installed, !r);
 	}
@@ -362,6 +401,23 @@ void kvm_arch_hardware_disable(void)
 	preempt_enable();
 }
 
+/*
+ * After the proof of EL2, what this CPU has of the features the world switch cares about
+ * (the emulators' "-cpu max" has some, not all), and the flags it runs with.
+ */
+static void hyp_report_features(struct seq_file *m)
+{
+	seq_printf(m, " hcx=%u fgt=%u sme=%u ras=%u tcr2=%u s1pie=%u s1poe=%u flags=0x%llx\n",
+		   cpu_id_field(SYS_ID_AA64MMFR1_EL1, ID_AA64MMFR1_EL1_HCX_SHIFT),
+		   cpu_id_field(SYS_ID_AA64MMFR0_EL1, ID_AA64MMFR0_EL1_FGT_SHIFT),
+		   cpu_id_field(SYS_ID_AA64PFR1_EL1, ID_AA64PFR1_EL1_SME_SHIFT),
+		   cpu_id_field(SYS_ID_AA64PFR0_EL1, ID_AA64PFR0_EL1_RAS_SHIFT),
+		   cpu_id_field(SYS_ID_AA64MMFR3, ID_AA64MMFR3_TCRX_SHIFT),
+		   cpu_id_field(SYS_ID_AA64MMFR3, ID_AA64MMFR3_S1PIE_SHIFT),
+		   cpu_id_field(SYS_ID_AA64MMFR3, ID_AA64MMFR3_S1POE_SHIFT),
+		   __this_cpu_read(hyp_cpu_flags));
+}
+
 void kvm_arch_hardware_report(struct seq_file *m)
 {
 	const char *mode = is_kernel_in_hyp_mode() ? "vhe" : "nvhe";
@@ -369,15 +425,16 @@ void kvm_arch_hardware_report(struct seq_file *m)
 
 	/* The stub's answer: our vectors are not installed on this CPU. */
 	if (el == HVC_STUB_ERR)
-		seq_printf(m, "cpu%d: mode=%s hyp=stub\n", smp_processor_id(), mode);
+		seq_printf(m, "cpu%d: mode=%s hyp=stub", smp_processor_id(), mode);
 	else if (is_kernel_in_hyp_mode())
-		seq_printf(m, "cpu%d: mode=%s current_el=%lu\n", smp_processor_id(), mode,
+		seq_printf(m, "cpu%d: mode=%s current_el=%lu", smp_processor_id(), mode,
 			   FIELD_GET(CURRENTEL_EL_MASK, el));
 	else
-		seq_printf(m, "cpu%d: mode=%s current_el=%lu el2_mmu=%s\n", smp_processor_id(),
+		seq_printf(m, "cpu%d: mode=%s current_el=%lu el2_mmu=%s", smp_processor_id(),
 			   mode, FIELD_GET(CURRENTEL_EL_MASK, el),
 			   __kvm_call_hyp(MINIKVM_HC_SCTLR_EL2, 0, 0, 0) & SCTLR_ELx_M ?
 			   "on" : "off");
+	hyp_report_features(m);
 }
 
 /*

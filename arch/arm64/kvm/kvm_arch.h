@@ -83,6 +83,12 @@ struct kvm_cpu_context {
  * @guest_fpsimd: nonzero: the world switch loads the guest's FP/SIMD registers and saves
  *	them at the exit; zero: they stay in @guest, the host's stay in the CPU, and
  *	CPTR_EL2 traps the guest's first FP/SIMD instruction (kvm_handle_fpasimd())
+ * @flags: HYP_FLAG_* bits for the CPU the vCPU is loaded on
+ * @vgic_vmcr: the guest's GICv3 virtual CPU interface controls (ICH_VMCR_EL2)
+ * @host_icc_sre_el2: the host's ICC_SRE_EL2, while the guest runs
+ * @traps: the guest's HCRX_EL2, HFGRTR_EL2, HFGWTR_EL2, HFGITR_EL2, HDFGRTR_EL2 and
+ *	HDFGWTR_EL2, each loaded only where the CPU has it (kvm_guest_traps())
+ * @host_traps: the host's, while the guest runs
  */
 struct kvm_vcpu_hyp {
 	struct kvm_cpu_context guest;
@@ -96,6 +102,11 @@ struct kvm_vcpu_hyp {
 	u64 far_el2;
 	u64 hpfar_el2;
 	u64 guest_fpsimd;
+	u64 flags;
+	u64 vgic_vmcr;
+	u64 host_icc_sre_el2;
+	u64 traps[HYP_NR_TRAPS];
+	u64 host_traps[HYP_NR_TRAPS];
 };
 
 /**
@@ -122,6 +133,8 @@ struct kvm_vcpu_hyp {
  * @mmio_sf: ESR_EL2.SF: the register is 64 bits wide
  * @vcpu_debug_state: the guest's breakpoint and watchpoint registers (sys_regs.c)
  * @os_lock: the guest locked its OS Lock (OSLAR_EL1)
+ * @trap_vm_regs: HCR_EL2.TVM: after a set/way cache operation, the guest's writes of its
+ *	MMU registers trap until its caches are on (sys_regs.c)
  */
 struct kvm_vcpu_arch {
 	struct kvm_vcpu_hyp hyp;
@@ -141,6 +154,7 @@ struct kvm_vcpu_arch {
 	bool mmio_sf;
 	struct kvm_guest_debug_arch vcpu_debug_state;
 	bool os_lock;
+	bool trap_vm_regs;
 };
 
 #endif /* __MINIKVM_ARM64_KVM_ARCH_H */

@@ -240,6 +240,26 @@ static void stage2_walk_range(struct kvm *kvm, u64 *table, int level, gpa_t star
 	}
 }
 
+/* A mapped page, cleaned and invalidated to the point of coherency. */
+static void stage2_flush_leaf(struct kvm *kvm, u64 *ptep)
+{
+	if (*ptep & S2_PTE_VALID)
+		kvm_flush_dcache_to_poc(phys_to_virt(*ptep & S2_PTE_ADDR_MASK), PAGE_SIZE);
+}
+
+/**
+ * stage2_flush_vm() - clean and invalidate every page the VM has mapped to the PoC, as
+ *	KVM's for a guest's set/way cache maintenance (sys_regs.c)
+ * @kvm: the VM
+ */
+void stage2_flush_vm(struct kvm *kvm)
+{
+	mutex_lock(&kvm->arch.mmu_lock);
+	stage2_walk_range(kvm, kvm->arch.pgd, kvm->arch.start_level, 0,
+			  1ULL << kvm->arch.ipa_bits, stage2_flush_leaf);
+	mutex_unlock(&kvm->arch.mmu_lock);
+}
+
 /* First pass of an unmap: invalid for the walker, address kept for the second pass. */
 static void stage2_invalidate_leaf(struct kvm *kvm, u64 *ptep)
 {

@@ -25,6 +25,7 @@
  * "bl" (__hyp_reset_vectors, cpu_soft_restart, and __kvm_call_hyp below), so x16 is dead
  * at each.
  */
+#include <linux/irqchip/arm-gic-v3.h>
 #include <linux/linkage.h>
 #include <linux/sizes.h>
 #include <asm/assembler.h>
@@ -35,9 +36,13 @@
 #include <asm/virt.h>
 
 #include "../hyp.h"
+#include "hyp-switch.S"
 
 /* CNTHCTL_EL2.EL1PCEN with HCR_EL2.E2H clear (D13.8.2): EL1 may use the physical timer. */
 #define CNTHCTL_EL2_EL1PCEN	BIT(1)
+/* With E2H set: EL1PCTEN, EL1 may read the physical counter; EL1PTEN, use the timer. */
+#define CNTHCTL_EL2_VHE_EL1PCTEN	BIT(10)
+#define CNTHCTL_EL2_VHE_EL1PTEN		BIT(11)
 
 /*
  * MDCR_EL2 traps while a guest runs (Arm ARM, MDCR_EL2), as KVM sets them for a vCPU
@@ -187,6 +192,7 @@
  * ARM_EXCEPTION_*. The host runs with every exception masked throughout.
  */
 .macro	guest_run vhe, sfx
+	ldr	x5, [x0, #HYP_FLAGS]
 	/* The host: what the caller expects preserved (AAPCS64: x18-x30, sp). */
 	add	x1, x0, #HYP_HOST_CTXT
 	stp	x18, x19, [x1, #CPU_XREG(18)]
@@ -199,6 +205,7 @@
 	mov	x3, sp
 	str	x3, [x0, #HYP_HOST_SP]
 	shared_sysregs save, x1
+	opt_sysregs save, x1, x5, 0
 	.if	!\vhe
 	el1_sysregs save, x1, 0
 	/* Where the hvc returns to. */
@@ -229,6 +236,7 @@
 	/* For guest_run_panic: where the host's state is while the guest's is loaded. */
 	msr	tpidr_el2, x0
 	.endif
+	el2_traps guest, x0, x5
 	/*
 	 * Trap the guest's SVE and SME (minikvm switches only the FP/SIMD registers), and
 	 * its FP/SIMD until it uses them, in CPTR_EL2's nVHE layout or, under E2H, CPACR_EL1's
@@ -257,16 +265,20 @@
 	orr	x3, x3, #CPTR_EL2_TFP
 	.endif
 .Lfpsimd_on\@:
-	.if	!\vhe
 	/*
-	 * An nVHE host's kernel drives the EL1 physical timer: the guest must not reach it
-	 * (CNTHCTL_EL2.EL1PCEN clear traps CNTP_*). A VHE host uses EL2's timer instead.
+	 * The guest has the EL1 virtual timer (arch_timer.c switches it) and may read the
+	 * physical counter, never the physical timer: an nVHE host's kernel drives it, and
+	 * in VHE it would keep one VM's deadline for the next (CNTP_* accesses trap).
 	 */
 	mrs	x4, cnthctl_el2
 	str	x4, [x0, #HYP_HOST_CNTHCTL_EL2]
+	.if	\vhe
+	orr	x4, x4, #CNTHCTL_EL2_VHE_EL1PCTEN
+	bic	x4, x4, #CNTHCTL_EL2_VHE_EL1PTEN
+	.else
 	bic	x4, x4, #CNTHCTL_EL2_EL1PCEN
-	msr	cnthctl_el2, x4
 	.endif
+	msr	cnthctl_el2, x4
 	msr	cptr_el2, x3
 	adr	x3, __guest_vectors_\sfx
 	msr	vbar_el2, x3
@@ -275,6 +287,7 @@
 	/* The guest. */
 	el1_sysregs restore, x0, \vhe
 	shared_sysregs restore, x0
+	opt_sysregs restore, x0, x5, 1
 	fpsimd_op restore, x0, x0
 	load_el2 x0, elr_el2, CPU_PC
 	load_el2 x0, spsr_el2, CPU_PSTATE
@@ -343,6 +356,7 @@ __guest_exit_\sfx:
 	stp	x26, x27, [x1, #CPU_XREG(26)]
 	stp	x28, x29, [x1, #CPU_XREG(28)]
 	str	x30, [x1, #CPU_XREG(30)]
+	ldr	x5, [x1, #HYP_FLAGS]
 	save_el2 x1, elr_el2, CPU_PC
 	save_el2 x1, spsr_el2, CPU_PSTATE
 	save_el2 x1, esr_el2, HYP_ESR_EL2
@@ -350,17 +364,20 @@ __guest_exit_\sfx:
 	save_el2 x1, hpfar_el2, HYP_HPFAR_EL2
 	el1_sysregs save, x1, \vhe
 	shared_sysregs save, x1
+	opt_sysregs save, x1, x5, 1
 	fpsimd_op save, x1, x1
 
 	/* The host. */
 	add	x2, x1, #HYP_HOST_CTXT
 	shared_sysregs restore, x2
+	opt_sysregs restore, x2, x5, 0
+	el2_traps host, x1, x5
 	.if	!\vhe
 	el1_sysregs restore, x2, 0
 	load_el2 x1, elr_el2, HYP_HOST_ELR_EL2
 	load_el2 x1, spsr_el2, HYP_HOST_SPSR_EL2
-	load_el2 x1, cnthctl_el2, HYP_HOST_CNTHCTL_EL2
 	.endif
+	load_el2 x1, cnthctl_el2, HYP_HOST_CNTHCTL_EL2
 	load_el2 x1, hcr_el2, HYP_HOST_HCR_EL2
 	load_el2 x1, vttbr_el2, HYP_HOST_VTTBR_EL2
 	load_el2 x1, vmpidr_el2, HYP_HOST_VMPIDR_EL2

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Assembler macros of the world switch (guest_run, hyp-entry.S) for what keeps the host's
+ * state the host's: the registers and trap controls only some CPUs have. Each acts on the
+ * HYP_FLAG_* bits (hyp.h) that hyp_init.c computes for each CPU; x3 is their scratch
+ * register.
+ */
+#ifndef __MINIKVM_ARM64_HYP_SWITCH_H
+#define __MINIKVM_ARM64_HYP_SWITCH_H
+
+#ifndef __ASSEMBLY__
+#error "assembler macros only"
+#endif
+
+/*
+ * The EL0/EL1 registers only some CPUs have, by the HYP_FLAG_* bits in \flags: TPIDR2_EL0
+ * (FEAT_SME), which no fine-grained trap keeps from the guest on a CPU without FEAT_FGT
+ * and which is the host task's; and, \guest = 1, the guest's deferred SError record
+ * (DISR_EL1, which it reaches as VDISR_EL2 under HCR_EL2.AMO), which the host never uses.
+ */
+.macro	opt_sysregs op, base, flags, guest
+	tbz	\flags, #HYP_FLAG_TPIDR2, .Lno_tpidr2\@
+	.ifc	\op, save
+	mrs_s	x3, SYS_TPIDR2_EL0
+	str	x3, [\base, #CPU_SYSREG(CTX_TPIDR2_EL0)]
+	.else
+	ldr	x3, [\base, #CPU_SYSREG(CTX_TPIDR2_EL0)]
+	msr_s	SYS_TPIDR2_EL0, x3
+	.endif
+.Lno_tpidr2\@:
+	.if	\guest
+	tbz	\flags, #HYP_FLAG_RAS, .Lno_ras\@
+	.ifc	\op, save
+	mrs_s	x3, SYS_VDISR_EL2
+	str	x3, [\base, #CPU_SYSREG(CTX_DISR_EL1)]
+	.else
+	ldr	x3, [\base, #CPU_SYSREG(CTX_DISR_EL1)]
+	msr_s	SYS_VDISR_EL2, x3
+	.endif
+.Lno_ras\@:
+	.endif
+.endm
+
+/* One of the trap registers of el2_traps, index \idx of HYP_TRAPS and HYP_HOST_TRAPS. */
+.macro	el2_trap to, hyp, reg, idx
+	.ifc	\to, guest
+	mrs_s	x3, \reg
+	str	x3, [\hyp, #(HYP_HOST_TRAPS + \idx * 8)]
+	ldr	x3, [\hyp, #(HYP_TRAPS + \idx * 8)]
+	.else
+	ldr	x3, [\hyp, #(HYP_HOST_TRAPS + \idx * 8)]
+	.endif
+	msr_s	\reg, x3
+.endm
+
+/*
+ * The EL2 trap controls only some CPUs have, by \flags: HCRX_EL2, the fine-grained trap
+ * registers, whose guest values arm.c computes (kvm_guest_traps()), and the GICv3 CPU
+ * interface's: the guest's ICH_VMCR_EL2 (what it set through the ICV_* registers, which
+ * HCR_EL2.IMO/FMO give it), and ICC_SRE_EL2.Enable clear, which traps the guest's
+ * ICC_SRE_EL1 (in nVHE the host's own). \to guest: the host's saved, the guest's loaded;
+ * \to host: back.
+ */
+.macro	el2_traps to, hyp, flags
+	tbz	\flags, #HYP_FLAG_HCX, .Lno_hcx\@
+	el2_trap \to, \hyp, SYS_HCRX_EL2, 0
+.Lno_hcx\@:
+	tbz	\flags, #HYP_FLAG_FGT, .Lno_fgt\@
+	el2_trap \to, \hyp, SYS_HFGRTR_EL2, 1
+	el2_trap \to, \hyp, SYS_HFGWTR_EL2, 2
+	el2_trap \to, \hyp, SYS_HFGITR_EL2, 3
+	el2_trap \to, \hyp, SYS_HDFGRTR_EL2, 4
+	el2_trap \to, \hyp, SYS_HDFGWTR_EL2, 5
+.Lno_fgt\@:
+	tbz	\flags, #HYP_FLAG_GICV3, .Lno_gic\@
+	.ifc	\to, guest
+	mrs_s	x3, SYS_ICC_SRE_EL2
+	str	x3, [\hyp, #HYP_HOST_ICC_SRE_EL2]
+	bic	x3, x3, #ICC_SRE_EL2_ENABLE
+	msr_s	SYS_ICC_SRE_EL2, x3
+	ldr	x3, [\hyp, #HYP_VGIC_VMCR]
+	msr_s	SYS_ICH_VMCR_EL2, x3
+	.else
+	mrs_s	x3, SYS_ICH_VMCR_EL2
+	str	x3, [\hyp, #HYP_VGIC_VMCR]
+	ldr	x3, [\hyp, #HYP_HOST_ICC_SRE_EL2]
+	msr_s	SYS_ICC_SRE_EL2, x3
+	.endif
+.Lno_gic\@:
+.endm
+
+#endif /* __MINIKVM_ARM64_HYP_SWITCH_H */
