@@ -317,6 +317,25 @@ GUEST_CODE(guest_host_regs,
 	SYSTEM_OFF
 	UNDEF_VECTOR);
 
+/*
+ * Unmasks SErrors: a pending virtual SError is taken at once, at the vector for the
+ * current EL with SP_ELx (+0x380), which stores ESR_EL1 to the MMIO base in x0; without
+ * one, 0 is stored. Then SYSTEM_OFF.
+ */
+GUEST_CODE(guest_serror,
+	".balign 2048\n"
+	"1:	adr	x9, 1b\n"
+	"msr	vbar_el1, x9\n"
+	"isb\n"
+	"msr	daifclr, #4\n"
+	"isb\n"
+	"str	xzr, [x0]\n"
+	SYSTEM_OFF
+	".org	1b + 0x380\n"
+	"mrs	x2, esr_el1\n"
+	"str	x2, [x0]\n"
+	SYSTEM_OFF);
+
 /* Forever: loads x1 from the address in x2, stores it to the MMIO address in x4. */
 GUEST_CODE(guest_load_loop,
 	"1:	ldr	x1, [x2]\n"

@@ -41,7 +41,10 @@ int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_MP_STATE:
 	case KVM_CAP_ONE_REG:
 	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_VCPU_EVENTS:
 		return 1;
+	case KVM_CAP_ARM_INJECT_SERROR_ESR:
+		return kvm_has_ras();
 	}
 	return 0;
 }
@@ -78,7 +81,7 @@ void kvm_arch_destroy_vm(struct kvm *kvm)
  * effect on a VM's memory no guest can know (TSW). A VHE host keeps E2H: its own EL2 code
  * runs in the EL2&0 regime until the ERET. With FEAT_S2FWB, stage 2 forces the guest's
  * accesses to RAM Write-Back (FWB, mmu.c). With FEAT_RAS, the error records are trapped
- * (TERR), as in KVM.
+ * (TERR) and synchronous external aborts come to EL2 (TEA), as in KVM.
  */
 #define HCR_GUEST_FLAGS_MINIKVM	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_TSC | \
 				 HCR_TWI | HCR_TWE | HCR_TIDCP | HCR_TID3 | HCR_FB | \
@@ -87,7 +90,7 @@ void kvm_arch_destroy_vm(struct kvm *kvm)
 u64 kvm_guest_hcr(void)
 {
 	return HCR_GUEST_FLAGS_MINIKVM | (is_kernel_in_hyp_mode() ? HCR_E2H : 0) |
-	       (kvm_stage2_fwb() ? HCR_FWB : 0) | (kvm_has_ras() ? HCR_TERR : 0);
+	       (kvm_stage2_fwb() ? HCR_FWB : 0) | (kvm_has_ras() ? HCR_TERR | HCR_TEA : 0);
 }
 
 /*
@@ -182,6 +185,8 @@ HYP_CHECK_OFFSET(far_el2, HYP_FAR_EL2);
 HYP_CHECK_OFFSET(hpfar_el2, HYP_HPFAR_EL2);
 HYP_CHECK_OFFSET(guest_fpsimd, HYP_GUEST_FPSIMD);
 HYP_CHECK_OFFSET(flags, HYP_FLAGS);
+HYP_CHECK_OFFSET(disr_el1, HYP_DISR_EL1);
+HYP_CHECK_OFFSET(vsesr_el2, HYP_VSESR_EL2);
 HYP_CHECK_OFFSET(vgic_vmcr, HYP_VGIC_VMCR);
 HYP_CHECK_OFFSET(host_icc_sre_el2, HYP_HOST_ICC_SRE_EL2);
 HYP_CHECK_OFFSET(traps, HYP_TRAPS);
@@ -322,13 +327,14 @@ bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
 }
 
 /*
- * HCR_EL2 for this entry: the virtual IRQ and FIQ follow the lines (D13.2.46, VI, VF); VM
- * registers trapped (TVM) while sys_regs.c watches the caches.
+ * HCR_EL2 for this entry: the virtual IRQ and FIQ follow the lines (D13.2.46, VI, VF); a
+ * virtual SError stays pending (VSE) until the guest takes it, which clears the bit in the
+ * HCR_EL2 the exit saved; VM registers trapped (TVM) while sys_regs.c watches the caches.
  */
 static u64 kvm_vcpu_hcr(struct kvm_vcpu *vcpu)
 {
 	unsigned long lines = READ_ONCE(vcpu->arch.irq_lines);
-	u64 hcr = kvm_guest_hcr();
+	u64 hcr = kvm_guest_hcr() | (vcpu->arch.hyp.hcr_el2 & HCR_VSE);
 
 	if (lines & BIT(KVM_ARM_IRQ_CPU_IRQ))
 		hcr |= HCR_VI;
@@ -340,7 +346,8 @@ static u64 kvm_vcpu_hcr(struct kvm_vcpu *vcpu)
 }
 
 /*
- * __kvm_vcpu_run() - run the guest once; returns ARM_EXCEPTION_*. Interrupts are off.
+ * __kvm_vcpu_run() - run the guest once; returns ARM_EXCEPTION_*, maybe with
+ * ARM_EXIT_WITH_SERROR_BIT. Interrupts are off.
  *
  * VHE: a direct call at EL2 with every exception masked. nVHE: a hyp call, with
  * vcpu->arch.hyp's physical address, which EL2's identity map makes its address there.
@@ -373,8 +380,8 @@ static void kvm_account_exit(struct kvm_vcpu *vcpu, int exception_index)
 	u32 ec = ESR_ELx_EC(esr);
 
 	/* Interrupts and SErrors have no syndrome: counted and traced past the 64 classes. */
-	if (exception_index != ARM_EXCEPTION_TRAP) {
-		ec = KVM_NR_EXIT_REASONS + exception_index;
+	if (ARM_EXCEPTION_CODE(exception_index) != ARM_EXCEPTION_TRAP) {
+		ec = KVM_NR_EXIT_REASONS + ARM_EXCEPTION_CODE(exception_index);
 		esr = 0;
 	}
 	kvm_vcpu_count_exit(vcpu, ec);
@@ -504,6 +511,7 @@ long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 {
 	struct kvm_vcpu *vcpu = filp->private_data;
 	void __user *argp = (void __user *)arg;
+	struct kvm_vcpu_events events;
 	struct kvm_mp_state mp_state;
 	struct kvm_vcpu_init init;
 	struct kvm_one_reg reg;
@@ -532,6 +540,17 @@ long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		if (copy_from_user(&mp_state, argp, sizeof(mp_state)))
 			return -EFAULT;
 		return kvm_arch_vcpu_ioctl_set_mpstate(vcpu, &mp_state);
+	case KVM_GET_VCPU_EVENTS:
+		if (!vcpu->arch.initialized)
+			return kvm_refuse(-ENOEXEC, "KVM_GET_VCPU_EVENTS before KVM_ARM_VCPU_INIT");
+		kvm_arm_vcpu_get_events(vcpu, &events);
+		return copy_to_user(argp, &events, sizeof(events)) ? -EFAULT : 0;
+	case KVM_SET_VCPU_EVENTS:
+		if (!vcpu->arch.initialized)
+			return kvm_refuse(-ENOEXEC, "KVM_SET_VCPU_EVENTS before KVM_ARM_VCPU_INIT");
+		if (copy_from_user(&events, argp, sizeof(events)))
+			return -EFAULT;
+		return kvm_arm_vcpu_set_events(vcpu, &events);
 	}
 	return kvm_refuse(-EINVAL, "unknown ioctl 0x%x on an arm64 vCPU", ioctl);
 }

@@ -61,6 +61,8 @@ int kvm_handle_sys_reg(struct kvm_vcpu *vcpu);
 /* handle_exit.c */
 int handle_exit(struct kvm_vcpu *vcpu, int exception_index);
 void kvm_inject_undefined(struct kvm_vcpu *vcpu);
+void kvm_set_sei_esr(struct kvm_vcpu *vcpu, u64 esr);
+void kvm_inject_vabt(struct kvm_vcpu *vcpu);
 
 /* guest.c */
 void kvm_reset_vcpu(struct kvm_vcpu *vcpu);
@@ -69,6 +71,8 @@ int kvm_arm_get_reg_list(struct kvm_vcpu *vcpu, struct kvm_reg_list __user *ulis
 int kvm_arm_get_reg(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 int kvm_arm_set_reg(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 int kvm_sys_reg_slot(u32 encoding);
+void kvm_arm_vcpu_get_events(struct kvm_vcpu *vcpu, struct kvm_vcpu_events *events);
+int kvm_arm_vcpu_set_events(struct kvm_vcpu *vcpu, const struct kvm_vcpu_events *events);
 
 /*
  * FEAT_S2FWB on every CPU: with HCR_EL2.FWB, stage 2 may force a guest's accesses to be

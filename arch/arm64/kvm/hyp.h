@@ -37,6 +37,13 @@
 #define ARM_EXCEPTION_IRQ	1
 #define ARM_EXCEPTION_FIQ	2
 #define ARM_EXCEPTION_EL1_SERROR	3
+/*
+ * Or'ed into any of them: a physical SError was pending when the guest left, and the exit
+ * path took it (hyp-entry.S). KVM uses bit 31; bit 16 keeps the int positive.
+ */
+#define ARM_EXIT_WITH_SERROR_BIT	16
+#define ARM_EXCEPTION_CODE(x)	((x) & ~BIT(ARM_EXIT_WITH_SERROR_BIT))
+#define ARM_SERROR_PENDING(x)	(!!((x) & BIT(ARM_EXIT_WITH_SERROR_BIT)))
 
 /*
  * struct kvm_vcpu_hyp's flags: what this CPU has and needs, computed by hyp_init.c for
@@ -136,10 +143,12 @@
 #define HYP_HPFAR_EL2		(HYP_EL2 + 16 * 8)
 #define HYP_GUEST_FPSIMD	(HYP_EL2 + 17 * 8)
 #define HYP_FLAGS		(HYP_EL2 + 18 * 8)
-#define HYP_VGIC_VMCR		(HYP_EL2 + 19 * 8)
-#define HYP_HOST_ICC_SRE_EL2	(HYP_EL2 + 20 * 8)
+#define HYP_DISR_EL1		(HYP_EL2 + 19 * 8)
+#define HYP_VSESR_EL2		(HYP_EL2 + 20 * 8)
+#define HYP_VGIC_VMCR		(HYP_EL2 + 21 * 8)
+#define HYP_HOST_ICC_SRE_EL2	(HYP_EL2 + 22 * 8)
 /* The optional trap registers, host's and guest's: HCRX_EL2, then the five FGT ones. */
-#define HYP_TRAPS		(HYP_EL2 + 21 * 8)
+#define HYP_TRAPS		(HYP_EL2 + 23 * 8)
 #define HYP_HCRX_EL2		(HYP_TRAPS + 0 * 8)
 #define HYP_HFGRTR_EL2		(HYP_TRAPS + 1 * 8)
 #define HYP_HFGWTR_EL2		(HYP_TRAPS + 2 * 8)

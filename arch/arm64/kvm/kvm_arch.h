@@ -84,6 +84,8 @@ struct kvm_cpu_context {
  *	them at the exit; zero: they stay in @guest, the host's stay in the CPU, and
  *	CPTR_EL2 traps the guest's first FP/SIMD instruction (kvm_handle_fpasimd())
  * @flags: HYP_FLAG_* bits for the CPU the vCPU is loaded on
+ * @disr_el1: with HYP_FLAG_RAS, the deferred SError syndrome the exit found (DISR_EL1)
+ * @vsesr_el2: the syndrome of the virtual SError that HCR_EL2.VSE makes pending
  * @vgic_vmcr: the guest's GICv3 virtual CPU interface controls (ICH_VMCR_EL2)
  * @host_icc_sre_el2: the host's ICC_SRE_EL2, while the guest runs
  * @traps: the guest's HCRX_EL2, HFGRTR_EL2, HFGWTR_EL2, HFGITR_EL2, HDFGRTR_EL2 and
@@ -103,6 +105,8 @@ struct kvm_vcpu_hyp {
 	u64 hpfar_el2;
 	u64 guest_fpsimd;
 	u64 flags;
+	u64 disr_el1;
+	u64 vsesr_el2;
 	u64 vgic_vmcr;
 	u64 host_icc_sre_el2;
 	u64 traps[HYP_NR_TRAPS];

@@ -396,6 +396,26 @@ u64 kvm_hyp_mair(void)
 	return HYP_MAIR_NORMAL;
 }
 
+/*
+ * DFSC/IFSC of a synchronous external abort, or of an ECC error, on the access itself or
+ * on one of its stage-1 table walks (levels -1 to 3): 0x10, 0x13-0x17, 0x18, 0x1b-0x1f.
+ */
+#define DFSC_SEA			0x10
+#define DFSC_SEA_TTW_FIRST	0x13
+#define DFSC_SEA_TTW_LAST	0x17
+#define DFSC_SECC		0x18
+#define DFSC_SECC_TTW_FIRST	0x1b
+#define DFSC_SECC_TTW_LAST	0x1f
+
+static bool fsc_is_sea(u64 esr)
+{
+	u64 fsc = esr & ESR_ELx_FSC;
+
+	return fsc == DFSC_SEA || fsc == DFSC_SECC ||
+	       (fsc >= DFSC_SEA_TTW_FIRST && fsc <= DFSC_SEA_TTW_LAST) ||
+	       (fsc >= DFSC_SECC_TTW_FIRST && fsc <= DFSC_SECC_TTW_LAST);
+}
+
 /* Maps the page of a memslot the guest touched. Returns 1 to re-enter, or an errno. */
 static int user_mem_abort(struct kvm_vcpu *vcpu, gpa_t ipa, struct kvm_memory_slot *slot)
 {
@@ -421,7 +441,9 @@ static int user_mem_abort(struct kvm_vcpu *vcpu, gpa_t ipa, struct kvm_memory_sl
  *
  * An access to a memslot gets its page mapped; any other data access, and a write to a
  * read-only slot, is MMIO (D13.2.39: HPFAR_EL2 holds the IPA's page, FAR_EL2 its offset).
- * Returns >0 to re-enter, 0 for userspace, <0 on error.
+ * A synchronous external abort (HCR_EL2.TEA) becomes an SError for the guest, as in KVM
+ * without firmware-first error handling. Returns >0 to re-enter, 0 for userspace, <0 on
+ * error.
  */
 int kvm_handle_guest_abort(struct kvm_vcpu *vcpu)
 {
@@ -436,6 +458,10 @@ int kvm_handle_guest_abort(struct kvm_vcpu *vcpu)
 	struct kvm_memory_slot *slot;
 	int idx, r;
 
+	if (fsc_is_sea(esr)) {
+		kvm_inject_vabt(vcpu);
+		return 1;
+	}
 	if (fsc != ESR_ELx_FSC_FAULT && fsc != ESR_ELx_FSC_PERM) {
 		pr_err_ratelimited("unexpected stage-2 abort: ESR_EL2 0x%llx IPA 0x%llx\n", esr,
 				   ipa);

@@ -43,6 +43,8 @@
 /* With E2H set: EL1PCTEN, EL1 may read the physical counter; EL1PTEN, use the timer. */
 #define CNTHCTL_EL2_VHE_EL1PCTEN	BIT(10)
 #define CNTHCTL_EL2_VHE_EL1PTEN		BIT(11)
+/* HCR_EL2.VSE: a virtual SError is pending for the guest. */
+#define HCR_EL2_VSE_SHIFT	8
 
 /*
  * MDCR_EL2 traps while a guest runs (Arm ARM, MDCR_EL2), as KVM sets them for a vCPU
@@ -192,7 +194,25 @@
  * ARM_EXCEPTION_*. The host runs with every exception masked throughout.
  */
 .macro	guest_run vhe, sfx
+	/*
+	 * An SError, IRQ or FIQ pending now is the host's, which the guest would take as its
+	 * own: return as after an IRQ exit, and the host takes it when it unmasks, as KVM's
+	 * __guest_enter does. With FEAT_RAS, the DSB lets an SError of the host's stores show.
+	 */
 	ldr	x5, [x0, #HYP_FLAGS]
+	tbz	x5, #HYP_FLAG_RAS, .Lisr\@
+	dsb	nshst
+	isb
+.Lisr\@:
+	mrs	x3, isr_el1
+	cbz	x3, .Lenter\@
+	mov	x0, #ARM_EXCEPTION_IRQ
+	.if	\vhe
+	ret
+	.else
+	eret
+	.endif
+.Lenter\@:
 	/* The host: what the caller expects preserved (AAPCS64: x18-x30, sp). */
 	add	x1, x0, #HYP_HOST_CTXT
 	stp	x18, x19, [x1, #CPU_XREG(18)]
@@ -219,6 +239,12 @@
 	save_el2 x0, vmpidr_el2, HYP_HOST_VMPIDR_EL2
 	save_el2 x0, vbar_el2, HYP_HOST_VBAR_EL2
 	load_el2 x0, hcr_el2, HYP_HCR_EL2
+	/* A virtual SError to deliver (handle_exit.c) carries its syndrome with FEAT_RAS. */
+	tbz	x3, #HCR_EL2_VSE_SHIFT, .Lno_vse\@
+	tbz	x5, #HYP_FLAG_RAS, .Lno_vse\@
+	ldr	x3, [x0, #HYP_VSESR_EL2]
+	msr_s	SYS_VSESR_EL2, x3
+.Lno_vse\@:
 	load_el2 x0, vttbr_el2, HYP_VTTBR_EL2
 	load_el2 x0, vtcr_el2, HYP_VTCR_EL2
 	load_el2 x0, vmpidr_el2, HYP_VMPIDR_EL2
@@ -320,23 +346,36 @@
  */
 	.balign	SZ_2K
 __guest_vectors_\sfx:
-	.rept	8
+	.rept	7
 	.balign	VECTOR_ENTRY_SIZE
 	mov	x0, #(. - __guest_vectors_\sfx)
 	b	guest_run_panic_\sfx
 	.endr
+	/* An SError at EL2 with SP_EL2: expected only in serror_check's window. */
+	.balign	VECTOR_ENTRY_SIZE
+__guest_serror_el2_\sfx:
+	mrs	x3, elr_el2
+	adr	x4, __guest_serror_window_\sfx
+	sub	x3, x3, x4
+	/* Taken before the ISB or after it: ELR_EL2 is one of the window's two instructions. */
+	cmp	x3, #4
+	b.hi	1f
+	orr	x0, x0, #BIT(ARM_EXIT_WITH_SERROR_BIT)
+	b	__guest_serror_done_\sfx
+1:	mov	x0, #(__guest_serror_el2_\sfx - __guest_vectors_\sfx)
+	b	guest_run_panic_\sfx
+	/*
+	 * From the guest, AArch64 then AArch32 (its EL0). ESB first: with FEAT_RAS, a pending
+	 * SError is deferred into DISR_EL1 for serror_check (a NOP without).
+	 */
+	.rept	2
 	.irp	code, ARM_EXCEPTION_TRAP, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_FIQ, ARM_EXCEPTION_EL1_SERROR
 	.balign	VECTOR_ENTRY_SIZE
+	esb
 	stp	x0, x1, [sp, #CPU_XREG(0)]
 	mov	x0, #\code
 	b	__guest_exit_\sfx
 	.endr
-	/* From AArch32 (a guest's EL0): the same exits. */
-	.irp	code, ARM_EXCEPTION_TRAP, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_FIQ, ARM_EXCEPTION_EL1_SERROR
-	.balign	VECTOR_ENTRY_SIZE
-	stp	x0, x1, [sp, #CPU_XREG(0)]
-	mov	x0, #\code
-	b	__guest_exit_\sfx
 	.endr
 
 __guest_exit_\sfx:
@@ -362,10 +401,13 @@ __guest_exit_\sfx:
 	save_el2 x1, esr_el2, HYP_ESR_EL2
 	save_el2 x1, far_el2, HYP_FAR_EL2
 	save_el2 x1, hpfar_el2, HYP_HPFAR_EL2
+	/* Whether the guest took the virtual SError: taking it clears HCR_EL2.VSE. */
+	save_el2 x1, hcr_el2, HYP_HCR_EL2
 	el1_sysregs save, x1, \vhe
 	shared_sysregs save, x1
 	opt_sysregs save, x1, x5, 1
 	fpsimd_op save, x1, x1
+	serror_check x1, x5, \sfx
 
 	/* The host. */
 	add	x2, x1, #HYP_HOST_CTXT

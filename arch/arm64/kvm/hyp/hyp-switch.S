@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Assembler macros of the world switch (guest_run, hyp-entry.S) for what keeps the host's
- * state the host's: the registers and trap controls only some CPUs have. Each acts on the
- * HYP_FLAG_* bits (hyp.h) that hyp_init.c computes for each CPU; x3 is their scratch
- * register.
+ * state the host's: the registers and trap controls only some CPUs have, and an SError
+ * pending at the exit. Each acts on the HYP_FLAG_* bits (hyp.h) that hyp_init.c computes
+ * for each CPU; x3 is their scratch register.
  */
 #ifndef __MINIKVM_ARM64_HYP_SWITCH_H
 #define __MINIKVM_ARM64_HYP_SWITCH_H
@@ -11,6 +11,11 @@
 #ifndef __ASSEMBLY__
 #error "assembler macros only"
 #endif
+
+/* PSTATE.A as the immediate of "msr daifset/daifclr" (D, A, I, F from bit 3 down). */
+#define DAIFSET_A		4
+/* ISR_EL1.A: a physical SError is pending. */
+#define ISR_EL1_A_SHIFT		8
 
 /*
  * The EL0/EL1 registers only some CPUs have, by the HYP_FLAG_* bits in \flags: TPIDR2_EL0
@@ -87,6 +92,33 @@
 	msr_s	SYS_ICC_SRE_EL2, x3
 	.endif
 .Lno_gic\@:
+.endm
+
+/*
+ * A physical SError still pending from the guest's time must hit the guest, not the host
+ * once it unmasks SErrors, as in KVM's __guest_exit: with FEAT_RAS, the ESB at the exit
+ * vector deferred it into DISR_EL1; without, it is unmasked for one instruction, and taken
+ * here (the vectors' entry for an SError at EL2 returns past the window). Either way x0
+ * gets ARM_EXIT_WITH_SERROR_BIT. x3 scratch.
+ */
+.macro	serror_check hyp, flags, sfx
+	tbz	\flags, #HYP_FLAG_RAS, .Lno_ras\@
+	mrs_s	x3, SYS_DISR_EL1
+	cbz	x3, __guest_serror_done_\sfx
+	str	x3, [\hyp, #HYP_DISR_EL1]
+	msr_s	SYS_DISR_EL1, xzr
+	orr	x0, x0, #BIT(ARM_EXIT_WITH_SERROR_BIT)
+	b	__guest_serror_done_\sfx
+.Lno_ras\@:
+	dsb	sy
+	isb
+	mrs	x3, isr_el1
+	tbz	x3, #ISR_EL1_A_SHIFT, __guest_serror_done_\sfx
+	msr	daifclr, #DAIFSET_A
+__guest_serror_window_\sfx:
+	isb
+	msr	daifset, #DAIFSET_A
+__guest_serror_done_\sfx:
 .endm
 
 #endif /* __MINIKVM_ARM64_HYP_SWITCH_H */
