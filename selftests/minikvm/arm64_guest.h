@@ -318,6 +318,18 @@ GUEST_CODE(guest_host_regs,
 	UNDEF_VECTOR);
 
 /*
+ * With its MMU on (tables set up by the test): x3 times, a load from the address in x2
+ * (a read-only memslot), then a store of w1 there, 4 KiB further each time.
+ */
+GUEST_CODE(guest_mmu_ro,
+	"1:	ldr	x5, [x2]\n"
+	"str	w1, [x2]\n"
+	"add	x2, x2, #0x1000\n"
+	"subs	x3, x3, #1\n"
+	"b.ne	1b\n"
+	SYSTEM_OFF);
+
+/*
  * Unmasks SErrors: a pending virtual SError is taken at once, at the vector for the
  * current EL with SP_ELx (+0x380), which stores ESR_EL1 to the MMIO base in x0; without
  * one, 0 is stored. Then SYSTEM_OFF.

@@ -52,13 +52,16 @@
  * only some CPUs have: HCRX_EL2 (FEAT_HCX), the fine-grained trap registers (FEAT_FGT),
  * TPIDR2_EL0 where no fine-grained trap can keep the guest off it (FEAT_SME without
  * FEAT_FGT), DISR_EL1/VDISR_EL2/VSESR_EL2 (FEAT_RAS), the GICv3 CPU interface's EL2
- * registers.
+ * registers; and erratum 834220 (HPFAR_EL2 wrong on any stage-2 abort).
  */
 #define HYP_FLAG_HCX		0
 #define HYP_FLAG_FGT		1
 #define HYP_FLAG_TPIDR2		2
 #define HYP_FLAG_RAS		3
 #define HYP_FLAG_GICV3		4
+#define HYP_FLAG_AT_ALL_ABORTS	5
+/* What the exit path leaves in HPFAR_EL2's place when AT S1E1R cannot translate FAR. */
+#define HYP_HPFAR_INVALID	(~_AC(0, ULL))
 
 /*
  * Offsets in an exception vector table (Arm ARM DDI 0487F.c, D1.10.2 "Exception

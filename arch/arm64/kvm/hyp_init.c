@@ -369,6 +369,8 @@ static u64 hyp_cpu_flags_now(void)
 		flags |= BIT(HYP_FLAG_RAS);
 	if (cpus_have_final_cap(ARM64_CAP_GIC_CPUIF))
 		flags |= BIT(HYP_FLAG_GICV3);
+	if (cpus_have_final_cap(ARM64_WORKAROUND_834220))
+		flags |= BIT(HYP_FLAG_AT_ALL_ABORTS);
 	return flags;
 }
 

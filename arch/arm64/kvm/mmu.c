@@ -440,8 +440,9 @@ static int user_mem_abort(struct kvm_vcpu *vcpu, gpa_t ipa, struct kvm_memory_sl
  * @vcpu: the vCPU
  *
  * An access to a memslot gets its page mapped; any other data access, and a write to a
- * read-only slot, is MMIO (D13.2.39: HPFAR_EL2 holds the IPA's page, FAR_EL2 its offset).
- * A synchronous external abort (HCR_EL2.TEA) becomes an SError for the guest, as in KVM
+ * read-only slot, is MMIO (D13.2.39: HPFAR_EL2 holds the IPA's page, FAR_EL2 its offset;
+ * for a permission fault, the exit path translated FAR_EL2 instead, hyp-switch.S). A
+ * synchronous external abort (HCR_EL2.TEA) becomes an SError for the guest, as in KVM
  * without firmware-first error handling. Returns >0 to re-enter, 0 for userspace, <0 on
  * error.
  */
@@ -462,6 +463,9 @@ int kvm_handle_guest_abort(struct kvm_vcpu *vcpu)
 		kvm_inject_vabt(vcpu);
 		return 1;
 	}
+	/* The guest changed its stage 1 before the exit path could translate: retry. */
+	if (hyp->hpfar_el2 == HYP_HPFAR_INVALID)
+		return 1;
 	if (fsc != ESR_ELx_FSC_FAULT && fsc != ESR_ELx_FSC_PERM) {
 		pr_err_ratelimited("unexpected stage-2 abort: ESR_EL2 0x%llx IPA 0x%llx\n", esr,
 				   ipa);

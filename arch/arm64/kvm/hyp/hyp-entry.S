@@ -407,6 +407,7 @@ __guest_exit_\sfx:
 	shared_sysregs save, x1
 	opt_sysregs save, x1, x5, 1
 	fpsimd_op save, x1, x1
+	fault_ipa x1, x5
 	serror_check x1, x5, \sfx
 
 	/* The host. */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Assembler macros of the world switch (guest_run, hyp-entry.S) for what keeps the host's
- * state the host's: the registers and trap controls only some CPUs have, and an SError
- * pending at the exit. Each acts on the HYP_FLAG_* bits (hyp.h) that hyp_init.c computes
- * for each CPU; x3 is their scratch register.
+ * state the host's: the registers and trap controls only some CPUs have, the faulting IPA
+ * of a stage-2 permission fault, and an SError pending at the exit. Each acts on the
+ * HYP_FLAG_* bits (hyp.h) that hyp_init.c computes for each CPU; x3 and x4 are their
+ * scratch registers.
  */
 #ifndef __MINIKVM_ARM64_HYP_SWITCH_H
 #define __MINIKVM_ARM64_HYP_SWITCH_H
@@ -16,6 +17,8 @@
 #define DAIFSET_A		4
 /* ISR_EL1.A: a physical SError is pending. */
 #define ISR_EL1_A_SHIFT		8
+/* PAR_EL1.F: the AT instruction's translation failed. */
+#define PAR_EL1_F_SHIFT		0
 
 /*
  * The EL0/EL1 registers only some CPUs have, by the HYP_FLAG_* bits in \flags: TPIDR2_EL0
@@ -92,6 +95,42 @@
 	msr_s	SYS_ICC_SRE_EL2, x3
 	.endif
 .Lno_gic\@:
+.endm
+
+/*
+ * At the exit, the guest's stage 1 still loaded: a stage-2 permission fault leaves
+ * HPFAR_EL2 UNKNOWN (Arm ARM D13.2.55), and so does any stage-2 abort on a CPU with
+ * erratum 834220, unless taken on a stage-1 table walk. Translate FAR_EL2 with AT S1E1R
+ * instead, as KVM does (PAR_EL1 is the guest's, saved already). Should the walk fail (the
+ * guest changed its tables meanwhile), HYP_HPFAR_INVALID tells the handler to let the guest
+ * retry. x3, x4 scratch.
+ */
+.macro	fault_ipa hyp, flags
+	ldr	x3, [\hyp, #HYP_ESR_EL2]
+	and	x4, x3, #ESR_ELx_FSC_TYPE
+	cmp	x4, #ESR_ELx_FSC_PERM
+	b.eq	.Labort\@
+	tbz	\flags, #HYP_FLAG_AT_ALL_ABORTS, .Ldone\@
+.Labort\@:
+	ubfx	x4, x3, #ESR_ELx_EC_SHIFT, #ESR_ELx_EC_WIDTH
+	cmp	x4, #ESR_ELx_EC_DABT_LOW
+	b.eq	.Ldata\@
+	cmp	x4, #ESR_ELx_EC_IABT_LOW
+	b.ne	.Ldone\@
+.Ldata\@:
+	tbnz	x3, #ESR_ELx_S1PTW_SHIFT, .Ldone\@
+	ldr	x3, [\hyp, #HYP_FAR_EL2]
+	at	s1e1r, x3
+	isb
+	mrs	x3, par_el1
+	mov	x4, #HYP_HPFAR_INVALID
+	tbnz	x3, #PAR_EL1_F_SHIFT, .Lstore\@
+	/* PAR_EL1.PA[47:12] is HPFAR_EL2.FIPA, bits [43:4]. */
+	ubfx	x4, x3, #PAGE_SHIFT, #(48 - PAGE_SHIFT)
+	lsl	x4, x4, #4
+.Lstore\@:
+	str	x4, [\hyp, #HYP_HPFAR_EL2]
+.Ldone\@:
 .endm
 
 /*
