@@ -318,6 +318,25 @@ GUEST_CODE(guest_host_regs,
 	UNDEF_VECTOR);
 
 /*
+ * SMCCC_ARCH_FEATURES of SMCCC_ARCH_WORKAROUND_1, _2 and _3, then each of the three
+ * calls (WORKAROUND_2 asking for the mitigation), each x0 stored to the MMIO base in x4,
+ * 8 bytes apart.
+ */
+#define SMCCC_FN(hi, lo)	"movz	w0, #" #lo "\n	movk	w0, #" #hi ", lsl #16\n"
+#define SMCCC_FEATURES(lo, slot)					\
+	SMCCC_FN(0x8000, 0x0001) "movz	w1, #" #lo "\nmovk	w1, #0x8000, lsl #16\n" \
+	"hvc	#0\nstr	x0, [x4, #" #slot "]\n"
+#define SMCCC_SLOTS		6
+GUEST_CODE(guest_smccc,
+	SMCCC_FEATURES(0x8000, 0x00)
+	SMCCC_FEATURES(0x7fff, 0x08)
+	SMCCC_FEATURES(0x3fff, 0x10)
+	SMCCC_FN(0x8000, 0x8000) "hvc	#0\nstr	x0, [x4, #0x18]\n"
+	SMCCC_FN(0x8000, 0x7fff) "mov	x1, #1\nhvc	#0\nstr	x0, [x4, #0x20]\n"
+	SMCCC_FN(0x8000, 0x3fff) "hvc	#0\nstr	x0, [x4, #0x28]\n"
+	SYSTEM_OFF);
+
+/*
  * With its MMU on (tables set up by the test): x3 times, a load from the address in x2
  * (a read-only memslot), then a store of w1 there, 4 KiB further each time.
  */

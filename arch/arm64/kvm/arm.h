@@ -29,6 +29,11 @@ u64 kvm_arm_vmid_update(struct kvm_vmid *kvm_vmid);
 void kvm_arm_vmid_clear_active(void);
 unsigned int kvm_arm_vmid_bits(void);
 
+/* spectre.c */
+void kvm_spectre_init(void);
+u64 kvm_spectre_hyp_flags(void);
+long kvm_smccc_arch_features(u32 feature);
+
 /* arch_timer.c */
 void kvm_timer_vcpu_load(struct kvm_vcpu *vcpu);
 void kvm_timer_vcpu_put(struct kvm_vcpu *vcpu);

@@ -52,7 +52,8 @@
  * only some CPUs have: HCRX_EL2 (FEAT_HCX), the fine-grained trap registers (FEAT_FGT),
  * TPIDR2_EL0 where no fine-grained trap can keep the guest off it (FEAT_SME without
  * FEAT_FGT), DISR_EL1/VDISR_EL2/VSESR_EL2 (FEAT_RAS), the GICv3 CPU interface's EL2
- * registers; and erratum 834220 (HPFAR_EL2 wrong on any stage-2 abort).
+ * registers; erratum 834220 (HPFAR_EL2 wrong on any stage-2 abort); and the Spectre-v2
+ * and Spectre-BHB work each guest exit must do on this CPU (spectre.c).
  */
 #define HYP_FLAG_HCX		0
 #define HYP_FLAG_FGT		1
@@ -60,6 +61,17 @@
 #define HYP_FLAG_RAS		3
 #define HYP_FLAG_GICV3		4
 #define HYP_FLAG_AT_ALL_ABORTS	5
+#define HYP_FLAG_WA1		6
+#define HYP_FLAG_WA3		7
+#define HYP_FLAG_BHB_LOOP	8
+#define HYP_FLAG_CLRBHB		9
+#define HYP_FLAGS_SPECTRE	(BIT(HYP_FLAG_WA1) | BIT(HYP_FLAG_WA3) | \
+				 BIT(HYP_FLAG_BHB_LOOP) | BIT(HYP_FLAG_CLRBHB))
+/*
+ * Iterations of the branch loop that overwrites the branch history: the largest that the
+ * kernel's Spectre-BHB table knows (6.1, 6.12), enough for every CPU it lists.
+ */
+#define HYP_BHB_LOOP_K		132
 /* What the exit path leaves in HPFAR_EL2's place when AT S1E1R cannot translate FAR. */
 #define HYP_HPFAR_INVALID	(~_AC(0, ULL))
 

@@ -291,6 +291,7 @@ int kvm_arch_hardware_setup(void)
 	r = kvm_arm_vmid_init();
 	if (r)
 		return r;
+	kvm_spectre_init();
 	if (is_kernel_in_hyp_mode()) {
 		pr_info("mode=vhe: the kernel runs at EL2\n");
 		return 0;
@@ -357,7 +358,7 @@ void kvm_arch_hardware_unsetup(void)
  */
 static u64 hyp_cpu_flags_now(void)
 {
-	u64 flags = 0;
+	u64 flags = kvm_spectre_hyp_flags();
 
 	if (cpu_id_field(SYS_ID_AA64MMFR1_EL1, ID_AA64MMFR1_EL1_HCX_SHIFT))
 		flags |= BIT(HYP_FLAG_HCX);
@@ -409,7 +410,7 @@ void kvm_arch_hardware_disable(void)
  */
 static void hyp_report_features(struct seq_file *m)
 {
-	seq_printf(m, " hcx=%u fgt=%u sme=%u ras=%u tcr2=%u s1pie=%u s1poe=%u flags=0x%llx\n",
+	seq_printf(m, " hcx=%u fgt=%u sme=%u ras=%u tcr2=%u s1pie=%u s1poe=%u csv2=%u ecbhb=%u clrbhb=%u flags=0x%llx\n",
 		   cpu_id_field(SYS_ID_AA64MMFR1_EL1, ID_AA64MMFR1_EL1_HCX_SHIFT),
 		   cpu_id_field(SYS_ID_AA64MMFR0_EL1, ID_AA64MMFR0_EL1_FGT_SHIFT),
 		   cpu_id_field(SYS_ID_AA64PFR1_EL1, ID_AA64PFR1_EL1_SME_SHIFT),
@@ -417,6 +418,9 @@ static void hyp_report_features(struct seq_file *m)
 		   cpu_id_field(SYS_ID_AA64MMFR3, ID_AA64MMFR3_TCRX_SHIFT),
 		   cpu_id_field(SYS_ID_AA64MMFR3, ID_AA64MMFR3_S1PIE_SHIFT),
 		   cpu_id_field(SYS_ID_AA64MMFR3, ID_AA64MMFR3_S1POE_SHIFT),
+		   cpu_id_field(SYS_ID_AA64PFR0_EL1, ID_AA64PFR0_EL1_CSV2_SHIFT),
+		   cpu_id_field(SYS_ID_AA64MMFR1_EL1, ID_AA64MMFR1_EL1_ECBHB_SHIFT),
+		   cpu_id_field(SYS_ID_AA64ISAR2_EL1, ID_AA64ISAR2_EL1_CLRBHB_SHIFT),
 		   __this_cpu_read(hyp_cpu_flags));
 }
 

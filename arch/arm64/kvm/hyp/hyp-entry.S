@@ -25,6 +25,7 @@
  * "bl" (__hyp_reset_vectors, cpu_soft_restart, and __kvm_call_hyp below), so x16 is dead
  * at each.
  */
+#include <linux/arm-smccc.h>
 #include <linux/irqchip/arm-gic-v3.h>
 #include <linux/linkage.h>
 #include <linux/sizes.h>
@@ -395,7 +396,11 @@ __guest_exit_\sfx:
 	stp	x26, x27, [x1, #CPU_XREG(26)]
 	stp	x28, x29, [x1, #CPU_XREG(28)]
 	str	x30, [x1, #CPU_XREG(30)]
+	/* No indirect branch of the host's before the branch predictors are made safe. */
 	ldr	x5, [x1, #HYP_FLAGS]
+	tst	x5, #HYP_FLAGS_SPECTRE
+	b.ne	__guest_spectre_\sfx
+__guest_spectre_done_\sfx:
 	save_el2 x1, elr_el2, CPU_PC
 	save_el2 x1, spsr_el2, CPU_PSTATE
 	save_el2 x1, esr_el2, HYP_ESR_EL2
@@ -442,6 +447,9 @@ __guest_exit_\sfx:
 	.else
 	eret
 	.endif
+
+__guest_spectre_\sfx:
+	spectre_exit \sfx
 
 /*
  * An exception taken from EL2 while the guest's vectors were installed. nVHE: hyp_panic

@@ -2,9 +2,9 @@
 /*
  * Assembler macros of the world switch (guest_run, hyp-entry.S) for what keeps the host's
  * state the host's: the registers and trap controls only some CPUs have, the faulting IPA
- * of a stage-2 permission fault, and an SError pending at the exit. Each acts on the
- * HYP_FLAG_* bits (hyp.h) that hyp_init.c computes for each CPU; x3 and x4 are their
- * scratch registers.
+ * of a stage-2 permission fault, an SError pending at the exit, and the Spectre-v2 and
+ * Spectre-BHB work of each exit. Each acts on the HYP_FLAG_* bits (hyp.h) that hyp_init.c
+ * computes for each CPU; x3 and x4 are their scratch registers.
  */
 #ifndef __MINIKVM_ARM64_HYP_SWITCH_H
 #define __MINIKVM_ARM64_HYP_SWITCH_H
@@ -158,6 +158,39 @@ __guest_serror_window_\sfx:
 	isb
 	msr	daifset, #DAIFSET_A
 __guest_serror_done_\sfx:
+.endm
+
+/*
+ * The Spectre-v2 and Spectre-BHB work this CPU needs at each exit (HYP_FLAGS_SPECTRE, set
+ * by spectre.c after the kernel's own choice), before the host's first indirect branch:
+ * the BHB-clearing instruction, the loop that overwrites the branch history, or the
+ * firmware's SMCCC_ARCH_WORKAROUND_3 (history) or _1 (predictors). The firmware calls
+ * follow SMCCC 1.1, which keeps x4-x17: x0 and x1 wait in x19 and x20, the guest's saved.
+ * Branches back to __guest_spectre_done_\sfx.
+ */
+.macro	spectre_exit sfx
+	tbz	x5, #HYP_FLAG_CLRBHB, 1f
+	hint	#22			/* CLRBHB, FEAT_CLRBHB */
+	isb
+1:	tbz	x5, #HYP_FLAG_BHB_LOOP, 3f
+	mov	x3, #HYP_BHB_LOOP_K
+2:	b	. + 4
+	subs	x3, x3, #1
+	b.ne	2b
+	dsb	nsh
+	isb
+3:	tst	x5, #(BIT(HYP_FLAG_WA1) | BIT(HYP_FLAG_WA3))
+	b.eq	__guest_spectre_done_\sfx
+	mov	x19, x0
+	mov	x20, x1
+	mov_q	x0, ARM_SMCCC_ARCH_WORKAROUND_1
+	tbz	x5, #HYP_FLAG_WA3, 4f
+	mov_q	x0, ARM_SMCCC_ARCH_WORKAROUND_3
+4:	smc	#0
+	mov	x0, x19
+	mov	x1, x20
+	ldr	x5, [x1, #HYP_FLAGS]
+	b	__guest_spectre_done_\sfx
 .endm
 
 #endif /* __MINIKVM_ARM64_HYP_SWITCH_H */
