@@ -349,8 +349,13 @@ static u64 kvm_vcpu_hcr(struct kvm_vcpu *vcpu)
  * __kvm_vcpu_run() - run the guest once; returns ARM_EXCEPTION_*, maybe with
  * ARM_EXIT_WITH_SERROR_BIT. Interrupts are off.
  *
- * VHE: a direct call at EL2 with every exception masked. nVHE: a hyp call, with
- * vcpu->arch.hyp's physical address, which EL2's identity map makes its address there.
+ * VHE: a direct call at EL2. nVHE: a hyp call, with vcpu->arch.hyp's physical address,
+ * which EL2's identity map makes its address there. Either way every exception is masked
+ * in PSTATE instead of only IRQs: on a pseudo-NMI host, local_irq_disable() masks them in
+ * the GIC's priority mask (ICC_PMR_EL1) instead, where they would stay masked for the
+ * guest too, and a guest that never traps would never leave. local_daif_save() lifts the
+ * priority mask; an interrupt then reaches EL2 (HCR_EL2.IMO) once the guest runs, as KVM
+ * arranges it (kvm_arm_vhe_guest_enter(), __kvm_vcpu_run()).
  */
 static int __kvm_vcpu_run(struct kvm_vcpu *vcpu)
 {
@@ -358,8 +363,11 @@ static int __kvm_vcpu_run(struct kvm_vcpu *vcpu)
 	unsigned long flags;
 	int ret;
 
+	flags = local_daif_save();
+	/* The redistributor must see the new priority mask before the guest spins. */
+	if (system_uses_irq_prio_masking())
+		pmr_sync();
 	if (is_kernel_in_hyp_mode()) {
-		flags = local_daif_save();
 		ret = __kvm_vcpu_run_vhe(hyp);
 		/*
 		 * The guest's exit to EL2 left PSTATE.PAN as the guest had it (E2H with TGE
@@ -367,10 +375,11 @@ static int __kvm_vcpu_run(struct kvm_vcpu *vcpu)
 		 */
 		if (cpus_have_final_cap(ARM64_HAS_PAN))
 			asm volatile(SET_PSTATE_PAN(1));
-		local_daif_restore(flags);
-		return ret;
+	} else {
+		ret = __kvm_call_hyp(MINIKVM_HC_VCPU_RUN, virt_to_phys(hyp), 0, 0);
 	}
-	return __kvm_call_hyp(MINIKVM_HC_VCPU_RUN, virt_to_phys(hyp), 0, 0);
+	local_daif_restore(flags);
+	return ret;
 }
 
 /* Counts and traces an exit; ESR_EL2.EC is the reason of a trap. */
