@@ -76,9 +76,10 @@ TEST_F(guest, mmio_every_size_with_sign_extension)
 	}
 	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
 	ASSERT_TRUE(is_system_off(&self->vm));
-	for (i = 0; i < ARRAY_SIZE(sign_extended); i++)
+	for (i = 0; i < ARRAY_SIZE(sign_extended); i++) {
 		EXPECT_EQ(expect[i], get_reg(&self->vm, REG_X(5 + i)))
 			TH_LOG("load %zu, into x%zu", i, 5 + i);
+	}
 }
 
 TEST_F(guest, immediate_exit_completes_a_pending_load)

@@ -244,8 +244,10 @@ TEST_F(guest, host_fpsimd_intact_after_guest_clobbers_it)
 		in[i] = ((__uint128_t)0x0123456789abcdefULL << 64 | 0xfedcba9876543210ULL) + i;
 	ASSERT_EQ(0, run_with_vregs(self->vm.vcpu, in, out));
 	ASSERT_TRUE(is_system_off(&self->vm));
-	for (i = 0; i < 32; i++)
-		EXPECT_TRUE(in[i] == out[i]) TH_LOG("host V%d changed", i);
+	for (i = 0; i < 32; i++) {
+		EXPECT_TRUE(in[i] == out[i])
+			TH_LOG("host V%d changed", i);
+	}
 	/* The guest's own values were kept for it. */
 	for (i = 0; i < 32; i++) {
 		__uint128_t want = 0;
@@ -275,8 +277,10 @@ TEST_F(guest, guest_fpsimd_kept_across_exits)
 	for (i = 0; i < 32; i++)
 		in[i] = ((__uint128_t)0x5555aaaa5555aaaaULL << 64) + 1000 + i;
 	ASSERT_EQ(0, run_with_vregs(self->vm.vcpu, in, out));
-	for (i = 0; i < 32; i++)
-		EXPECT_TRUE(in[i] == out[i]) TH_LOG("host V%d changed", i);
+	for (i = 0; i < 32; i++) {
+		EXPECT_TRUE(in[i] == out[i])
+			TH_LOG("host V%d changed", i);
+	}
 	for (i = 0; i < 4; i++) {
 		if (i)
 			ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
