@@ -26,6 +26,7 @@
 #include <kvm_arch.h>
 
 struct kvm_io_bus;
+struct dentry;
 struct seq_file;
 
 /* KVM_GET_API_VERSION: the ABI of <linux/kvm.h> that minikvm follows. */
@@ -371,6 +372,21 @@ void kvm_arch_hardware_disable(void);
  * CurrentEL at EL2), so that a selftest can tell real set-up from a stub.
  */
 void kvm_arch_hardware_report(struct seq_file *m);
+
+/**
+ * kvm_arch_create_debugfs() - add the arch's own files to /sys/kernel/debug/minikvm
+ * @dir: that directory
+ *
+ * An arch that has any defines __KVM_HAVE_ARCH_DEBUGFS in its kvm_arch.h, as KVM's archs
+ * declare their optional hooks.
+ */
+#ifdef __KVM_HAVE_ARCH_DEBUGFS
+void kvm_arch_create_debugfs(struct dentry *dir);
+#else
+static inline void kvm_arch_create_debugfs(struct dentry *dir)
+{
+}
+#endif
 
 /**
  * kvm_vm_ioctl_check_extension() - answer KVM_CHECK_EXTENSION for arch capabilities

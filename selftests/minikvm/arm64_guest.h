@@ -254,4 +254,123 @@ GUEST_CODE(guest_id_regs,
 	"str	x1, [x0, #0x20]\n"
 	SYSTEM_OFF);
 
+/*
+ * Guest state a VM must not leave behind on its CPU for the next VM: CNTV_CVAL_EL0,
+ * CNTV_CTL_EL0 (the EL1 virtual timer), ICC_PMR_EL1 (ICV_PMR_EL1 under HCR_EL2.IMO: the
+ * GICv3 virtual interface), DISR_EL1 (VDISR_EL2 under HCR_EL2.AMO) and TPIDR2_EL0
+ * (FEAT_SME). Reads each into a slot, writes x10-x14 to them, reads each again into the
+ * next five slots; an UNDEFINED access leaves ESR_EL1 | SYSREG_UNDEF_MARK.
+ */
+#define STATE_REGS		5
+/* The synchronous exception vector that marks an UNDEFINED access in x2 and skips it. */
+#define UNDEF_VECTOR							\
+	".org	1b + 0x200\n"						\
+	"mrs	x2, esr_el1\n"						\
+	"orr	x2, x2, #0x8000000000000000\n"				\
+	"mrs	x9, elr_el1\n"						\
+	"add	x9, x9, #4\n"						\
+	"msr	elr_el1, x9\n"						\
+	"eret\n"
+GUEST_CODE(guest_state,
+	".balign 2048\n"
+	"1:	adr	x9, 1b\n"
+	"msr	vbar_el1, x9\n"
+	"isb\n"
+	SYSREG_ACCESS("mrs	x2, cntv_cval_el0", 0x00)
+	SYSREG_ACCESS("mrs	x2, cntv_ctl_el0", 0x08)
+	SYSREG_ACCESS("mrs	x2, s3_0_c4_c6_0", 0x10)
+	SYSREG_ACCESS("mrs	x2, s3_0_c12_c1_1", 0x18)
+	SYSREG_ACCESS("mrs	x2, s3_3_c13_c0_5", 0x20)
+	"msr	cntv_cval_el0, x10\n"
+	"msr	cntv_ctl_el0, x11\n"
+	"msr	s3_0_c4_c6_0, x12\n"
+	"msr	s3_0_c12_c1_1, x13\n"
+	"msr	s3_3_c13_c0_5, x14\n"
+	"isb\n"
+	SYSREG_ACCESS("mrs	x2, cntv_cval_el0", 0x28)
+	SYSREG_ACCESS("mrs	x2, cntv_ctl_el0", 0x30)
+	SYSREG_ACCESS("mrs	x2, s3_0_c4_c6_0", 0x38)
+	SYSREG_ACCESS("mrs	x2, s3_0_c12_c1_1", 0x40)
+	SYSREG_ACCESS("mrs	x2, s3_3_c13_c0_5", 0x48)
+	SYSTEM_OFF
+	UNDEF_VECTOR);
+
+/*
+ * The registers that KVM traps so that they stay the host's, one slot each: ACTLR_EL1
+ * (written, then read), the RAS error records' ERRIDR_EL1, ERRSELR_EL1 (written: 0 unless
+ * UNDEFINED) and ERXSTATUS_EL1, LORID_EL1, LORC_EL1 written then read (LORegions), and
+ * the three DC set/way operations (0 unless one was UNDEFINED).
+ */
+#define HOST_REGS_SLOTS		7
+GUEST_CODE(guest_host_regs,
+	".balign 2048\n"
+	"1:	adr	x9, 1b\n"
+	"msr	vbar_el1, x9\n"
+	"isb\n"
+	SYSREG_ACCESS("msr	actlr_el1, xzr\nmrs	x2, actlr_el1", 0x00)
+	SYSREG_ACCESS("mrs	x2, s3_0_c5_c3_0", 0x08)
+	SYSREG_ACCESS("msr	s3_0_c5_c3_1, xzr", 0x10)
+	SYSREG_ACCESS("mrs	x2, s3_0_c5_c4_2", 0x18)
+	SYSREG_ACCESS("mrs	x2, s3_0_c10_c4_7", 0x20)
+	SYSREG_ACCESS("msr	s3_0_c10_c4_3, xzr\nmrs	x2, s3_0_c10_c4_3", 0x28)
+	SYSREG_ACCESS("dc	csw, xzr\ndc	isw, xzr\ndc	cisw, xzr", 0x30)
+	SYSTEM_OFF
+	UNDEF_VECTOR);
+
+/*
+ * SMCCC_ARCH_FEATURES of SMCCC_ARCH_WORKAROUND_1, _2 and _3, then each of the three
+ * calls (WORKAROUND_2 asking for the mitigation), each x0 stored to the MMIO base in x4,
+ * 8 bytes apart.
+ */
+#define SMCCC_FN(hi, lo)	"movz	w0, #" #lo "\n	movk	w0, #" #hi ", lsl #16\n"
+#define SMCCC_FEATURES(lo, slot)					\
+	SMCCC_FN(0x8000, 0x0001) "movz	w1, #" #lo "\nmovk	w1, #0x8000, lsl #16\n" \
+	"hvc	#0\nstr	x0, [x4, #" #slot "]\n"
+#define SMCCC_SLOTS		6
+GUEST_CODE(guest_smccc,
+	SMCCC_FEATURES(0x8000, 0x00)
+	SMCCC_FEATURES(0x7fff, 0x08)
+	SMCCC_FEATURES(0x3fff, 0x10)
+	SMCCC_FN(0x8000, 0x8000) "hvc	#0\nstr	x0, [x4, #0x18]\n"
+	SMCCC_FN(0x8000, 0x7fff) "mov	x1, #1\nhvc	#0\nstr	x0, [x4, #0x20]\n"
+	SMCCC_FN(0x8000, 0x3fff) "hvc	#0\nstr	x0, [x4, #0x28]\n"
+	SYSTEM_OFF);
+
+/*
+ * With its MMU on (tables set up by the test): x3 times, a load from the address in x2
+ * (a read-only memslot), then a store of w1 there, 4 KiB further each time.
+ */
+GUEST_CODE(guest_mmu_ro,
+	"1:	ldr	x5, [x2]\n"
+	"str	w1, [x2]\n"
+	"add	x2, x2, #0x1000\n"
+	"subs	x3, x3, #1\n"
+	"b.ne	1b\n"
+	SYSTEM_OFF);
+
+/*
+ * Unmasks SErrors: a pending virtual SError is taken at once, at the vector for the
+ * current EL with SP_ELx (+0x380), which stores ESR_EL1 to the MMIO base in x0; without
+ * one, 0 is stored. Then SYSTEM_OFF.
+ */
+GUEST_CODE(guest_serror,
+	".balign 2048\n"
+	"1:	adr	x9, 1b\n"
+	"msr	vbar_el1, x9\n"
+	"isb\n"
+	"msr	daifclr, #4\n"
+	"isb\n"
+	"str	xzr, [x0]\n"
+	SYSTEM_OFF
+	".org	1b + 0x380\n"
+	"mrs	x2, esr_el1\n"
+	"str	x2, [x0]\n"
+	SYSTEM_OFF);
+
+/* Forever: loads x1 from the address in x2, stores it to the MMIO address in x4. */
+GUEST_CODE(guest_load_loop,
+	"1:	ldr	x1, [x2]\n"
+	"str	x1, [x4]\n"
+	"b	1b\n");
+
 #endif /* MINIKVM_ARM64_GUEST_H */

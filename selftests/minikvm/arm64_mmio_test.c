@@ -3,9 +3,10 @@
  * arm64 guests' MMIO and memory, as userspace sees them through KVM_RUN: loads and stores
  * of every size with sign extension (decoded from the syndrome), the completion of a
  * pending load under immediate_exit, an ioeventfd hit, and memslots seen from the guest:
- * written, read-only (loads read it, stores exit), deleted (unmapped from stage 2), and
- * bounded by the VM's IPA size. Each guest is real AArch64 code run at EL1 by minikvm, or
- * by real KVM in the reference host; both must agree, or the test says why not.
+ * written, read-only (loads read it, stores exit, at the right address also when the
+ * guest's own MMU translates it), deleted (unmapped from stage 2), and bounded by the VM's
+ * IPA size. Each guest is real AArch64 code run at EL1 by minikvm, or by real KVM in the
+ * reference host; both must agree, or the test says why not.
  */
 #include <sys/eventfd.h>
 
@@ -75,9 +76,10 @@ TEST_F(guest, mmio_every_size_with_sign_extension)
 	}
 	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
 	ASSERT_TRUE(is_system_off(&self->vm));
-	for (i = 0; i < ARRAY_SIZE(sign_extended); i++)
+	for (i = 0; i < ARRAY_SIZE(sign_extended); i++) {
 		EXPECT_EQ(expect[i], get_reg(&self->vm, REG_X(5 + i)))
 			TH_LOG("load %zu, into x%zu", i, 5 + i);
+	}
 }
 
 TEST_F(guest, immediate_exit_completes_a_pending_load)
@@ -167,6 +169,98 @@ TEST_F(guest, readonly_slot_reads_and_traps_writes)
 	EXPECT_EQ(0x0badc0dedeadbeefULL, get_reg(&self->vm, REG_X(5)));
 	EXPECT_EQ(0x0badc0dedeadbeefULL, *(__u64 *)rom);
 	munmap(rom, ROM_SIZE);
+}
+
+/*
+ * The guest's own stage 1 for guest_mmu_ro (Arm ARM D5.2, D5.3): 4 KiB granule, 39-bit
+ * virtual addresses, so the walk starts at level 1, whose descriptors map 1 GiB blocks.
+ * VA 0-1 GiB is Device memory (the MMIO), 1-2 GiB Normal memory at the same IPAs (the
+ * RAM, code included), and 2-3 GiB Normal memory at IPA 3 GiB, a read-only slot: there
+ * a virtual address and its IPA differ, as they do for a real guest OS.
+ */
+#define RO_SLOT_GPA		0xc0000000UL
+#define RO_SLOT_PAGES		4
+#define RO_SLOT_VA		0x80000000UL
+/* Where in each page the guest stores, so that the page offset is checked too. */
+#define RO_STORE_OFFSET		0x18UL
+#define PGTABLE_OFFSET		0x90000UL
+#define BLOCK_SHIFT_L1		30
+/* A level-1 block: valid (0b01), AttrIndx (MAIR index), inner shareable, Access flag. */
+#define PTE_BLOCK		1ULL
+#define PTE_ATTRINDX(n)		((__u64)(n) << 2)
+#define PTE_SH_INNER		(3ULL << 8)
+#define PTE_AF			(1ULL << 10)
+/* Never executable, at EL1 or EL0. */
+#define PTE_PXN_UXN		(3ULL << 53)
+/* MAIR_EL1: attribute 0 Normal Write-Back, attribute 1 Device-nGnRnE. */
+#define MAIR_NORMAL_DEVICE	0xffULL
+#define MAIR_IDX_NORMAL		0
+#define MAIR_IDX_DEVICE		1
+/* TCR_EL1: T0SZ 25 (39 bits), walks Write-Back inner shareable, TTBR1 walks off, 4 GiB IPA. */
+#define TCR_T0SZ_39		25ULL
+#define TCR_WALK_WB_INNER	((1ULL << 8) | (1ULL << 10) | (3ULL << 12))
+#define TCR_EPD1		(1ULL << 23)
+/* SCTLR_EL1: KVM's reset value, with the MMU (M), data (C) and instruction caches (I) on. */
+#define SCTLR_RESET		0x00c50078ULL
+#define SCTLR_M_C_I		((1ULL << 0) | (1ULL << 2) | (1ULL << 12))
+#define REG_SCTLR_EL1		ARM64_SYS_REG(3, 0, 1, 0, 0)
+#define REG_TTBR0_EL1		ARM64_SYS_REG(3, 0, 2, 0, 0)
+#define REG_TCR_EL1		ARM64_SYS_REG(3, 0, 2, 0, 2)
+#define REG_MAIR_EL1		ARM64_SYS_REG(3, 0, 10, 2, 0)
+
+/*
+ * A store to a page of a read-only slot that a load mapped already is a stage-2
+ * permission fault, for which HPFAR_EL2 (the IPA) is UNKNOWN: the hypervisor must find
+ * the IPA from the virtual address (KVM translates it with AT S1E1R). Each store, on each
+ * page, must exit to userspace with its own IPA, not its virtual address.
+ */
+TEST_F(guest, readonly_slot_write_reports_its_ipa_under_the_guests_mmu)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 1,
+		.flags = KVM_MEM_READONLY,
+		.guest_phys_addr = RO_SLOT_GPA,
+		.memory_size = RO_SLOT_PAGES * 0x1000UL,
+	};
+	__u64 *l1, data;
+	void *rom;
+	int i;
+
+	GUEST_SETUP(PROG_MMU_RO, guest_mmu_ro);
+	l1 = (__u64 *)((char *)self->vm.mem + PGTABLE_OFFSET);
+	l1[0] = PTE_BLOCK | PTE_ATTRINDX(MAIR_IDX_DEVICE) | PTE_AF | PTE_PXN_UXN;
+	l1[1] = RAM_GPA | PTE_BLOCK | PTE_ATTRINDX(MAIR_IDX_NORMAL) | PTE_SH_INNER | PTE_AF;
+	l1[RO_SLOT_VA >> BLOCK_SHIFT_L1] = RO_SLOT_GPA | PTE_BLOCK |
+					    PTE_ATTRINDX(MAIR_IDX_NORMAL) | PTE_SH_INNER |
+					    PTE_AF | PTE_PXN_UXN;
+	rom = mmap(NULL, region.memory_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, rom);
+	region.userspace_addr = (unsigned long)rom;
+	ASSERT_EQ(0, ioctl(self->vm.vm, KVM_SET_USER_MEMORY_REGION, &region));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_MAIR_EL1, MAIR_NORMAL_DEVICE));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_TCR_EL1, TCR_T0SZ_39 | TCR_WALK_WB_INNER |
+						      TCR_EPD1));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_TTBR0_EL1, RAM_GPA + PGTABLE_OFFSET));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_SCTLR_EL1, SCTLR_RESET | SCTLR_M_C_I));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(1), 0xfeed));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(2), RO_SLOT_VA + RO_STORE_OFFSET));
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(3), RO_SLOT_PAGES));
+
+	for (i = 0; i < RO_SLOT_PAGES; i++) {
+		ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0)) TH_LOG("page %d", i);
+		ASSERT_EQ((__u32)KVM_EXIT_MMIO, self->vm.run->exit_reason) TH_LOG("page %d", i);
+		EXPECT_EQ(RO_SLOT_GPA + i * 0x1000UL + RO_STORE_OFFSET,
+			  self->vm.run->mmio.phys_addr) TH_LOG("page %d", i);
+		EXPECT_EQ(1, self->vm.run->mmio.is_write);
+		EXPECT_EQ(4U, self->vm.run->mmio.len);
+		data = 0;
+		memcpy(&data, self->vm.run->mmio.data, self->vm.run->mmio.len);
+		EXPECT_EQ(0xfeedULL, data);
+	}
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
+	EXPECT_TRUE(is_system_off(&self->vm));
+	munmap(rom, region.memory_size);
 }
 
 /*

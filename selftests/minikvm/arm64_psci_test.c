@@ -3,11 +3,14 @@
  * The arm64 vCPU's power and wake-up: PSCI (VERSION, an unknown call, SYSTEM_OFF, CPU_ON
  * of a second vCPU, CPU_OFF), KVM_{GET,SET}_MP_STATE (STOPPED at init, set by userspace,
  * after CPU_OFF, SUSPENDED until an interrupt), WFI that blocks until a signal, and
- * KVM_IRQ_LINE waking a WFI into the guest's IRQ vector. Each guest is real AArch64 code
- * run at EL1 by minikvm, or by real KVM in the reference host; both must agree.
+ * KVM_IRQ_LINE waking a WFI into the guest's IRQ vector; and the firmware's other calls:
+ * SMCCC_ARCH_FEATURES of the Spectre workarounds, and the workarounds themselves. Each
+ * guest is real AArch64 code run at EL1 by minikvm, or by real KVM in the reference host;
+ * both must agree.
  */
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/time.h>
 
 #include "arm64_vm.h"
@@ -302,6 +305,127 @@ TEST_F(guest, mp_state_suspended_wakes_on_irq)
 	ASSERT_EQ(0, set_mp_state(&self->vm, KVM_MP_STATE_RUNNABLE));
 	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
 	EXPECT_TRUE(is_system_off(&self->vm));
+}
+
+/* SMCCC_ARCH_FEATURES answers of the workarounds (SMCCC 1.1, Arm DEN 0028). */
+#define SMCCC_SUCCESS		0LL
+#define SMCCC_NOT_SUPPORTED	(-1LL)
+#define SMCCC_NOT_REQUIRED	(-2LL)
+#define SMCCC_UNAFFECTED	1LL
+#define VULN_DIR		"/sys/devices/system/cpu/vulnerabilities/"
+
+/* The host kernel's line for one issue; "" if it has none. */
+static void read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = 0;
+	if (f && !fgets(buf, size, f))
+		buf[0] = 0;
+	if (f)
+		fclose(f);
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* Whether /proc/cpuinfo lists the hardware capability @cap. */
+static bool has_hwcap(const char *cap)
+{
+	char line[1024], *tok, *colon;
+	bool found = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		colon = strchr(line, ':');
+		if (!starts_with(line, "Features") || !colon)
+			continue;
+		for (tok = strtok(colon + 1, "\n "); tok && !found; tok = strtok(NULL, "\n "))
+			found = !strcmp(tok, cap);
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * What KVM answers to SMCCC_ARCH_FEATURES of SMCCC_ARCH_WORKAROUND_1, _2 and _3
+ * (hypercalls.c): from the kernel's Spectre-v2, SSB and Spectre-BHB states, read here
+ * from the lines the kernel shows in sysfs. Two answers where the line does not tell
+ * the state apart; the second is the first when it does.
+ */
+static void expected_answers(long long want[3][2])
+{
+	char v2[256], v4[256];
+	bool ebpf;
+
+	read_line(VULN_DIR "spectre_v2", v2, sizeof(v2));
+	read_line(VULN_DIR "spec_store_bypass", v4, sizeof(v4));
+	ebpf = starts_with(v2, "Vulnerable: Unprivileged eBPF");
+	/* Spectre-v2: CSV2 (hardware) is not affected; any other mitigation is one. */
+	if (starts_with(v2, "Not affected") || starts_with(v2, "Mitigation: CSV2"))
+		want[0][0] = want[0][1] = SMCCC_UNAFFECTED;
+	else if (starts_with(v2, "Mitigation"))
+		want[0][0] = want[0][1] = SMCCC_SUCCESS;
+	else if (ebpf)
+		want[0][0] = SMCCC_SUCCESS, want[0][1] = SMCCC_UNAFFECTED;
+	else
+		want[0][0] = want[0][1] = SMCCC_NOT_SUPPORTED;
+	/* SSB: mitigated by SSBS, the guest uses SSBS; by the firmware, always on. */
+	if (starts_with(v4, "Not affected"))
+		want[1][0] = want[1][1] = SMCCC_NOT_REQUIRED;
+	else if (starts_with(v4, "Mitigation"))
+		want[1][0] = want[1][1] = has_hwcap("ssbs") ? SMCCC_NOT_SUPPORTED :
+							     SMCCC_NOT_REQUIRED;
+	else
+		want[1][0] = want[1][1] = SMCCC_NOT_SUPPORTED;
+	/* Spectre-BHB: a suffix of the Spectre-v2 line. */
+	if (strstr(v2, ", BHB") || ebpf)
+		want[2][0] = want[2][1] = SMCCC_SUCCESS;
+	else if (strstr(v2, ", but not BHB"))
+		want[2][0] = want[2][1] = SMCCC_NOT_SUPPORTED;
+	else if (starts_with(v2, "Vulnerable"))
+		want[2][0] = SMCCC_NOT_SUPPORTED, want[2][1] = SMCCC_UNAFFECTED;
+	else
+		want[2][0] = want[2][1] = SMCCC_UNAFFECTED;
+}
+
+/*
+ * SMCCC_ARCH_FEATURES tells the guest what the host does about Spectre-v2, SSB and
+ * Spectre-BHB, as KVM tells it, from the kernel's own state; the workaround calls
+ * themselves return 0: the exit into the hypervisor did what this CPU needs.
+ */
+TEST_F(guest, smccc_workarounds_answer_as_kvm)
+{
+	static const char *const names[3] = {
+		"SMCCC_ARCH_WORKAROUND_1", "SMCCC_ARCH_WORKAROUND_2", "SMCCC_ARCH_WORKAROUND_3",
+	};
+	long long want[3][2];
+	__s64 got[SMCCC_SLOTS];
+	int i;
+
+	expected_answers(want);
+	GUEST_SETUP(PROG_SMCCC, guest_smccc);
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(4), MMIO_GPA));
+	for (i = 0; i < SMCCC_SLOTS; i++) {
+		ASSERT_EQ(0, run_to_mmio(&self->vm, 8 * i, 8, 1)) TH_LOG("slot %d", i);
+		memcpy(&got[i], self->vm.run->mmio.data, sizeof(got[i]));
+	}
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
+	EXPECT_TRUE(is_system_off(&self->vm));
+	for (i = 0; i < 3; i++) {
+		const char *name = names[i];
+
+		printf("# %s: ARCH_FEATURES %lld, the call %lld\n", name, (long long)got[i],
+		       (long long)got[3 + i]);
+		EXPECT_TRUE(got[i] == want[i][0] || got[i] == want[i][1])
+			TH_LOG("%s: %lld, expected %lld or %lld", name, (long long)got[i],
+			       want[i][0], want[i][1]);
+		EXPECT_EQ(SMCCC_SUCCESS, got[3 + i]) TH_LOG("%s", name);
+	}
+	fflush(stdout);
 }
 
 TEST_HARNESS_MAIN

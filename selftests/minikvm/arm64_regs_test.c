@@ -2,8 +2,9 @@
 /*
  * The arm64 vCPU's registers: ONE_REG and KVM_GET_REG_LIST, the system registers a guest
  * must not share with the host (PMU registers UNDEFINED, debug registers its own and
- * reset), the ID registers that hide what the vCPU lacks, and FP/SIMD: the host's V
- * registers intact across a guest that clobbers them, the guest's kept across exits.
+ * reset), the ID registers that hide what the vCPU lacks, FP/SIMD: the host's V
+ * registers intact across a guest that clobbers them, the guest's kept across exits; and
+ * KVM_{GET,SET}_VCPU_EVENTS: a virtual SError made pending, then taken by the guest.
  * Each guest is real AArch64 code run at EL1 by minikvm, or by real KVM in the reference
  * host; both must agree.
  */
@@ -243,8 +244,10 @@ TEST_F(guest, host_fpsimd_intact_after_guest_clobbers_it)
 		in[i] = ((__uint128_t)0x0123456789abcdefULL << 64 | 0xfedcba9876543210ULL) + i;
 	ASSERT_EQ(0, run_with_vregs(self->vm.vcpu, in, out));
 	ASSERT_TRUE(is_system_off(&self->vm));
-	for (i = 0; i < 32; i++)
-		EXPECT_TRUE(in[i] == out[i]) TH_LOG("host V%d changed", i);
+	for (i = 0; i < 32; i++) {
+		EXPECT_TRUE(in[i] == out[i])
+			TH_LOG("host V%d changed", i);
+	}
 	/* The guest's own values were kept for it. */
 	for (i = 0; i < 32; i++) {
 		__uint128_t want = 0;
@@ -274,8 +277,10 @@ TEST_F(guest, guest_fpsimd_kept_across_exits)
 	for (i = 0; i < 32; i++)
 		in[i] = ((__uint128_t)0x5555aaaa5555aaaaULL << 64) + 1000 + i;
 	ASSERT_EQ(0, run_with_vregs(self->vm.vcpu, in, out));
-	for (i = 0; i < 32; i++)
-		EXPECT_TRUE(in[i] == out[i]) TH_LOG("host V%d changed", i);
+	for (i = 0; i < 32; i++) {
+		EXPECT_TRUE(in[i] == out[i])
+			TH_LOG("host V%d changed", i);
+	}
 	for (i = 0; i < 4; i++) {
 		if (i)
 			ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
@@ -286,6 +291,58 @@ TEST_F(guest, guest_fpsimd_kept_across_exits)
 	}
 	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_ONE_REG, &reg));
 	EXPECT_TRUE(v == 44) TH_LOG("V0 is 0x%llx after the guest's last exit", (__u64)v);
+}
+
+/* ESR_EL1 of an SError exception (EC 0x2f), IL set: the ISS is the syndrome given. */
+#define ESR_EL1_SERROR		((0x2fULL << 26) | (1ULL << 25))
+/* An ISS for the injected SError: IDS (bit 24, IMPLEMENTATION DEFINED) and some bits. */
+#define SERROR_ISS		((1ULL << 24) | 0x1234)
+
+/*
+ * KVM_SET_VCPU_EVENTS makes a virtual SError pending (the way a VMM, or the hypervisor
+ * for an SError it caught at an exit, hands one to the guest); KVM_GET_VCPU_EVENTS shows
+ * it until the guest unmasks SErrors and takes it, with the syndrome given where the CPU
+ * has FEAT_RAS (KVM_CAP_ARM_INJECT_SERROR_ESR). Padding must be zero, as on KVM.
+ */
+TEST_F(guest, injected_serror_reaches_the_guest)
+{
+	struct kvm_vcpu_events events;
+	int has_esr;
+	__u64 esr;
+
+	GUEST_SETUP(PROG_SERROR, guest_serror);
+	ASSERT_EQ(1, ioctl(self->vm.kvm, KVM_CHECK_EXTENSION, KVM_CAP_VCPU_EVENTS));
+	has_esr = ioctl(self->vm.kvm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_INJECT_SERROR_ESR);
+	ASSERT_EQ(0, set_reg(&self->vm, REG_X(0), MMIO_GPA));
+	memset(&events, 0, sizeof(events));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_VCPU_EVENTS, &events));
+	EXPECT_EQ(0, events.exception.serror_pending);
+	EXPECT_EQ(has_esr, events.exception.serror_has_esr);
+
+	events.exception.pad[0] = 1;
+	events.exception.serror_pending = 1;
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu, KVM_SET_VCPU_EVENTS, &events));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&events, 0, sizeof(events));
+	events.exception.serror_pending = 1;
+	events.exception.serror_has_esr = has_esr;
+	events.exception.serror_esr = SERROR_ISS;
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_VCPU_EVENTS, &events));
+	memset(&events, 0, sizeof(events));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_VCPU_EVENTS, &events));
+	EXPECT_EQ(1, events.exception.serror_pending);
+	if (has_esr)
+		EXPECT_EQ(SERROR_ISS, events.exception.serror_esr);
+
+	ASSERT_EQ(0, run_to_mmio(&self->vm, 0, 8, 1));
+	memcpy(&esr, self->vm.run->mmio.data, sizeof(esr));
+	EXPECT_EQ(ESR_EL1_SERROR, esr & ~0x1ffffffULL) TH_LOG("ESR_EL1 0x%llx", esr);
+	if (has_esr)
+		EXPECT_EQ(ESR_EL1_SERROR | SERROR_ISS, esr);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_RUN, 0));
+	EXPECT_TRUE(is_system_off(&self->vm));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_VCPU_EVENTS, &events));
+	EXPECT_EQ(0, events.exception.serror_pending);
 }
 
 TEST_HARNESS_MAIN

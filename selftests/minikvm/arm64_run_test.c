@@ -2,14 +2,16 @@
 /*
  * KVM_RUN's contract on arm64 and the hypervisor's lifetime: ENOEXEC before
  * KVM_ARM_VCPU_INIT, a signal that ends KVM_RUN out of a spinning guest within 10 ms, the
- * rate of MMIO exits to userspace, two vCPUs in the guest at once, many VM lifetimes, a
- * guest run across a module reload, and nVHE EL2 running with its MMU on. Each guest is
- * real AArch64 code run at EL1 by minikvm, or by real KVM in the reference host.
+ * rate of MMIO exits to userspace, two vCPUs in the guest at once, many VM lifetimes, more
+ * VMs at once than there are VMIDs, a guest run across a module reload and across CPU
+ * power management, and nVHE EL2 running with its MMU on. Each guest is real AArch64 code
+ * run at EL1 by minikvm, or by real KVM in the reference host.
  */
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 
@@ -169,6 +171,102 @@ TEST_F_TIMEOUT(guest, many_vm_lifetimes, VM_CYCLES_TIMEOUT_S)
 	fflush(stdout);
 }
 
+/* More VMs than 8-bit VMIDs (255, 0 being the host's), all alive at once. */
+#define MANY_VMS		300
+/* Each VM's guest loads this plus its index from its data page. */
+#define MANY_VMS_MAGIC		0x5600000000ULL
+/* Real KVM creates 300 VMs more slowly than the default 30 s allow in the lab. */
+#define MANY_VMS_TIMEOUT_S	300
+
+/* One of many VMs sharing one /dev fd: memory, a vCPU running the load loop guest. */
+static int many_vm_create(int kvm, struct vm *vm, int index)
+{
+	struct kvm_userspace_memory_region region = {
+		.guest_phys_addr = RAM_GPA,
+		.memory_size = RAM_SIZE,
+	};
+	struct kvm_vcpu_init init;
+	char *mem;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm = -1;
+	vm->vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm->vm < 0)
+		return -1;
+	vm->mem = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	if (vm->mem == MAP_FAILED)
+		return -1;
+	mem = vm->mem;
+	memcpy(mem + guest_code_gpa(PROG_LOAD_LOOP) - RAM_GPA, guest_load_loop_start,
+	       guest_load_loop_end - guest_load_loop_start);
+	*(__u64 *)(mem + DATA_OFFSET) = MANY_VMS_MAGIC + index;
+	region.userspace_addr = (unsigned long)mem;
+	if (ioctl(vm->vm, KVM_SET_USER_MEMORY_REGION, &region))
+		return -1;
+	vm->vcpu = ioctl(vm->vm, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu < 0)
+		return -1;
+	vm->run = mmap(NULL, sizeof(*vm->run), PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu, 0);
+	if (vm->run == MAP_FAILED || ioctl(vm->vm, KVM_ARM_PREFERRED_TARGET, &init))
+		return -1;
+	init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2;
+	if (ioctl(vm->vcpu, KVM_ARM_VCPU_INIT, &init))
+		return -1;
+	return set_reg(vm, REG_PC, guest_code_gpa(PROG_LOAD_LOOP)) ||
+	       set_reg(vm, REG_X(2), RAM_GPA + DATA_OFFSET) || set_reg(vm, REG_X(4), MMIO_GPA);
+}
+
+/* One round trip of a load loop guest: its store must carry its own VM's value. */
+static int many_vm_run(struct vm *vm, int index)
+{
+	__u64 data;
+
+	if (ioctl(vm->vcpu, KVM_RUN, 0) || vm->run->exit_reason != KVM_EXIT_MMIO)
+		return -1;
+	memcpy(&data, vm->run->mmio.data, sizeof(data));
+	return data == MANY_VMS_MAGIC + index ? 0 : -1;
+}
+
+/*
+ * 300 VMs open at once, each run, then each run again: past 255, VMIDs are reused by
+ * generation (a VM of an older one gets a new tag when it runs), and no guest may see
+ * another's memory through a TLB entry of a reused tag.
+ */
+TEST_F_TIMEOUT(guest, more_vms_than_vmids_all_run, MANY_VMS_TIMEOUT_S)
+{
+	struct rlimit nofile;
+	struct vm *vms;
+	int kvm, i, round;
+
+	/* Two fds per VM. */
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &nofile));
+	nofile.rlim_cur = nofile.rlim_max;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &nofile));
+	kvm = open_kvm_dev();
+	ASSERT_LE(0, kvm);
+	vms = calloc(MANY_VMS, sizeof(*vms));
+	ASSERT_NE(NULL, vms);
+	for (i = 0; i < MANY_VMS; i++) {
+		ASSERT_EQ(0, many_vm_create(kvm, &vms[i], i))
+			TH_LOG("VM %d: %s", i, strerror(errno));
+	}
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < MANY_VMS; i++) {
+			ASSERT_EQ(0, many_vm_run(&vms[i], i))
+				TH_LOG("round %d, VM %d", round, i);
+		}
+	}
+	for (i = 0; i < MANY_VMS; i++) {
+		munmap(vms[i].run, sizeof(*vms[i].run));
+		munmap(vms[i].mem, RAM_SIZE);
+		close(vms[i].vcpu);
+		close(vms[i].vm);
+	}
+	free(vms);
+	close(kvm);
+}
+
 /* Runs the PSCI guest in a fresh VM to its SYSTEM_OFF. */
 static int run_psci_guest(void)
 {
@@ -210,27 +308,64 @@ TEST(guest_runs_across_module_reload)
 }
 
 #define HARDWARE_FILE	"/sys/kernel/debug/minikvm/hardware"
+#define CPU_PM_FILE	"/sys/kernel/debug/minikvm/cpu_pm"
 
-/* nVHE: every CPU's EL2 runs minikvm's code with its own stage 1 on (SCTLR_EL2.M). */
-TEST(nvhe_el2_runs_with_its_mmu_on)
+/* Lines of the hardware file that say "mode=nvhe", and of those, how many "el2_mmu=on". */
+static int count_nvhe_lines(int *mmu_on)
 {
 	char line[256];
 	int nvhe = 0;
-	FILE *f;
+	FILE *f = fopen(HARDWARE_FILE, "r");
 
-	if (!kvm_dev_is_minikvm())
-		SKIP(return, "real KVM has no %s", HARDWARE_FILE);
-	f = fopen(HARDWARE_FILE, "r");
-	ASSERT_NE(NULL, f) TH_LOG("%s: %s", HARDWARE_FILE, strerror(errno));
+	*mmu_on = 0;
+	if (!f)
+		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		if (!strstr(line, "mode=nvhe"))
 			continue;
 		nvhe++;
-		EXPECT_NE(NULL, strstr(line, "el2_mmu=on")) TH_LOG("%s", line);
+		*mmu_on += !!strstr(line, "el2_mmu=on");
 	}
 	fclose(f);
+	return nvhe;
+}
+
+/*
+ * A CPU's idle or suspend path brackets its power-down with cpu_pm_enter() and
+ * cpu_pm_exit(): minikvm gives EL2 back to the stub before it and installs its vectors
+ * again after, as KVM does, and takes kexec's soft restart the same way (the cpu_pm test
+ * hook runs both on every CPU and checks EL2 in between). Guests run before and after,
+ * and in nVHE each CPU's EL2 is minikvm's again, its MMU on.
+ */
+TEST(guest_runs_across_cpu_power_management)
+{
+	int fd, nvhe, mmu_on;
+
+	if (!kvm_dev_is_minikvm())
+		SKIP(return, "real KVM has no %s", CPU_PM_FILE);
+	ASSERT_EQ(0, run_psci_guest());
+	fd = open(CPU_PM_FILE, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", CPU_PM_FILE, strerror(errno));
+	EXPECT_EQ(1, write(fd, "1", 1)) TH_LOG("CPU PM cycle: %s", strerror(errno));
+	close(fd);
+	nvhe = count_nvhe_lines(&mmu_on);
+	ASSERT_LE(0, nvhe) TH_LOG("%s: %s", HARDWARE_FILE, strerror(errno));
+	EXPECT_EQ(nvhe, mmu_on);
+	EXPECT_EQ(0, run_psci_guest());
+}
+
+/* nVHE: every CPU's EL2 runs minikvm's code with its own stage 1 on (SCTLR_EL2.M). */
+TEST(nvhe_el2_runs_with_its_mmu_on)
+{
+	int nvhe, mmu_on;
+
+	if (!kvm_dev_is_minikvm())
+		SKIP(return, "real KVM has no %s", HARDWARE_FILE);
+	nvhe = count_nvhe_lines(&mmu_on);
+	ASSERT_LE(0, nvhe) TH_LOG("%s: %s", HARDWARE_FILE, strerror(errno));
 	if (!nvhe)
 		SKIP(return, "a VHE host: EL2 is the kernel's");
+	EXPECT_EQ(nvhe, mmu_on);
 }
 
 TEST_HARNESS_MAIN

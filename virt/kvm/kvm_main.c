@@ -581,6 +581,7 @@ static int __init kvm_init(void)
 
 	kvm_debugfs_dir = debugfs_create_dir("minikvm", NULL);
 	debugfs_create_file("hardware", 0400, kvm_debugfs_dir, NULL, &hardware_fops);
+	kvm_arch_create_debugfs(kvm_debugfs_dir);
 
 	r = misc_register(&kvm_dev);
 	if (r) {

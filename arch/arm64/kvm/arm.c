@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * minikvm's arm64 backend: getting to EL2, the run loop, and the VM and vCPU hooks.
+ * minikvm's arm64 backend: the run loop, the guest's EL2 controls, and the VM and vCPU
+ * hooks. hyp_init.c brings EL2 up.
  *
- * VHE (the kernel runs at EL2, HCR_EL2.E2H set): EL2 is already ours to use, and a hyp
- * call is a plain function call.
+ * VHE (the kernel runs at EL2, HCR_EL2.E2H set): a hyp call is a plain function call.
  * nVHE (the kernel runs at EL1 and Linux's hyp stub waits at EL2): the module installs its
  * own EL2 vectors (hyp/hyp-entry.S) and EL2 stage 1 (an identity map, mmu.c) on every CPU
  * through the stub, and a hyp call is "hvc #0".
@@ -11,16 +11,9 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/bitfield.h>
-#include <linux/cpu_pm.h>
-#include <linux/debugfs.h>
-#include <linux/gfp.h>
 #include <linux/mm.h>
-#include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/sched/signal.h>
-#include <linux/seq_file.h>
-#include <linux/smp.h>
 #include <linux/uaccess.h>
 #include <asm/barrier.h>
 #include <asm/cpufeature.h>
@@ -28,7 +21,9 @@
 #include <asm/esr.h>
 #include <asm/kvm_arm.h>
 #include <asm/neon.h>
+#include <asm/ptrace.h>
 #include <asm/sysreg.h>
+#include <asm/tlbflush.h>
 #include <asm/virt.h>
 
 #include <minikvm/compat.h>
@@ -36,321 +31,6 @@
 #include <minikvm/trace.h>
 
 #include "arm.h"
-
-/* CurrentEL.EL, bits [3:2] (Arm ARM C5.2.1): the Exception level the CPU runs at. */
-#define CURRENTEL_EL_MASK	GENMASK(3, 2)
-
-/* nVHE: the pages holding our EL2 code, and whether this CPU's VBAR_EL2 points at them. */
-static struct page *hyp_page;
-static DEFINE_PER_CPU(bool, hyp_vectors_installed);
-
-/**
- * kvm_call_hyp() - run hyp call @nr at EL2 and return its result
- * @nr: a MINIKVM_HC_* number
- *
- * nVHE: "hvc #0" into our vectors. VHE: the kernel already runs at EL2, so the same hyp
- * call is a direct call.
- */
-static unsigned long kvm_call_hyp(unsigned long nr)
-{
-	if (!is_kernel_in_hyp_mode())
-		return __kvm_call_hyp(nr, 0, 0, 0);
-
-	switch (nr) {
-	case MINIKVM_HC_CURRENT_EL:
-		return read_sysreg(CurrentEL);
-	}
-	/* What EL2 answers to a number it does not know. */
-	return HVC_STUB_ERR;
-}
-
-/*
- * Whether real KVM took EL2 at boot. It is built into Debian's kernel (CONFIG_KVM=y) and
- * does so unless kvm-arm.mode=none, with which kvm_arm_init() (kvm_arch_init() in 6.1)
- * returns before kvm_init() creates KVM's debugfs directory. KVM exports no flag for it
- * (kvm_debugfs_dir is exported by 6.1 only), so that directory is the sign.
- */
-static bool kvm_owns_el2(void)
-{
-	struct dentry *kvm_dir = debugfs_lookup("kvm", NULL);
-
-	dput(kvm_dir);
-	return kvm_dir != NULL;
-}
-
-/* ID_AA64PFR0_EL1.EL2, sanitised over every CPU: 0 means some CPU has no EL2. */
-static bool cpu_has_el2(void)
-{
-	u64 pfr0 = read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1);
-
-	return cpuid_feature_extract_unsigned_field(pfr0, ID_AA64PFR0_EL1_EL2_SHIFT) !=
-	       ID_AA64PFR0_EL1_EL2_NI;
-}
-
-/*
- * Whether EL2 holds Linux's hyp stub (or our vectors, which pass it the probe): only the
- * stub may be asked to run our installer, since other EL2 code would run it with its own
- * MMU on, where our physical addresses mean nothing.
- */
-static bool hyp_is_linux_stub(void)
-{
-	return __kvm_call_hyp(MINIKVM_HC_PROBE, 0, 0, 0) == HVC_STUB_ERR;
-}
-
-/* Kernel address, in the copied page, of a symbol of the EL2 code. */
-static void *hyp_kaddr(const char *sym)
-{
-	return page_address(hyp_page) + (sym - __minikvm_hyp_start);
-}
-
-/* Physical address, in the copied page, of a symbol of the EL2 code: what EL2 runs on. */
-static phys_addr_t hyp_pa(const char *sym)
-{
-	return page_to_phys(hyp_page) + (sym - __minikvm_hyp_start);
-}
-
-/**
- * nvhe_hyp_panic_handler() - report an exception our EL2 vectors cannot handle
- * @vector: offset of the vector entry EL2 took
- * @esr: ESR_EL2, the syndrome (meaningless for IRQ and FIQ)
- * @elr: ELR_EL2, where the exception was taken
- * @spsr: SPSR_EL2, the PSTATE it was taken from
- * @far: FAR_EL2, the faulting address of an abort
- *
- * Entered at EL1, with every exception masked, by an ERET from hyp_panic (hyp-entry.S)
- * instead of a return to the code that was running: that code cannot be resumed.
- */
-static void __noreturn nvhe_hyp_panic_handler(u64 vector, u64 esr, u64 elr, u64 spsr,
-					      u64 far)
-{
-	panic("minikvm: unexpected exception at EL2: vector 0x%llx ESR_EL2 0x%llx ELR_EL2 0x%llx SPSR_EL2 0x%llx FAR_EL2 0x%llx\n",
-	      vector, esr, elr, spsr, far);
-}
-
-/* The smallest D-cache line of any CPU, in bytes; set by kvm_arch_hardware_setup(). */
-static unsigned long kvm_dcache_line __ro_after_init;
-
-/*
- * kvm_flush_dcache_to_poc() - clean and invalidate @addr..@addr+@size to the point of
- * coherency
- *
- * The stub runs EL2 with SCTLR_EL2.{M,C,I} clear, and so does our installer until it
- * turns them on: it fetches and loads from memory, the point of coherency, around the
- * caches; a guest with its MMU off does the same. Line by line with the smallest D-cache
- * line of any CPU, since dcache_clean_inval_poc() is not exported. Invalidating too drops
- * lines the CPU may have fetched meanwhile.
- */
-void kvm_flush_dcache_to_poc(void *addr, size_t size)
-{
-	unsigned long start = ALIGN_DOWN((unsigned long)addr, kvm_dcache_line);
-
-	for (; start < (unsigned long)addr + size; start += kvm_dcache_line)
-		asm volatile("dc civac, %0" : : "r" (start) : "memory");
-	/* As dcache_clean_inval_poc(): MMU-off accesses are outer shareable. */
-	dsb(sy);
-}
-
-/*
- * kvm_flush_icache() - invalidate every I-cache: EL2 and a guest fetch code at physical
- * addresses, which an aliasing (VIPT) I-cache indexes differently from the linear-map
- * address that caches_clean_inval_pou() would invalidate.
- */
-void kvm_flush_icache(void)
-{
-	asm volatile("ic ialluis" : : : "memory");
-	dsb(ish);
-	isb();
-}
-
-/*
- * Copies the EL2 code into pages of its own, with what the installer needs to turn
- * EL2's MMU on, and maps them in EL2's tables. Returns 0 or -ENOMEM.
- */
-static int hyp_install_code(void)
-{
-	size_t size = __minikvm_hyp_end - __minikvm_hyp_start;
-	int r;
-
-	hyp_page = alloc_pages(GFP_KERNEL, get_order(size));
-	if (!hyp_page)
-		return -ENOMEM;
-	memcpy(page_address(hyp_page), __minikvm_hyp_start, size);
-	*(u64 *)hyp_kaddr(__minikvm_hyp_panic_handler) = (u64)nvhe_hyp_panic_handler;
-	*(u64 *)hyp_kaddr(__minikvm_hyp_mair) = kvm_hyp_mair();
-	*(u64 *)hyp_kaddr(__minikvm_hyp_tcr) = kvm_hyp_tcr();
-	*(u64 *)hyp_kaddr(__minikvm_hyp_ttbr0) = kvm_hyp_ttbr0();
-	r = kvm_hyp_map(page_to_phys(hyp_page), size, true);
-	if (r) {
-		__free_pages(hyp_page, get_order(size));
-		hyp_page = NULL;
-		return r;
-	}
-	/* The installer runs it with the MMU, and so the caches, still off. */
-	kvm_flush_dcache_to_poc(page_address(hyp_page), size);
-	kvm_flush_icache();
-	return 0;
-}
-
-/*
- * cpu_hyp_install() - point this CPU's VBAR_EL2 at our vectors
- *
- * The stub's HVC_SOFT_RESTART branches, at EL2, to the physical address in x1: our
- * installer there saves the stub's VBAR_EL2 (the stub's address is not exported, and its
- * HVC_RESET_VECTORS does nothing) and installs ours. Called with preemption disabled.
- * Returns 0, or a negative errno after logging why.
- */
-static int cpu_hyp_install(void)
-{
-	if (!hyp_is_linux_stub()) {
-		pr_err("cpu%d: EL2 is not the Linux hyp stub\n", smp_processor_id());
-		return -ENODEV;
-	}
-	__kvm_call_hyp(HVC_SOFT_RESTART, hyp_pa(__minikvm_hyp_install), 0, 0);
-	/* Only our vectors answer this call. */
-	if (__kvm_call_hyp(MINIKVM_HC_CURRENT_EL, 0, 0, 0) != CurrentEL_EL2) {
-		pr_err("cpu%d: cannot install our EL2 vectors\n", smp_processor_id());
-		return -EIO;
-	}
-	return 0;
-}
-
-/*
- * A CPU that powers down in a deep idle state comes back through the kernel's cpu_resume,
- * which points VBAR_EL2 at the stub again: install ours again. A CPU that kept its state
- * still has them, and the installer leaves them be.
- */
-static int hyp_cpu_pm_notify(struct notifier_block *nb, unsigned long cmd, void *unused)
-{
-	if (cmd == CPU_PM_EXIT && __this_cpu_read(hyp_vectors_installed) && cpu_hyp_install())
-		__this_cpu_write(hyp_vectors_installed, false);
-	return NOTIFY_OK;
-}
-
-static struct notifier_block hyp_cpu_pm_nb = {
-	.notifier_call = hyp_cpu_pm_notify,
-};
-
-int kvm_arch_hardware_setup(void)
-{
-	u64 ctr = read_sanitised_ftr_reg(SYS_CTR_EL0);
-	int r;
-
-	/*
-	 * CTR_EL0.DminLine: log2 of the line in 4-byte words, sanitised to the smallest of all
-	 * CPUs. Read once: the lookup is a binary search, and each stage-2 fault cleans a page.
-	 */
-	kvm_dcache_line = 4UL << cpuid_feature_extract_unsigned_field(ctr, CTR_EL0_DminLine_SHIFT);
-
-	/* Without debugfs, KVM's directory cannot exist whether KVM owns EL2 or not. */
-	if (!debugfs_initialized()) {
-		pr_err("debugfs is off: cannot tell whether KVM owns EL2\n");
-		return -ENODEV;
-	}
-	if (kvm_owns_el2()) {
-		pr_err("KVM owns EL2; boot with kvm-arm.mode=none\n");
-		return -EBUSY;
-	}
-	if (is_kernel_in_hyp_mode()) {
-		pr_info("mode=vhe: the kernel runs at EL2\n");
-		return 0;
-	}
-	/* Without EL2, "hvc" is UNDEFINED: check before making the first hyp call. */
-	if (!cpu_has_el2()) {
-		pr_err("no EL2; boot at EL2 with kvm-arm.mode=none\n");
-		return -ENODEV;
-	}
-	if (!hyp_is_linux_stub()) {
-		pr_err("EL2 is not the Linux hyp stub; boot at EL2 with kvm-arm.mode=none\n");
-		return -ENODEV;
-	}
-
-	r = kvm_hyp_init_pgtable();
-	if (r)
-		return r;
-	r = hyp_install_code();
-	if (r)
-		goto out_free_pgtable;
-	r = cpu_pm_register_notifier(&hyp_cpu_pm_nb);
-	if (r)
-		goto out_free;
-	pr_info("mode=nvhe: the kernel runs at EL1, minikvm's EL2 vectors at %pa\n",
-		&(phys_addr_t){ page_to_phys(hyp_page) });
-	return 0;
-
-out_free:
-	__free_pages(hyp_page, get_order(__minikvm_hyp_end - __minikvm_hyp_start));
-	hyp_page = NULL;
-out_free_pgtable:
-	kvm_hyp_free_pgtable();
-	return r;
-}
-
-void kvm_arch_hardware_unsetup(void)
-{
-	int cpu;
-
-	if (!hyp_page)
-		return;
-	cpu_pm_unregister_notifier(&hyp_cpu_pm_nb);
-	/* A CPU whose VBAR_EL2 still points at the page would run whatever reuses it. */
-	for_each_possible_cpu(cpu)
-		if (WARN_ON(per_cpu(hyp_vectors_installed, cpu)))
-			return;
-	__free_pages(hyp_page, get_order(__minikvm_hyp_end - __minikvm_hyp_start));
-	hyp_page = NULL;
-	kvm_hyp_free_pgtable();
-}
-
-int kvm_arch_hardware_enable(void)
-{
-	int r = 0;
-
-	if (is_kernel_in_hyp_mode())
-		return 0;
-	/* No idle (and so no CPU PM notifier) between installing and saying so. */
-	preempt_disable();
-	if (!__this_cpu_read(hyp_vectors_installed)) {
-		r = cpu_hyp_install();
-		__this_cpu_write(hyp_vectors_installed, !r);
-	}
-	preempt_enable();
-	return r;
-}
-
-void kvm_arch_hardware_disable(void)
-{
-	bool still_ours;
-
-	preempt_disable();
-	if (__this_cpu_read(hyp_vectors_installed)) {
-		/* Our handler of HVC_RESET_VECTORS puts back the stub it saved. */
-		__kvm_call_hyp(HVC_RESET_VECTORS, 0, 0, 0);
-		/* The stub answers our call with HVC_STUB_ERR; our vectors would not. */
-		still_ours = __kvm_call_hyp(MINIKVM_HC_CURRENT_EL, 0, 0, 0) != HVC_STUB_ERR;
-		WARN_ONCE(still_ours, "cannot give EL2 back to the hyp stub on cpu%d\n",
-			  smp_processor_id());
-		__this_cpu_write(hyp_vectors_installed, still_ours);
-	}
-	preempt_enable();
-}
-
-void kvm_arch_hardware_report(struct seq_file *m)
-{
-	const char *mode = is_kernel_in_hyp_mode() ? "vhe" : "nvhe";
-	unsigned long el = kvm_call_hyp(MINIKVM_HC_CURRENT_EL);
-
-	/* The stub's answer: our vectors are not installed on this CPU. */
-	if (el == HVC_STUB_ERR)
-		seq_printf(m, "cpu%d: mode=%s hyp=stub\n", smp_processor_id(), mode);
-	else if (is_kernel_in_hyp_mode())
-		seq_printf(m, "cpu%d: mode=%s current_el=%lu\n", smp_processor_id(), mode,
-			   FIELD_GET(CURRENTEL_EL_MASK, el));
-	else
-		seq_printf(m, "cpu%d: mode=%s current_el=%lu el2_mmu=%s\n", smp_processor_id(),
-			   mode, FIELD_GET(CURRENTEL_EL_MASK, el),
-			   __kvm_call_hyp(MINIKVM_HC_SCTLR_EL2, 0, 0, 0) & SCTLR_ELx_M ?
-			   "on" : "off");
-}
 
 int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 {
@@ -361,7 +41,10 @@ int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
 	case KVM_CAP_MP_STATE:
 	case KVM_CAP_ONE_REG:
 	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_VCPU_EVENTS:
 		return 1;
+	case KVM_CAP_ARM_INJECT_SERROR_ESR:
+		return kvm_has_ras();
 	}
 	return 0;
 }
@@ -392,38 +75,88 @@ void kvm_arch_destroy_vm(struct kvm *kvm)
  * guest cannot discard the host's dirty lines; SMC, WFI, WFE and IMPLEMENTATION DEFINED
  * registers trapped (TSC, TWI, TWE, TIDCP); the ID registers trapped (TID3: sys_regs.c
  * hides what minikvm does not virtualise); broadcast TLB and barriers inner shareable
- * (FB, BSU_IS); a stage-1 walk into Device memory faults (PTW); EL1 is AArch64 (RW).
- * A VHE host keeps E2H: its own EL2 code runs in the EL2&0 regime until the ERET. With
- * FEAT_S2FWB, stage 2 forces the guest's accesses to RAM Write-Back (FWB, mmu.c).
+ * (FB, BSU_IS); a stage-1 walk into Device memory faults (PTW); EL1 is AArch64 (RW). As
+ * KVM's guests, the registers no world switch touches: ACTLR_EL1, the host's own in nVHE
+ * (TACR), and the LORegion registers (TLOR); and cache maintenance by set/way, whose
+ * effect on a VM's memory no guest can know (TSW). A VHE host keeps E2H: its own EL2 code
+ * runs in the EL2&0 regime until the ERET. With FEAT_S2FWB, stage 2 forces the guest's
+ * accesses to RAM Write-Back (FWB, mmu.c). With FEAT_RAS, the error records are trapped
+ * (TERR) and synchronous external aborts come to EL2 (TEA), as in KVM.
  */
 #define HCR_GUEST_FLAGS_MINIKVM	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_TSC | \
 				 HCR_TWI | HCR_TWE | HCR_TIDCP | HCR_TID3 | HCR_FB | \
-				 HCR_BSU_IS | HCR_PTW | HCR_RW)
+				 HCR_BSU_IS | HCR_PTW | HCR_RW | HCR_TACR | HCR_TLOR | HCR_TSW)
 
 u64 kvm_guest_hcr(void)
 {
 	return HCR_GUEST_FLAGS_MINIKVM | (is_kernel_in_hyp_mode() ? HCR_E2H : 0) |
-	       (kvm_stage2_fwb() ? HCR_FWB : 0);
+	       (kvm_stage2_fwb() ? HCR_FWB : 0) | (kvm_has_ras() ? HCR_TERR | HCR_TEA : 0);
+}
+
+/*
+ * HCRX_EL2 for the guest (FEAT_HCX): each of its bits enables a feature at EL1 and EL0
+ * (MOPS' MSCEn, TCR2En, SCTLR2En, GCSEn, the LS64 instructions, EnFPM, ...) or relaxes a
+ * trap (FnXS, FGTnXS): clear, the guest gets none of those features, whose registers
+ * (TCR2_EL1, SCTLR2_EL1, ..., the host's own in nVHE) trap, and sys_regs.c hides them.
+ */
+#define HCRX_GUEST_FLAGS	0
+/*
+ * The fine-grained traps for the guest (FEAT_FGT), HFGRTR_EL2, HFGWTR_EL2, HFGITR_EL2,
+ * HDFGRTR_EL2 and HDFGWTR_EL2: all clear. A clear positive bit traps nothing the world
+ * switch does not switch or another control does not trap already; a clear "n" bit traps
+ * the registers of the newer features (nTPIDR2_EL0, nSMPRI_EL1, nPIR_EL1, nPIRE0_EL1,
+ * nPOR_EL0, nPOR_EL1, nACCDATA_EL1, nGCS_*, nBRB*, nPMSNEVFR_EL1, ...), which the host
+ * opens for itself, and which minikvm does not switch: their accesses are UNDEFINED, as
+ * for a KVM guest without those features.
+ */
+#define FGT_GUEST_TRAPS		0
+
+/* The guest's HCRX_EL2 and fine-grained traps, by HYP_TRAPS index (hyp.h). */
+static void kvm_guest_traps(u64 traps[HYP_NR_TRAPS])
+{
+	int i;
+
+	traps[0] = HCRX_GUEST_FLAGS;
+	for (i = 1; i < HYP_NR_TRAPS; i++)
+		traps[i] = FGT_GUEST_TRAPS;
 }
 
 /**
  * kvm_tlb_flush_vmid() - invalidate the VM's stage 1 and 2 TLB entries on every CPU
  * @kvm: the VM, its stage-2 descriptors already changed
+ *
+ * Its entries carry its current VMID; those of an older generation went at the rollover.
  */
 void kvm_tlb_flush_vmid(struct kvm *kvm)
 {
+	u64 vttbr = kvm_get_vttbr(kvm, atomic64_read(&kvm->arch.vmid.id));
 	unsigned long flags;
 
 	/* The table walkers must see the descriptors before the invalidation. */
 	dsb(ishst);
 	if (is_kernel_in_hyp_mode()) {
 		flags = local_daif_save();
-		__kvm_tlb_flush_vmid_vhe(kvm->arch.vttbr, kvm_guest_hcr());
+		__kvm_tlb_flush_vmid_vhe(vttbr, kvm_guest_hcr());
 		local_daif_restore(flags);
 	} else {
-		__kvm_call_hyp(MINIKVM_HC_TLB_FLUSH_VMID, kvm->arch.vttbr, kvm_guest_hcr(), 0);
+		__kvm_call_hyp(MINIKVM_HC_TLB_FLUSH_VMID, vttbr, kvm_guest_hcr(), 0);
 	}
 	atomic64_inc(&kvm->stat.remote_tlb_flush);
+}
+
+/**
+ * kvm_flush_vm_context() - invalidate every guest TLB entry, of every VMID, on every CPU:
+ *	at a VMID rollover (vmid.c), before another VM gets a tag. TLBI ALLE1IS is EL2's.
+ */
+void kvm_flush_vm_context(void)
+{
+	if (is_kernel_in_hyp_mode()) {
+		dsb(ishst);
+		__tlbi(alle1is);
+		dsb(ish);
+	} else {
+		__kvm_call_hyp(MINIKVM_HC_FLUSH_VM_CONTEXT, 0, 0, 0);
+	}
 }
 
 /* The world switch's view of struct kvm_vcpu_hyp (hyp.h) must be the compiler's. */
@@ -451,8 +184,15 @@ HYP_CHECK_OFFSET(esr_el2, HYP_ESR_EL2);
 HYP_CHECK_OFFSET(far_el2, HYP_FAR_EL2);
 HYP_CHECK_OFFSET(hpfar_el2, HYP_HPFAR_EL2);
 HYP_CHECK_OFFSET(guest_fpsimd, HYP_GUEST_FPSIMD);
+HYP_CHECK_OFFSET(flags, HYP_FLAGS);
+HYP_CHECK_OFFSET(disr_el1, HYP_DISR_EL1);
+HYP_CHECK_OFFSET(vsesr_el2, HYP_VSESR_EL2);
+HYP_CHECK_OFFSET(vgic_vmcr, HYP_VGIC_VMCR);
+HYP_CHECK_OFFSET(host_icc_sre_el2, HYP_HOST_ICC_SRE_EL2);
+HYP_CHECK_OFFSET(traps, HYP_TRAPS);
+HYP_CHECK_OFFSET(host_traps, HYP_HOST_TRAPS);
 static_assert(sizeof(struct kvm_cpu_context) == CPU_CONTEXT_SIZE);
-static_assert(offsetofend(struct kvm_vcpu_hyp, guest_fpsimd) == HYP_SIZE);
+static_assert(offsetofend(struct kvm_vcpu_hyp, host_traps) == HYP_SIZE);
 
 /**
  * vhe_hyp_panic_handler() - VHE: an exception at EL2 while the guest's vectors were in
@@ -477,8 +217,8 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	if (!is_kernel_in_hyp_mode() &&
 	    kvm_hyp_map(virt_to_phys(&vcpu->arch.hyp), sizeof(vcpu->arch.hyp), false))
 		return -ENOMEM;
-	vcpu->arch.hyp.vttbr_el2 = kvm->arch.vttbr;
 	vcpu->arch.hyp.vtcr_el2 = kvm->arch.vtcr;
+	kvm_guest_traps(vcpu->arch.hyp.traps);
 	return 0;
 }
 
@@ -554,13 +294,25 @@ long kvm_arch_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 	return kvm_refuse(-EINVAL, "unknown ioctl 0x%x on an arm64 VM", ioctl);
 }
 
-/* Nothing of the guest stays in a CPU between two entries: each run loads it all. */
+/*
+ * What of the guest stays in a CPU from load to put (everything else each entry loads):
+ * its VMID, active here, and its EL1 virtual timer (arch_timer.c). And what the world
+ * switch must do on this CPU (HYP_FLAG_*). Preemption off.
+ */
 void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
+	struct kvm_vcpu_hyp *hyp = &vcpu->arch.hyp;
+	struct kvm *kvm = vcpu->kvm;
+
+	hyp->flags = kvm_hyp_cpu_flags();
+	hyp->vttbr_el2 = kvm_get_vttbr(kvm, kvm_arm_vmid_update(&kvm->arch.vmid));
+	kvm_timer_vcpu_load(vcpu);
 }
 
 void kvm_arch_vcpu_put(struct kvm_vcpu *vcpu)
 {
+	kvm_timer_vcpu_put(vcpu);
+	kvm_arm_vmid_clear_active();
 }
 
 /*
@@ -574,24 +326,36 @@ bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
 	return !vcpu->arch.in_wfi || READ_ONCE(vcpu->arch.irq_lines);
 }
 
-/* HCR_EL2 for this entry: the virtual IRQ and FIQ follow the lines (D13.2.46, VI, VF). */
+/*
+ * HCR_EL2 for this entry: the virtual IRQ and FIQ follow the lines (D13.2.46, VI, VF); a
+ * virtual SError stays pending (VSE) until the guest takes it, which clears the bit in the
+ * HCR_EL2 the exit saved; VM registers trapped (TVM) while sys_regs.c watches the caches.
+ */
 static u64 kvm_vcpu_hcr(struct kvm_vcpu *vcpu)
 {
 	unsigned long lines = READ_ONCE(vcpu->arch.irq_lines);
-	u64 hcr = kvm_guest_hcr();
+	u64 hcr = kvm_guest_hcr() | (vcpu->arch.hyp.hcr_el2 & HCR_VSE);
 
 	if (lines & BIT(KVM_ARM_IRQ_CPU_IRQ))
 		hcr |= HCR_VI;
 	if (lines & BIT(KVM_ARM_IRQ_CPU_FIQ))
 		hcr |= HCR_VF;
+	if (vcpu->arch.trap_vm_regs)
+		hcr |= HCR_TVM;
 	return hcr;
 }
 
 /*
- * __kvm_vcpu_run() - run the guest once; returns ARM_EXCEPTION_*. Interrupts are off.
+ * __kvm_vcpu_run() - run the guest once; returns ARM_EXCEPTION_*, maybe with
+ * ARM_EXIT_WITH_SERROR_BIT. Interrupts are off.
  *
- * VHE: a direct call at EL2 with every exception masked. nVHE: a hyp call, with
- * vcpu->arch.hyp's physical address, which EL2's identity map makes its address there.
+ * VHE: a direct call at EL2. nVHE: a hyp call, with vcpu->arch.hyp's physical address,
+ * which EL2's identity map makes its address there. Either way every exception is masked
+ * in PSTATE instead of only IRQs: on a pseudo-NMI host, local_irq_disable() masks them in
+ * the GIC's priority mask (ICC_PMR_EL1) instead, where they would stay masked for the
+ * guest too, and a guest that never traps would never leave. local_daif_save() lifts the
+ * priority mask; an interrupt then reaches EL2 (HCR_EL2.IMO) once the guest runs, as KVM
+ * arranges it (kvm_arm_vhe_guest_enter(), __kvm_vcpu_run()).
  */
 static int __kvm_vcpu_run(struct kvm_vcpu *vcpu)
 {
@@ -599,8 +363,11 @@ static int __kvm_vcpu_run(struct kvm_vcpu *vcpu)
 	unsigned long flags;
 	int ret;
 
+	flags = local_daif_save();
+	/* The redistributor must see the new priority mask before the guest spins. */
+	if (system_uses_irq_prio_masking())
+		pmr_sync();
 	if (is_kernel_in_hyp_mode()) {
-		flags = local_daif_save();
 		ret = __kvm_vcpu_run_vhe(hyp);
 		/*
 		 * The guest's exit to EL2 left PSTATE.PAN as the guest had it (E2H with TGE
@@ -608,10 +375,11 @@ static int __kvm_vcpu_run(struct kvm_vcpu *vcpu)
 		 */
 		if (cpus_have_final_cap(ARM64_HAS_PAN))
 			asm volatile(SET_PSTATE_PAN(1));
-		local_daif_restore(flags);
-		return ret;
+	} else {
+		ret = __kvm_call_hyp(MINIKVM_HC_VCPU_RUN, virt_to_phys(hyp), 0, 0);
 	}
-	return __kvm_call_hyp(MINIKVM_HC_VCPU_RUN, virt_to_phys(hyp), 0, 0);
+	local_daif_restore(flags);
+	return ret;
 }
 
 /* Counts and traces an exit; ESR_EL2.EC is the reason of a trap. */
@@ -621,8 +389,8 @@ static void kvm_account_exit(struct kvm_vcpu *vcpu, int exception_index)
 	u32 ec = ESR_ELx_EC(esr);
 
 	/* Interrupts and SErrors have no syndrome: counted and traced past the 64 classes. */
-	if (exception_index != ARM_EXCEPTION_TRAP) {
-		ec = KVM_NR_EXIT_REASONS + exception_index;
+	if (ARM_EXCEPTION_CODE(exception_index) != ARM_EXCEPTION_TRAP) {
+		ec = KVM_NR_EXIT_REASONS + ARM_EXCEPTION_CODE(exception_index);
 		esr = 0;
 	}
 	kvm_vcpu_count_exit(vcpu, ec);
@@ -752,6 +520,7 @@ long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 {
 	struct kvm_vcpu *vcpu = filp->private_data;
 	void __user *argp = (void __user *)arg;
+	struct kvm_vcpu_events events;
 	struct kvm_mp_state mp_state;
 	struct kvm_vcpu_init init;
 	struct kvm_one_reg reg;
@@ -780,6 +549,17 @@ long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		if (copy_from_user(&mp_state, argp, sizeof(mp_state)))
 			return -EFAULT;
 		return kvm_arch_vcpu_ioctl_set_mpstate(vcpu, &mp_state);
+	case KVM_GET_VCPU_EVENTS:
+		if (!vcpu->arch.initialized)
+			return kvm_refuse(-ENOEXEC, "KVM_GET_VCPU_EVENTS before KVM_ARM_VCPU_INIT");
+		kvm_arm_vcpu_get_events(vcpu, &events);
+		return copy_to_user(argp, &events, sizeof(events)) ? -EFAULT : 0;
+	case KVM_SET_VCPU_EVENTS:
+		if (!vcpu->arch.initialized)
+			return kvm_refuse(-ENOEXEC, "KVM_SET_VCPU_EVENTS before KVM_ARM_VCPU_INIT");
+		if (copy_from_user(&events, argp, sizeof(events)))
+			return -EFAULT;
+		return kvm_arm_vcpu_set_events(vcpu, &events);
 	}
 	return kvm_refuse(-EINVAL, "unknown ioctl 0x%x on an arm64 vCPU", ioctl);
 }

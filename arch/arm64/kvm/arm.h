@@ -13,10 +13,30 @@
 #define AARCH64_INSN_SIZE	4
 
 /* arm.c */
+void kvm_tlb_flush_vmid(struct kvm *kvm);
+void kvm_flush_vm_context(void);
+u64 kvm_guest_hcr(void);
+
+/* hyp_init.c */
 void kvm_flush_dcache_to_poc(void *addr, size_t size);
 void kvm_flush_icache(void);
-void kvm_tlb_flush_vmid(struct kvm *kvm);
-u64 kvm_guest_hcr(void);
+u64 kvm_hyp_cpu_flags(void);
+
+/* vmid.c */
+int kvm_arm_vmid_init(void);
+void kvm_arm_vmid_free(void);
+u64 kvm_arm_vmid_update(struct kvm_vmid *kvm_vmid);
+void kvm_arm_vmid_clear_active(void);
+unsigned int kvm_arm_vmid_bits(void);
+
+/* spectre.c */
+void kvm_spectre_init(void);
+u64 kvm_spectre_hyp_flags(void);
+long kvm_smccc_arch_features(u32 feature);
+
+/* arch_timer.c */
+void kvm_timer_vcpu_load(struct kvm_vcpu *vcpu);
+void kvm_timer_vcpu_put(struct kvm_vcpu *vcpu);
 
 /* mmu.c */
 int kvm_hyp_init_pgtable(void);
@@ -27,7 +47,9 @@ u64 kvm_hyp_tcr(void);
 u64 kvm_hyp_mair(void);
 u32 kvm_ipa_limit(void);
 int kvm_init_stage2_mmu(struct kvm *kvm, unsigned long type);
+u64 kvm_get_vttbr(struct kvm *kvm, u64 vmid);
 void kvm_free_stage2_pgd(struct kvm *kvm);
+void stage2_flush_vm(struct kvm *kvm);
 int kvm_handle_guest_abort(struct kvm_vcpu *vcpu);
 
 /* mmio.c */
@@ -44,6 +66,8 @@ int kvm_handle_sys_reg(struct kvm_vcpu *vcpu);
 /* handle_exit.c */
 int handle_exit(struct kvm_vcpu *vcpu, int exception_index);
 void kvm_inject_undefined(struct kvm_vcpu *vcpu);
+void kvm_set_sei_esr(struct kvm_vcpu *vcpu, u64 esr);
+void kvm_inject_vabt(struct kvm_vcpu *vcpu);
 
 /* guest.c */
 void kvm_reset_vcpu(struct kvm_vcpu *vcpu);
@@ -51,6 +75,9 @@ int kvm_arm_vcpu_init(struct kvm_vcpu *vcpu, const struct kvm_vcpu_init *init);
 int kvm_arm_get_reg_list(struct kvm_vcpu *vcpu, struct kvm_reg_list __user *ulist);
 int kvm_arm_get_reg(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 int kvm_arm_set_reg(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg);
+int kvm_sys_reg_slot(u32 encoding);
+void kvm_arm_vcpu_get_events(struct kvm_vcpu *vcpu, struct kvm_vcpu_events *events);
+int kvm_arm_vcpu_set_events(struct kvm_vcpu *vcpu, const struct kvm_vcpu_events *events);
 
 /*
  * FEAT_S2FWB on every CPU: with HCR_EL2.FWB, stage 2 may force a guest's accesses to be
@@ -60,6 +87,19 @@ static inline bool kvm_stage2_fwb(void)
 {
 	return cpus_have_final_cap(ARM64_HAS_STAGE2_FWB);
 }
+
+/* FEAT_RAS on every CPU, as the kernel uses it: ESB, DISR_EL1, VSESR_EL2, error records. */
+static inline bool kvm_has_ras(void)
+{
+	return cpus_have_final_cap(ARM64_HAS_RAS_EXTN);
+}
+
+/* The capability "the kernel uses the GICv3 system register CPU interface", renamed in 6.2. */
+#ifdef ARM64_HAS_GIC_CPUIF_SYSREGS
+#define ARM64_CAP_GIC_CPUIF	ARM64_HAS_GIC_CPUIF_SYSREGS
+#else
+#define ARM64_CAP_GIC_CPUIF	ARM64_HAS_SYSREG_GIC_CPUIF
+#endif
 
 static inline bool kvm_arm_vcpu_stopped(struct kvm_vcpu *vcpu)
 {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * minikvm's arm64 vCPU set-up from userspace: KVM_ARM_VCPU_INIT and its reset state, and
+ * minikvm's arm64 vCPU set-up from userspace: KVM_ARM_VCPU_INIT and its reset state,
  * KVM_GET_REG_LIST, KVM_GET_ONE_REG and KVM_SET_ONE_REG for the core registers
  * (KVM_REG_ARM_CORE: offsets in struct kvm_regs, in 32-bit words) and the system
- * registers minikvm switches (KVM_REG_ARM64_SYSREG: op0, op1, CRn, CRm, op2).
+ * registers minikvm switches (KVM_REG_ARM64_SYSREG: op0, op1, CRn, CRm, op2), and
+ * KVM_GET_VCPU_EVENTS and KVM_SET_VCPU_EVENTS (a pending virtual SError).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -14,6 +15,8 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/cputype.h>
+#include <asm/esr.h>
+#include <asm/kvm_arm.h>
 #include <asm/ptrace.h>
 #include <asm/sysreg.h>
 
@@ -43,20 +46,33 @@ static u64 kvm_vcpu_mpidr(u32 id)
 
 /*
  * kvm_reset_vcpu() - the state KVM gives a vCPU at KVM_ARM_VCPU_INIT and PSCI CPU_ON:
- * zero but for PSTATE, SCTLR and MPIDR, the debug registers too, the OS Lock unlocked.
- * Called in the vCPU's own thread.
+ * zero but for PSTATE, SCTLR and MPIDR, the debug registers, timer and GIC interface too,
+ * the OS Lock unlocked, no virtual SError pending. Called in the vCPU's own thread, maybe
+ * loaded on a CPU (CPU_ON, in KVM_RUN): then, as in KVM, it is put first and loaded again
+ * after, so that what the CPU holds of it is reset too.
  */
 void kvm_reset_vcpu(struct kvm_vcpu *vcpu)
 {
 	struct kvm_vcpu_hyp *hyp = &vcpu->arch.hyp;
+	bool loaded;
 
+	preempt_disable();
+	loaded = READ_ONCE(vcpu->cpu) != -1;
+	if (loaded)
+		kvm_arch_vcpu_put(vcpu);
 	memset(&hyp->guest, 0, sizeof(hyp->guest));
+	hyp->hcr_el2 = 0;
+	hyp->vgic_vmcr = 0;
+	vcpu->arch.trap_vm_regs = false;
 	hyp->guest.regs.regs.pstate = VCPU_RESET_PSTATE_EL1;
 	hyp->guest.sys_regs[CTX_SCTLR_EL1] = VCPU_RESET_SCTLR_EL1;
 	hyp->vmpidr_el2 = kvm_vcpu_mpidr(vcpu->vcpu_id);
 	memset(&vcpu->arch.vcpu_debug_state, 0, sizeof(vcpu->arch.vcpu_debug_state));
 	vcpu->arch.os_lock = false;
 	vcpu->arch.mmio_needed = false;
+	if (loaded)
+		kvm_arch_vcpu_load(vcpu, smp_processor_id());
+	preempt_enable();
 }
 
 /**
@@ -168,6 +184,17 @@ static const struct {
 	{ SYS_CSSELR_EL1, CTX_CSSELR_EL1 },
 };
 
+/** kvm_sys_reg_slot() - the CTX_* slot of the system register @encoding, or -1 */
+int kvm_sys_reg_slot(u32 encoding)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sys_reg_descs); i++)
+		if (sys_reg_descs[i].encoding == encoding)
+			return sys_reg_descs[i].slot;
+	return -1;
+}
+
 /* The 64-bit system register a KVM_REG_ARM64_SYSREG id names, or an ERR_PTR. */
 static u64 *sys_reg_addr(struct kvm_vcpu *vcpu, u64 id)
 {
@@ -176,15 +203,14 @@ static u64 *sys_reg_addr(struct kvm_vcpu *vcpu, u64 id)
 			       FIELD_GET(KVM_REG_ARM64_SYSREG_CRN_MASK, id),
 			       FIELD_GET(KVM_REG_ARM64_SYSREG_CRM_MASK, id),
 			       FIELD_GET(KVM_REG_ARM64_SYSREG_OP2_MASK, id));
-	unsigned int i;
+	int slot = kvm_sys_reg_slot(encoding);
 
 	if (KVM_REG_SIZE(id) != sizeof(u64))
 		return ERR_PTR(-EINVAL);
 	if (encoding == SYS_MPIDR_EL1)
 		return &vcpu->arch.hyp.vmpidr_el2;
-	for (i = 0; i < ARRAY_SIZE(sys_reg_descs); i++)
-		if (sys_reg_descs[i].encoding == encoding)
-			return &vcpu->arch.hyp.guest.sys_regs[sys_reg_descs[i].slot];
+	if (slot >= 0)
+		return &vcpu->arch.hyp.guest.sys_regs[slot];
 	return ERR_PTR(-ENOENT);
 }
 
@@ -296,5 +322,59 @@ int kvm_arm_set_reg(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 		return kvm_refuse(-EINVAL, "KVM_SET_ONE_REG: PSTATE 0x%llx: not EL0t/EL1t/EL1h",
 				  *(u64 *)val);
 	memcpy(addr, val, size);
+	return 0;
+}
+
+/**
+ * kvm_arm_vcpu_get_events() - KVM_GET_VCPU_EVENTS: whether a virtual SError is pending
+ * @vcpu: the vCPU
+ * @events: filled in
+ *
+ * With FEAT_RAS, its syndrome too. A pending external data abort is never reported: KVM
+ * delivers one at once, and minikvm does not inject one.
+ */
+void kvm_arm_vcpu_get_events(struct kvm_vcpu *vcpu, struct kvm_vcpu_events *events)
+{
+	memset(events, 0, sizeof(*events));
+	events->exception.serror_pending = !!(vcpu->arch.hyp.hcr_el2 & HCR_VSE);
+	events->exception.serror_has_esr = kvm_has_ras();
+	if (events->exception.serror_pending && events->exception.serror_has_esr)
+		events->exception.serror_esr = vcpu->arch.hyp.vsesr_el2;
+}
+
+/**
+ * kvm_arm_vcpu_set_events() - KVM_SET_VCPU_EVENTS: make a virtual SError pending
+ * @vcpu: the vCPU
+ * @events: serror_pending, with serror_has_esr the ISS of its syndrome (FEAT_RAS only)
+ *
+ * The guest takes it once it unmasks SErrors. Returns 0, or -EINVAL as KVM: nonzero
+ * padding, a syndrome without FEAT_RAS or beyond the ISS; and for an external data abort,
+ * which minikvm does not inject (it does not offer KVM_CAP_ARM_INJECT_EXT_DABT).
+ */
+int kvm_arm_vcpu_set_events(struct kvm_vcpu *vcpu, const struct kvm_vcpu_events *events)
+{
+	u64 esr = events->exception.serror_esr;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(events->reserved); i++)
+		if (events->reserved[i])
+			return kvm_refuse(-EINVAL, "KVM_SET_VCPU_EVENTS: reserved[%u] set", i);
+	for (i = 0; i < ARRAY_SIZE(events->exception.pad); i++)
+		if (events->exception.pad[i])
+			return kvm_refuse(-EINVAL, "KVM_SET_VCPU_EVENTS: pad[%u] set", i);
+	if (events->exception.ext_dabt_pending)
+		return kvm_refuse(-EINVAL, "KVM_SET_VCPU_EVENTS: no external data abort injection");
+	if (!events->exception.serror_pending)
+		return 0;
+	if (!events->exception.serror_has_esr) {
+		kvm_inject_vabt(vcpu);
+		return 0;
+	}
+	if (!kvm_has_ras())
+		return kvm_refuse(-EINVAL, "KVM_SET_VCPU_EVENTS: an SError syndrome needs FEAT_RAS");
+	if (esr & ~ESR_ELx_ISS_MASK)
+		return kvm_refuse(-EINVAL, "KVM_SET_VCPU_EVENTS: syndrome 0x%llx beyond the ISS",
+				  esr);
+	kvm_set_sei_esr(vcpu, esr);
 	return 0;
 }

@@ -11,6 +11,8 @@
 #include <linux/kvm.h>
 #include <linux/nospec.h>
 #include <asm/esr.h>
+#include <asm/exception.h>
+#include <asm/kvm_arm.h>
 #include <asm/ptrace.h>
 
 #include <minikvm/kvm_host.h>
@@ -64,6 +66,61 @@ void kvm_inject_undefined(struct kvm_vcpu *vcpu)
 				      (vcpu->arch.hyp.esr_el2 & ESR_ELx_IL);
 	ctxt->regs.regs.pstate = PSTATE_EL1_EXCEPTION;
 	ctxt->regs.regs.pc = ctxt->sys_regs[CTX_VBAR_EL1] + offset;
+}
+
+/**
+ * kvm_set_sei_esr() - make a virtual SError pending for the guest, with syndrome @esr
+ * @vcpu: the vCPU, not in the guest
+ * @esr: ESR_EL1's ISS when the guest takes it (VSESR_EL2, FEAT_RAS only)
+ *
+ * HCR_EL2.VSE raises it (Arm ARM D1.14.5); the guest takes it once it unmasks SErrors,
+ * which clears the bit. KVM_SET_VCPU_EVENTS reaches it too.
+ */
+void kvm_set_sei_esr(struct kvm_vcpu *vcpu, u64 esr)
+{
+	vcpu->arch.hyp.vsesr_el2 = esr & ESR_ELx_ISS_MASK;
+	vcpu->arch.hyp.hcr_el2 |= HCR_VSE;
+}
+
+/*
+ * kvm_inject_vabt() - an SError for the guest: with FEAT_RAS, an IMPLEMENTATION DEFINED
+ * syndrome (ISV, IDS: bit 24) with the rest zero, which no guest reads as a RAS error of a
+ * given kind, as KVM does; without, the CPU makes one up.
+ */
+void kvm_inject_vabt(struct kvm_vcpu *vcpu)
+{
+	kvm_set_sei_esr(vcpu, ESR_ELx_ISV);
+}
+
+/*
+ * A physical SError that the guest caused, or that struck while it ran, with syndrome
+ * @esr: the guest gets it as a virtual SError unless it is a RAS error the CPU could
+ * correct or has not consumed yet (AET CE, UEO), after which the guest can go on. An
+ * uncontainable one (AET UC, or no severity at all) may have corrupted anything: the host
+ * panics, as KVM's arm64_is_fatal_ras_serror() has it do.
+ */
+static void kvm_handle_guest_serror(struct kvm_vcpu *vcpu, u64 esr)
+{
+	u64 aet = ESR_ELx_AET_UC;
+
+	/* Not a RAS error (an IMPLEMENTATION DEFINED syndrome): nothing more to know. */
+	if (!kvm_has_ras() || (esr & ESR_ELx_IDS)) {
+		kvm_inject_vabt(vcpu);
+		return;
+	}
+	if ((esr & ESR_ELx_FSC) == ESR_ELx_FSC_SERROR)
+		aet = esr & ESR_ELx_AET;
+	switch (aet) {
+	case ESR_ELx_AET_CE:
+	case ESR_ELx_AET_UEO:
+		return;
+	case ESR_ELx_AET_UEU:
+	case ESR_ELx_AET_UER:
+		kvm_inject_vabt(vcpu);
+		return;
+	}
+	panic("minikvm: uncontainable SError while a guest ran (ESR 0x%llx, PC 0x%llx)\n", esr,
+	      *vcpu_pc(vcpu));
 }
 
 /* What minikvm does not emulate is UNDEFINED to the guest, as KVM does. */
@@ -145,13 +202,27 @@ __diag_pop();
 /**
  * handle_exit() - act on a guest exit
  * @vcpu: the vCPU, back from the guest with interrupts on again
- * @exception_index: ARM_EXCEPTION_*, the vector the guest left through
+ * @exception_index: ARM_EXCEPTION_*, the vector the guest left through, maybe with
+ *	ARM_EXIT_WITH_SERROR_BIT
  *
  * Returns >0 to re-enter, 0 for userspace, <0 on error.
  */
 int handle_exit(struct kvm_vcpu *vcpu, int exception_index)
 {
-	u64 ec = ESR_ELx_EC(vcpu->arch.hyp.esr_el2);
+	struct kvm_vcpu_hyp *hyp = &vcpu->arch.hyp;
+	u64 ec = ESR_ELx_EC(hyp->esr_el2);
+
+	/*
+	 * An SError was pending at the exit, which the exit path took (hyp-switch.S,
+	 * serror_check): with FEAT_RAS its syndrome is in DISR_EL1's format. As in KVM, the
+	 * exit itself is not handled: the guest, if it survives, runs the instruction again.
+	 */
+	if (ARM_SERROR_PENDING(exception_index)) {
+		pr_warn_ratelimited("SError pending as the guest left (DISR_EL1 0x%llx, PC 0x%llx)\n",
+				    hyp->disr_el1, *vcpu_pc(vcpu));
+		kvm_handle_guest_serror(vcpu, kvm_has_ras() ? disr_to_esr(hyp->disr_el1) : 0);
+		return 1;
+	}
 
 	switch (exception_index) {
 	case ARM_EXCEPTION_IRQ:
@@ -159,8 +230,10 @@ int handle_exit(struct kvm_vcpu *vcpu, int exception_index)
 		/* The host took the interrupt when the run loop unmasked interrupts. */
 		return 1;
 	case ARM_EXCEPTION_EL1_SERROR:
-		/* HCR_EL2.AMO routed it here: not the guest's to see, nor ours to fix. */
-		pr_warn_ratelimited("SError while the guest ran (PC 0x%llx)\n", *vcpu_pc(vcpu));
+		/* HCR_EL2.AMO routed to EL2 an SError taken while the guest ran. */
+		pr_warn_ratelimited("SError while the guest ran (ESR_EL2 0x%llx, PC 0x%llx)\n",
+				    hyp->esr_el2, *vcpu_pc(vcpu));
+		kvm_handle_guest_serror(vcpu, hyp->esr_el2);
 		return 1;
 	case ARM_EXCEPTION_TRAP:
 		return arm_exit_handlers[array_index_nospec(ec, ARRAY_SIZE(arm_exit_handlers))](vcpu);

@@ -8,6 +8,8 @@
 #ifndef __MINIKVM_ARM64_HYP_H
 #define __MINIKVM_ARM64_HYP_H
 
+#include <linux/bits.h>
+
 /*
  * Hyp call numbers, passed in x0 of "hvc #0". Linux's hyp stub owns the numbers below
  * HVC_STUB_HCALL_NR (<asm/virt.h>) and answers any other with HVC_STUB_ERR; ours start
@@ -22,6 +24,8 @@
 #define MINIKVM_HC_TLB_FLUSH_VMID	(MINIKVM_HC_BASE + 2)
 /* Returns SCTLR_EL2: whether EL2 runs with its MMU and caches on. */
 #define MINIKVM_HC_SCTLR_EL2	(MINIKVM_HC_BASE + 3)
+/* Invalidates every guest TLB entry, of every VMID, on every CPU: a VMID rollover. */
+#define MINIKVM_HC_FLUSH_VM_CONTEXT	(MINIKVM_HC_BASE + 4)
 /*
  * Never a call: the stub, and our vectors which pass it every number they do not know,
  * answer it with HVC_STUB_ERR; anything else at EL2 would not.
@@ -33,6 +37,43 @@
 #define ARM_EXCEPTION_IRQ	1
 #define ARM_EXCEPTION_FIQ	2
 #define ARM_EXCEPTION_EL1_SERROR	3
+/*
+ * Or'ed into any of them: a physical SError was pending when the guest left, and the exit
+ * path took it (hyp-entry.S). KVM uses bit 31; bit 16 keeps the int positive.
+ */
+#define ARM_EXIT_WITH_SERROR_BIT	16
+#define ARM_EXCEPTION_CODE(x)	((x) & ~BIT(ARM_EXIT_WITH_SERROR_BIT))
+#define ARM_SERROR_PENDING(x)	(!!((x) & BIT(ARM_EXIT_WITH_SERROR_BIT)))
+
+/*
+ * struct kvm_vcpu_hyp's flags: what this CPU has and needs, computed by hyp_init.c for
+ * each CPU and copied in when the vCPU is loaded on it (kvm_arch_vcpu_load()); the world
+ * switch tests each bit. Registers that
+ * only some CPUs have: HCRX_EL2 (FEAT_HCX), the fine-grained trap registers (FEAT_FGT),
+ * TPIDR2_EL0 where no fine-grained trap can keep the guest off it (FEAT_SME without
+ * FEAT_FGT), DISR_EL1/VDISR_EL2/VSESR_EL2 (FEAT_RAS), the GICv3 CPU interface's EL2
+ * registers; erratum 834220 (HPFAR_EL2 wrong on any stage-2 abort); and the Spectre-v2
+ * and Spectre-BHB work each guest exit must do on this CPU (spectre.c).
+ */
+#define HYP_FLAG_HCX		0
+#define HYP_FLAG_FGT		1
+#define HYP_FLAG_TPIDR2		2
+#define HYP_FLAG_RAS		3
+#define HYP_FLAG_GICV3		4
+#define HYP_FLAG_AT_ALL_ABORTS	5
+#define HYP_FLAG_WA1		6
+#define HYP_FLAG_WA3		7
+#define HYP_FLAG_BHB_LOOP	8
+#define HYP_FLAG_CLRBHB		9
+#define HYP_FLAGS_SPECTRE	(BIT(HYP_FLAG_WA1) | BIT(HYP_FLAG_WA3) | \
+				 BIT(HYP_FLAG_BHB_LOOP) | BIT(HYP_FLAG_CLRBHB))
+/*
+ * Iterations of the branch loop that overwrites the branch history: the largest that the
+ * kernel's Spectre-BHB table knows (6.1, 6.12), enough for every CPU it lists.
+ */
+#define HYP_BHB_LOOP_K		132
+/* What the exit path leaves in HPFAR_EL2's place when AT S1E1R cannot translate FAR. */
+#define HYP_HPFAR_INVALID	(~_AC(0, ULL))
 
 /*
  * Offsets in an exception vector table (Arm ARM DDI 0487F.c, D1.10.2 "Exception
@@ -85,7 +126,13 @@
 #define CTX_PAR_EL1		17
 #define CTX_MDSCR_EL1		18
 #define CTX_CSSELR_EL1		19
-#define NR_CTX_SYS_REGS		20
+/* Switched only where the CPU has them (HYP_FLAG_TPIDR2, HYP_FLAG_RAS): VDISR_EL2's. */
+#define CTX_TPIDR2_EL0		20
+#define CTX_DISR_EL1		21
+/* The guest's EL1 virtual timer, loaded and saved by arch_timer.c, not the world switch. */
+#define CTX_CNTV_CTL_EL0	22
+#define CTX_CNTV_CVAL_EL0	23
+#define NR_CTX_SYS_REGS		24
 #define CPU_CONTEXT_SIZE	CPU_SYSREG(NR_CTX_SYS_REGS)
 
 /* struct kvm_vcpu_hyp: the guest's context first (the exit vectors store to it at [sp]). */
@@ -110,7 +157,22 @@
 #define HYP_FAR_EL2		(HYP_EL2 + 15 * 8)
 #define HYP_HPFAR_EL2		(HYP_EL2 + 16 * 8)
 #define HYP_GUEST_FPSIMD	(HYP_EL2 + 17 * 8)
-#define HYP_SIZE		(HYP_EL2 + 18 * 8)
+#define HYP_FLAGS		(HYP_EL2 + 18 * 8)
+#define HYP_DISR_EL1		(HYP_EL2 + 19 * 8)
+#define HYP_VSESR_EL2		(HYP_EL2 + 20 * 8)
+#define HYP_VGIC_VMCR		(HYP_EL2 + 21 * 8)
+#define HYP_HOST_ICC_SRE_EL2	(HYP_EL2 + 22 * 8)
+/* The optional trap registers, host's and guest's: HCRX_EL2, then the five FGT ones. */
+#define HYP_TRAPS		(HYP_EL2 + 23 * 8)
+#define HYP_HCRX_EL2		(HYP_TRAPS + 0 * 8)
+#define HYP_HFGRTR_EL2		(HYP_TRAPS + 1 * 8)
+#define HYP_HFGWTR_EL2		(HYP_TRAPS + 2 * 8)
+#define HYP_HFGITR_EL2		(HYP_TRAPS + 3 * 8)
+#define HYP_HDFGRTR_EL2		(HYP_TRAPS + 4 * 8)
+#define HYP_HDFGWTR_EL2		(HYP_TRAPS + 5 * 8)
+#define HYP_NR_TRAPS		6
+#define HYP_HOST_TRAPS		(HYP_TRAPS + HYP_NR_TRAPS * 8)
+#define HYP_SIZE		(HYP_HOST_TRAPS + HYP_NR_TRAPS * 8)
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>

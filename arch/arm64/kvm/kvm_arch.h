@@ -6,6 +6,7 @@
 #ifndef __MINIKVM_ARM64_KVM_ARCH_H
 #define __MINIKVM_ARM64_KVM_ARCH_H
 
+#include <linux/atomic.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <asm/kvm.h>
@@ -14,6 +15,9 @@
 
 #define KVM_MAX_VCPUS		16
 #define KVM_MAX_VCPU_IDS	KVM_MAX_VCPUS
+
+/* /sys/kernel/debug/minikvm/cpu_pm (hyp_init.c). */
+#define __KVM_HAVE_ARCH_DEBUGFS
 
 /* The vCPU mmap: struct kvm_run only (no PIO on arm64, no coalesced MMIO ring yet). */
 #define KVM_VCPU_MMAP_PAGES	1
@@ -32,22 +36,28 @@ struct kvm_vcpu_arch_stat {
 #define KVM_VCPU_ARCH_STATS
 
 /**
+ * struct kvm_vmid - what tags a VM's TLB entries (VTTBR_EL2.VMID), by generation (vmid.c)
+ * @id: the generation above the tag; 0 before the VM first runs
+ */
+struct kvm_vmid {
+	atomic64_t id;
+};
+
+/**
  * struct kvm_arch - a VM's stage 2
  * @mmu_lock: serializes changes to the stage-2 tables
  * @pgd: the table of the first lookup level (kernel address)
  * @start_level: that level: 0 for IPA spaces of 40 bits and more, else 1
  * @ipa_bits: the IPA size chosen at KVM_CREATE_VM
- * @vmid: tags the VM's TLB entries (VTTBR_EL2.VMID)
- * @vttbr: VTTBR_EL2 for the VM's vCPUs
- * @vtcr: VTCR_EL2 for them
+ * @vmid: the VM's VMID; kvm_get_vttbr() makes VTTBR_EL2 of it
+ * @vtcr: VTCR_EL2 for the VM's vCPUs
  */
 struct kvm_arch {
 	struct mutex mmu_lock;
 	u64 *pgd;
 	int start_level;
 	u32 ipa_bits;
-	u16 vmid;
-	u64 vttbr;
+	struct kvm_vmid vmid;
 	u64 vtcr;
 };
 
@@ -79,6 +89,14 @@ struct kvm_cpu_context {
  * @guest_fpsimd: nonzero: the world switch loads the guest's FP/SIMD registers and saves
  *	them at the exit; zero: they stay in @guest, the host's stay in the CPU, and
  *	CPTR_EL2 traps the guest's first FP/SIMD instruction (kvm_handle_fpasimd())
+ * @flags: HYP_FLAG_* bits for the CPU the vCPU is loaded on
+ * @disr_el1: with HYP_FLAG_RAS, the deferred SError syndrome the exit found (DISR_EL1)
+ * @vsesr_el2: the syndrome of the virtual SError that HCR_EL2.VSE makes pending
+ * @vgic_vmcr: the guest's GICv3 virtual CPU interface controls (ICH_VMCR_EL2)
+ * @host_icc_sre_el2: the host's ICC_SRE_EL2, while the guest runs
+ * @traps: the guest's HCRX_EL2, HFGRTR_EL2, HFGWTR_EL2, HFGITR_EL2, HDFGRTR_EL2 and
+ *	HDFGWTR_EL2, each loaded only where the CPU has it (kvm_guest_traps())
+ * @host_traps: the host's, while the guest runs
  */
 struct kvm_vcpu_hyp {
 	struct kvm_cpu_context guest;
@@ -92,6 +110,13 @@ struct kvm_vcpu_hyp {
 	u64 far_el2;
 	u64 hpfar_el2;
 	u64 guest_fpsimd;
+	u64 flags;
+	u64 disr_el1;
+	u64 vsesr_el2;
+	u64 vgic_vmcr;
+	u64 host_icc_sre_el2;
+	u64 traps[HYP_NR_TRAPS];
+	u64 host_traps[HYP_NR_TRAPS];
 };
 
 /**
@@ -118,6 +143,8 @@ struct kvm_vcpu_hyp {
  * @mmio_sf: ESR_EL2.SF: the register is 64 bits wide
  * @vcpu_debug_state: the guest's breakpoint and watchpoint registers (sys_regs.c)
  * @os_lock: the guest locked its OS Lock (OSLAR_EL1)
+ * @trap_vm_regs: HCR_EL2.TVM: after a set/way cache operation, the guest's writes of its
+ *	MMU registers trap until its caches are on (sys_regs.c)
  */
 struct kvm_vcpu_arch {
 	struct kvm_vcpu_hyp hyp;
@@ -137,6 +164,7 @@ struct kvm_vcpu_arch {
 	bool mmio_sf;
 	struct kvm_guest_debug_arch vcpu_debug_state;
 	bool os_lock;
+	bool trap_vm_regs;
 };
 
 #endif /* __MINIKVM_ARM64_KVM_ARCH_H */

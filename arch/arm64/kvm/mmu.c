@@ -12,7 +12,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
-#include <linux/idr.h>
 #include <linux/kvm.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -77,11 +76,6 @@ static int hyp_start_level;
 static u32 hyp_va_bits;
 static DEFINE_MUTEX(hyp_pgd_lock);
 
-/* VTTBR_EL2.VMID: 8-bit VMIDs (VTCR_EL2.VS clear), 0 being the host's. */
-#define KVM_VMID_MAX		255
-
-static DEFINE_IDA(kvm_vmid_ida);
-
 /* The largest IPA space the CPUs' physical address size (ID_AA64MMFR0_EL1.PARange) allows. */
 u32 kvm_ipa_limit(void)
 {
@@ -103,17 +97,16 @@ static u64 kvm_parange(void)
 }
 
 /**
- * kvm_init_stage2_mmu() - a VM's empty stage 2, its VMID and VTCR_EL2
+ * kvm_init_stage2_mmu() - a VM's empty stage 2 and VTCR_EL2; its VMID comes when a vCPU
+ *	first runs (vmid.c)
  * @kvm: the VM
  * @type: KVM_CREATE_VM's type: 0, or KVM_VM_TYPE_ARM_IPA_SIZE(bits)
  *
- * Returns 0, -EINVAL for a type KVM refuses too, -ENOMEM, or -ENOSPC when every VMID is
- * taken.
+ * Returns 0, -EINVAL for a type KVM refuses too, or -ENOMEM.
  */
 int kvm_init_stage2_mmu(struct kvm *kvm, unsigned long type)
 {
 	u32 ipa_bits = KVM_VM_TYPE_ARM_IPA_SIZE(type);
-	int vmid;
 
 	if (type & ~KVM_VM_TYPE_ARM_IPA_SIZE_MASK)
 		return kvm_refuse(-EINVAL, "KVM_CREATE_VM: unknown type bits 0x%llx",
@@ -127,25 +120,24 @@ int kvm_init_stage2_mmu(struct kvm *kvm, unsigned long type)
 	kvm->arch.pgd = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!kvm->arch.pgd)
 		return -ENOMEM;
-	vmid = ida_alloc_range(&kvm_vmid_ida, 1, KVM_VMID_MAX, GFP_KERNEL);
-	if (vmid < 0) {
-		pr_err_ratelimited("KVM_CREATE_VM: no VMID left (%d VMs at most)\n",
-				   KVM_VMID_MAX);
-		free_page((unsigned long)kvm->arch.pgd);
-		kvm->arch.pgd = NULL;
-		return vmid == -ENOMEM ? -ENOMEM : -ENOSPC;
-	}
 
 	mutex_init(&kvm->arch.mmu_lock);
 	kvm->arch.ipa_bits = ipa_bits;
 	kvm->arch.start_level = ipa_bits > S2_LEVEL1_MAX_BITS ? 0 : 1;
-	kvm->arch.vmid = vmid;
-	kvm->arch.vttbr = virt_to_phys(kvm->arch.pgd) | (u64)vmid << VTTBR_VMID_SHIFT;
+	atomic64_set(&kvm->arch.vmid.id, 0);
 	/* Table walks cacheable and inner shareable, as the kernel writes the tables. */
 	kvm->arch.vtcr = VTCR_EL2_RES1 | VTCR_EL2_SH0_INNER | VTCR_EL2_ORGN0_WBWA |
 			 VTCR_EL2_IRGN0_WBWA | VTCR_EL2_TG0_4K | kvm_parange() << VTCR_EL2_PS_SHIFT |
-			 VTCR_EL2_SL0_LEVEL(kvm->arch.start_level) | (64 - ipa_bits);
+			 VTCR_EL2_SL0_LEVEL(kvm->arch.start_level) | (64 - ipa_bits) |
+			 (kvm_arm_vmid_bits() == 16 ? VTCR_EL2_VS_16BIT : 0);
 	return 0;
+}
+
+/* VTTBR_EL2 for the VM's stage 2 with VMID @vmid (vmid.c: generation above the tag). */
+u64 kvm_get_vttbr(struct kvm *kvm, u64 vmid)
+{
+	return virt_to_phys(kvm->arch.pgd) |
+	       (vmid & GENMASK_ULL(kvm_arm_vmid_bits() - 1, 0)) << VTTBR_VMID_SHIFT;
 }
 
 static unsigned int stage2_index(gpa_t ipa, int level)
@@ -248,6 +240,26 @@ static void stage2_walk_range(struct kvm *kvm, u64 *table, int level, gpa_t star
 	}
 }
 
+/* A mapped page, cleaned and invalidated to the point of coherency. */
+static void stage2_flush_leaf(struct kvm *kvm, u64 *ptep)
+{
+	if (*ptep & S2_PTE_VALID)
+		kvm_flush_dcache_to_poc(phys_to_virt(*ptep & S2_PTE_ADDR_MASK), PAGE_SIZE);
+}
+
+/**
+ * stage2_flush_vm() - clean and invalidate every page the VM has mapped to the PoC, as
+ *	KVM's for a guest's set/way cache maintenance (sys_regs.c)
+ * @kvm: the VM
+ */
+void stage2_flush_vm(struct kvm *kvm)
+{
+	mutex_lock(&kvm->arch.mmu_lock);
+	stage2_walk_range(kvm, kvm->arch.pgd, kvm->arch.start_level, 0,
+			  1ULL << kvm->arch.ipa_bits, stage2_flush_leaf);
+	mutex_unlock(&kvm->arch.mmu_lock);
+}
+
 /* First pass of an unmap: invalid for the walker, address kept for the second pass. */
 static void stage2_invalidate_leaf(struct kvm *kvm, u64 *ptep)
 {
@@ -295,17 +307,18 @@ static void pgtable_free(u64 *table, int level)
 }
 
 /**
- * kvm_free_stage2_pgd() - unmap and unpin everything, free the tables and the VMID
+ * kvm_free_stage2_pgd() - unmap and unpin everything, free the tables
  * @kvm: a VM whose vCPUs are gone
+ *
+ * The VMID's tag stays taken until the next rollover, as in KVM.
  */
 void kvm_free_stage2_pgd(struct kvm *kvm)
 {
 	if (!kvm->arch.pgd)
 		return;
-	/* Also clears the VMID's TLB entries before another VM may get it. */
+	/* Also clears the VMID's TLB entries before another VM may get its tag. */
 	stage2_unmap_range(kvm, 0, 1ULL << kvm->arch.ipa_bits);
 	pgtable_free(kvm->arch.pgd, kvm->arch.start_level);
-	ida_free(&kvm_vmid_ida, kvm->arch.vmid);
 	kvm->arch.pgd = NULL;
 }
 
@@ -383,6 +396,26 @@ u64 kvm_hyp_mair(void)
 	return HYP_MAIR_NORMAL;
 }
 
+/*
+ * DFSC/IFSC of a synchronous external abort, or of an ECC error, on the access itself or
+ * on one of its stage-1 table walks (levels -1 to 3): 0x10, 0x13-0x17, 0x18, 0x1b-0x1f.
+ */
+#define DFSC_SEA			0x10
+#define DFSC_SEA_TTW_FIRST	0x13
+#define DFSC_SEA_TTW_LAST	0x17
+#define DFSC_SECC		0x18
+#define DFSC_SECC_TTW_FIRST	0x1b
+#define DFSC_SECC_TTW_LAST	0x1f
+
+static bool fsc_is_sea(u64 esr)
+{
+	u64 fsc = esr & ESR_ELx_FSC;
+
+	return fsc == DFSC_SEA || fsc == DFSC_SECC ||
+	       (fsc >= DFSC_SEA_TTW_FIRST && fsc <= DFSC_SEA_TTW_LAST) ||
+	       (fsc >= DFSC_SECC_TTW_FIRST && fsc <= DFSC_SECC_TTW_LAST);
+}
+
 /* Maps the page of a memslot the guest touched. Returns 1 to re-enter, or an errno. */
 static int user_mem_abort(struct kvm_vcpu *vcpu, gpa_t ipa, struct kvm_memory_slot *slot)
 {
@@ -407,8 +440,11 @@ static int user_mem_abort(struct kvm_vcpu *vcpu, gpa_t ipa, struct kvm_memory_sl
  * @vcpu: the vCPU
  *
  * An access to a memslot gets its page mapped; any other data access, and a write to a
- * read-only slot, is MMIO (D13.2.39: HPFAR_EL2 holds the IPA's page, FAR_EL2 its offset).
- * Returns >0 to re-enter, 0 for userspace, <0 on error.
+ * read-only slot, is MMIO (D13.2.39: HPFAR_EL2 holds the IPA's page, FAR_EL2 its offset;
+ * for a permission fault, the exit path translated FAR_EL2 instead, hyp-switch.S). A
+ * synchronous external abort (HCR_EL2.TEA) becomes an SError for the guest, as in KVM
+ * without firmware-first error handling. Returns >0 to re-enter, 0 for userspace, <0 on
+ * error.
  */
 int kvm_handle_guest_abort(struct kvm_vcpu *vcpu)
 {
@@ -423,6 +459,13 @@ int kvm_handle_guest_abort(struct kvm_vcpu *vcpu)
 	struct kvm_memory_slot *slot;
 	int idx, r;
 
+	if (fsc_is_sea(esr)) {
+		kvm_inject_vabt(vcpu);
+		return 1;
+	}
+	/* The guest changed its stage 1 before the exit path could translate: retry. */
+	if (hyp->hpfar_el2 == HYP_HPFAR_INVALID)
+		return 1;
 	if (fsc != ESR_ELx_FSC_FAULT && fsc != ESR_ELx_FSC_PERM) {
 		pr_err_ratelimited("unexpected stage-2 abort: ESR_EL2 0x%llx IPA 0x%llx\n", esr,
 				   ipa);

@@ -3,7 +3,8 @@
  * minikvm's arm64 firmware interface: the guest's HVC calls, by the SMC Calling
  * Convention (Arm DEN 0028) and PSCI (Arm DEN 0022D): a vCPU initialised with
  * KVM_ARM_VCPU_PSCI_0_2 sees PSCI 1.1 and SMCCC 1.1, as under KVM: enough for a guest OS
- * to bring its CPUs up and down (CPU_ON, CPU_OFF, AFFINITY_INFO) and to power off.
+ * to bring its CPUs up and down (CPU_ON, CPU_OFF, AFFINITY_INFO) and to power off, and to
+ * learn, through SMCCC_ARCH_FEATURES, what the host does about Spectre (spectre.c).
  */
 
 #include <linux/arm-smccc.h>
@@ -190,6 +191,18 @@ int kvm_smccc_call_handler(struct kvm_vcpu *vcpu)
 	case ARM_SMCCC_VERSION_FUNC_ID:
 		val = ARM_SMCCC_VERSION_1_1;
 		break;
+	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
+		val = kvm_smccc_arch_features(lower_32_bits(vcpu_get_reg(vcpu, 1)));
+		break;
+	case ARM_SMCCC_ARCH_WORKAROUND_1:
+	case ARM_SMCCC_ARCH_WORKAROUND_2:
+	case ARM_SMCCC_ARCH_WORKAROUND_3:
+		/*
+		 * The exit did the work this CPU needs (spectre_exit); SSB's mitigation is on
+		 * while a guest runs. As KVM, 0 in x0, the other registers left as they are.
+		 */
+		vcpu_set_reg(vcpu, 0, SMCCC_RET_SUCCESS);
+		return 1;
 	case PSCI_0_2_FN_PSCI_VERSION:
 		val = KVM_ARM_PSCI_1_1;
 		break;

@@ -2,9 +2,11 @@
 /*
  * minikvm's arm64 system register traps (ESR_EL2.EC SYS64, Arm ARM DDI 0487F.c,
  * D13.2.37): what a guest reaches of the PMU and debug registers, which MDCR_EL2 traps
- * while it runs (hyp/hyp-entry.S) so that the host's stay the host's, and what it reads
- * of the ID registers, which HCR_EL2.TID3 traps so that it is not offered features
- * minikvm does not virtualise.
+ * while it runs (hyp/hyp-entry.S) so that the host's stay the host's; what it reads of
+ * the ID registers, which HCR_EL2.TID3 traps so that it is not offered features minikvm
+ * does not virtualise; and, as for KVM's guests, the registers and instructions that
+ * would reach the host's state: ACTLR_EL1, the RAS error records, the LORegion registers,
+ * ICC_SRE_EL1, and cache maintenance by set/way.
  *
  * As on KVM for a vCPU without the PMU feature, which minikvm does not offer, every PMU
  * register is UNDEFINED, and so is any other trapped register it does not know. The
@@ -18,6 +20,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitfield.h>
+#include <linux/irqchip/arm-gic-v3.h>
 #include <asm/cpufeature.h>
 #include <asm/esr.h>
 #include <asm/sysreg.h>
@@ -128,6 +131,8 @@ static bool access_debug_reg(struct kvm_vcpu *vcpu, const struct sys_reg_params 
 #define ID_DFR0_EL1_PERFMON	ID_FIELD(24)
 /* ID_AA64DFR0_EL1.DebugVer 0b0110: the Armv8.0 debug architecture, as KVM offers. */
 #define ID_AA64DFR0_DEBUGVER_8_0	6ULL
+/* ID_AA64PFR1_EL1.GCS, bits [47:44], which 6.1's headers do not name. */
+#define ID_AA64PFR1_GCS_SHIFT		44
 
 /*
  * The ID registers the kernel keeps a sanitised value of (the same in 6.1 and 6.12), and
@@ -135,8 +140,9 @@ static bool access_debug_reg(struct kvm_vcpu *vcpu, const struct sys_reg_params 
  * hides them from a vCPU without the matching feature. SVE, SME: CPTR_EL2 traps them.
  * AMU, MPAM, MTE: not switched. PMU, statistical profiling, trace buffer and trace filter:
  * MDCR_EL2 traps them. Pointer authentication: its keys are not switched, and with
- * HCR_EL2.API and APK clear its instructions and registers trap. The debug architecture
- * is Armv8.0's (DebugVer), whose registers this file knows.
+ * HCR_EL2.API and APK clear its instructions and registers trap. MOPS, LS64, GCS: the
+ * guest's HCRX_EL2 leaves them off (arm.c). The debug architecture is Armv8.0's
+ * (DebugVer), whose registers this file knows.
  */
 static const struct {
 	u32 encoding;
@@ -168,7 +174,8 @@ static const struct {
 			       ID_FIELD(ID_AA64PFR0_EL1_MPAM_SHIFT) },
 	{ SYS_ID_AA64PFR1_EL1, ID_FIELD(ID_AA64PFR1_EL1_MTE_SHIFT) |
 			       ID_FIELD(ID_AA64PFR1_EL1_SME_SHIFT) |
-			       ID_FIELD(ID_AA64PFR1_EL1_MPAM_frac_SHIFT) },
+			       ID_FIELD(ID_AA64PFR1_EL1_MPAM_frac_SHIFT) |
+			       ID_FIELD(ID_AA64PFR1_GCS_SHIFT) },
 	{ SYS_ID_AA64ZFR0_EL1, ~0ULL },
 	{ SYS_ID_AA64SMFR0_EL1, ~0ULL },
 	{ SYS_ID_AA64DFR0_EL1, ID_FIELD(ID_AA64DFR0_EL1_PMUVer_SHIFT) |
@@ -181,9 +188,11 @@ static const struct {
 	{ SYS_ID_AA64ISAR1_EL1, ID_FIELD(ID_AA64ISAR1_EL1_APA_SHIFT) |
 				ID_FIELD(ID_AA64ISAR1_EL1_API_SHIFT) |
 				ID_FIELD(ID_AA64ISAR1_EL1_GPA_SHIFT) |
-				ID_FIELD(ID_AA64ISAR1_EL1_GPI_SHIFT) },
+				ID_FIELD(ID_AA64ISAR1_EL1_GPI_SHIFT) |
+				ID_FIELD(ID_AA64ISAR1_EL1_LS64_SHIFT) },
 	{ SYS_ID_AA64ISAR2_EL1, ID_FIELD(ID_AA64ISAR2_EL1_APA3_SHIFT) |
-				ID_FIELD(ID_AA64ISAR2_EL1_GPA3_SHIFT) },
+				ID_FIELD(ID_AA64ISAR2_EL1_GPA3_SHIFT) |
+				ID_FIELD(ID_AA64ISAR2_EL1_MOPS_SHIFT) },
 	{ SYS_ID_AA64MMFR0_EL1, 0 },
 	{ SYS_ID_AA64MMFR1_EL1, 0 },
 	{ SYS_ID_AA64MMFR2_EL1, 0 },
@@ -213,12 +222,120 @@ static bool access_id_reg(const struct sys_reg_params *p, u64 *val)
 	return true;
 }
 
+/* The RAS error record registers (HCR_EL2.TERR): RAZ/WI, as KVM; FEAT_RAS, no records. */
+static const u32 ras_regs[] = {
+	SYS_ERRIDR_EL1, SYS_ERRSELR_EL1, SYS_ERXFR_EL1, SYS_ERXCTLR_EL1, SYS_ERXSTATUS_EL1,
+	SYS_ERXADDR_EL1, SYS_ERXMISC0_EL1, SYS_ERXMISC1_EL1,
+};
+
+/* Whether @encoding is one of the LORegion registers (HCR_EL2.TLOR). */
+static bool is_lor_reg(u32 encoding)
+{
+	switch (encoding) {
+	case SYS_LORSA_EL1:
+	case SYS_LOREA_EL1:
+	case SYS_LORN_EL1:
+	case SYS_LORC_EL1:
+	case SYS_LORID_EL1:
+		return true;
+	}
+	return false;
+}
+
+/* The guest's MMU and data cache both on (SCTLR_EL1.M and C). */
+static bool vcpu_caches_on(struct kvm_vcpu *vcpu)
+{
+	u64 sctlr = vcpu->arch.hyp.guest.sys_regs[CTX_SCTLR_EL1];
+
+	return (sctlr & (SCTLR_ELx_M | SCTLR_ELx_C)) == (SCTLR_ELx_M | SCTLR_ELx_C);
+}
+
+/*
+ * DC ISW, CSW, CISW (HCR_EL2.TSW): a set/way names a line of this CPU's cache, not of the
+ * guest's memory, and the guest's lines may be on any CPU. As KVM does, nothing with
+ * FEAT_S2FWB (the guest's accesses are always cacheable); without, the first one cleans
+ * and invalidates all the VM's memory and traps the guest's MMU register writes
+ * (HCR_EL2.TVM), so that turning its caches on or off does it again: the moments a guest
+ * uses set/way for.
+ */
+static void access_dcsw(struct kvm_vcpu *vcpu)
+{
+	if (kvm_stage2_fwb() || vcpu->arch.trap_vm_regs)
+		return;
+	stage2_flush_vm(vcpu->kvm);
+	vcpu->arch.trap_vm_regs = true;
+}
+
+/* A write of an MMU register trapped by HCR_EL2.TVM, to slot @slot: see access_dcsw(). */
+static void access_vm_reg(struct kvm_vcpu *vcpu, int slot, u64 val)
+{
+	bool was_on = vcpu_caches_on(vcpu);
+
+	vcpu->arch.hyp.guest.sys_regs[slot] = val;
+	if (vcpu_caches_on(vcpu) != was_on)
+		stage2_flush_vm(vcpu->kvm);
+	if (vcpu_caches_on(vcpu))
+		vcpu->arch.trap_vm_regs = false;
+}
+
+/*
+ * The registers and instructions that reach the host's state, trapped by HCR_EL2 and
+ * ICC_SRE_EL2 (arm.c, hyp-switch.S), emulated as on KVM: reads into @val. Returns false
+ * for an access that is UNDEFINED, as for one to a register this does not know.
+ */
+static bool access_host_reg(struct kvm_vcpu *vcpu, const struct sys_reg_params *p, u64 *val)
+{
+	u64 mmfr1 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR1_EL1);
+	unsigned int i;
+	int slot;
+
+	switch (p->encoding) {
+	case SYS_ACTLR_EL1:
+		/* IMPLEMENTATION DEFINED controls: the host's value, writes ignored. */
+		if (!p->is_write)
+			*val = read_sysreg(actlr_el1);
+		return true;
+	case SYS_ICC_SRE_EL1:
+		/* The GICv3 interface the guest has is its sysreg one; writes ignored. */
+		if (!p->is_write)
+			*val = ICC_SRE_EL1_SRE | ICC_SRE_EL1_DFB | ICC_SRE_EL1_DIB;
+		return true;
+	case SYS_DC_ISW:
+	case SYS_DC_CSW:
+	case SYS_DC_CISW:
+		access_dcsw(vcpu);
+		return true;
+	}
+	for (i = 0; i < ARRAY_SIZE(ras_regs); i++) {
+		if (p->encoding == ras_regs[i]) {
+			if (!p->is_write)
+				*val = 0;
+			return true;
+		}
+	}
+	/* An Armv8.1 CPU has LORegions, with nothing in them: RAZ/WI but LORID_EL1's write. */
+	if (is_lor_reg(p->encoding)) {
+		if (!cpuid_feature_extract_unsigned_field(mmfr1, ID_AA64MMFR1_EL1_LO_SHIFT) ||
+		    (p->is_write && p->encoding == SYS_LORID_EL1))
+			return false;
+		if (!p->is_write)
+			*val = 0;
+		return true;
+	}
+	slot = kvm_sys_reg_slot(p->encoding);
+	if (vcpu->arch.trap_vm_regs && p->is_write && slot >= 0) {
+		access_vm_reg(vcpu, slot, *val);
+		return true;
+	}
+	return false;
+}
+
 /**
  * kvm_handle_sys_reg() - an MRS or MSR the guest trapped on (ESR_EL2.EC SYS64)
  * @vcpu: the vCPU; ELR_EL2 points at the instruction
  *
- * Emulates a debug or ID register and moves past the instruction, or makes the
- * instruction UNDEFINED. Returns 1: the guest goes on.
+ * Emulates a debug, ID or host-protecting register and moves past the instruction, or
+ * makes the instruction UNDEFINED. Returns 1: the guest goes on.
  */
 int kvm_handle_sys_reg(struct kvm_vcpu *vcpu)
 {
@@ -234,7 +351,8 @@ int kvm_handle_sys_reg(struct kvm_vcpu *vcpu)
 	};
 	u64 val = vcpu_get_reg(vcpu, p.rt);
 
-	if (!access_debug_reg(vcpu, &p, &val) && !access_id_reg(&p, &val)) {
+	if (!access_debug_reg(vcpu, &p, &val) && !access_id_reg(&p, &val) &&
+	    !access_host_reg(vcpu, &p, &val)) {
 		pr_debug_ratelimited("%s of sys_reg(%u, %u, %u, %u, %u) at PC 0x%llx: UNDEF\n",
 				     p.is_write ? "MSR" : "MRS", sys_reg_Op0(p.encoding),
 				     sys_reg_Op1(p.encoding), sys_reg_CRn(p.encoding),

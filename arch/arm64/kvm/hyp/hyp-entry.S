@@ -15,14 +15,18 @@
  * VHE instance of the world switch is ordinary module text, run at EL2 on kernel
  * addresses.
  *
- * Our vectors answer our hyp calls and HVC_RESET_VECTORS, and pass every other hyp call
- * to the stub, so that the kernel's own stub calls (HVC_SET_VECTORS, kexec's
- * HVC_SOFT_RESTART, HVC_FINALISE_EL2) keep working while we are installed. The stub's
- * calls take their arguments in x0-x4; passing them on costs one scratch register, x16
- * (IP0), which the procedure call standard lets any function call clobber. Every hyp call
- * is made from a function called by C or by "bl" (__hyp_set_vectors, __hyp_reset_vectors,
- * finalise_el2, cpu_soft_restart, and __kvm_call_hyp below), so x16 is dead at each.
+ * Our vectors answer our hyp calls and the two stub calls that give EL2 back to the stub,
+ * as KVM's do: HVC_RESET_VECTORS (module unload, CPU power-down) and kexec's
+ * HVC_SOFT_RESTART, which the stub then performs itself. Every other number gets the
+ * stub's answer to a number it does not know, HVC_STUB_ERR: the stub's code must never run
+ * with our MMU on, which does not map it. The stub's calls take their arguments in x0-x4;
+ * handing one on costs one scratch register, x16 (IP0), which the procedure call standard
+ * lets any function call clobber. Every hyp call is made from a function called by C or by
+ * "bl" (__hyp_reset_vectors, cpu_soft_restart, and __kvm_call_hyp below), so x16 is dead
+ * at each.
  */
+#include <linux/arm-smccc.h>
+#include <linux/irqchip/arm-gic-v3.h>
 #include <linux/linkage.h>
 #include <linux/sizes.h>
 #include <asm/assembler.h>
@@ -33,9 +37,15 @@
 #include <asm/virt.h>
 
 #include "../hyp.h"
+#include "hyp-switch.S"
 
 /* CNTHCTL_EL2.EL1PCEN with HCR_EL2.E2H clear (D13.8.2): EL1 may use the physical timer. */
 #define CNTHCTL_EL2_EL1PCEN	BIT(1)
+/* With E2H set: EL1PCTEN, EL1 may read the physical counter; EL1PTEN, use the timer. */
+#define CNTHCTL_EL2_VHE_EL1PCTEN	BIT(10)
+#define CNTHCTL_EL2_VHE_EL1PTEN		BIT(11)
+/* HCR_EL2.VSE: a virtual SError is pending for the guest. */
+#define HCR_EL2_VSE_SHIFT	8
 
 /*
  * MDCR_EL2 traps while a guest runs (Arm ARM, MDCR_EL2), as KVM sets them for a vCPU
@@ -185,6 +195,25 @@
  * ARM_EXCEPTION_*. The host runs with every exception masked throughout.
  */
 .macro	guest_run vhe, sfx
+	/*
+	 * An SError, IRQ or FIQ pending now is the host's, which the guest would take as its
+	 * own: return as after an IRQ exit, and the host takes it when it unmasks, as KVM's
+	 * __guest_enter does. With FEAT_RAS, the DSB lets an SError of the host's stores show.
+	 */
+	ldr	x5, [x0, #HYP_FLAGS]
+	tbz	x5, #HYP_FLAG_RAS, .Lisr\@
+	dsb	nshst
+	isb
+.Lisr\@:
+	mrs	x3, isr_el1
+	cbz	x3, .Lenter\@
+	mov	x0, #ARM_EXCEPTION_IRQ
+	.if	\vhe
+	ret
+	.else
+	eret
+	.endif
+.Lenter\@:
 	/* The host: what the caller expects preserved (AAPCS64: x18-x30, sp). */
 	add	x1, x0, #HYP_HOST_CTXT
 	stp	x18, x19, [x1, #CPU_XREG(18)]
@@ -197,6 +226,7 @@
 	mov	x3, sp
 	str	x3, [x0, #HYP_HOST_SP]
 	shared_sysregs save, x1
+	opt_sysregs save, x1, x5, 0
 	.if	!\vhe
 	el1_sysregs save, x1, 0
 	/* Where the hvc returns to. */
@@ -210,6 +240,12 @@
 	save_el2 x0, vmpidr_el2, HYP_HOST_VMPIDR_EL2
 	save_el2 x0, vbar_el2, HYP_HOST_VBAR_EL2
 	load_el2 x0, hcr_el2, HYP_HCR_EL2
+	/* A virtual SError to deliver (handle_exit.c) carries its syndrome with FEAT_RAS. */
+	tbz	x3, #HCR_EL2_VSE_SHIFT, .Lno_vse\@
+	tbz	x5, #HYP_FLAG_RAS, .Lno_vse\@
+	ldr	x3, [x0, #HYP_VSESR_EL2]
+	msr_s	SYS_VSESR_EL2, x3
+.Lno_vse\@:
 	load_el2 x0, vttbr_el2, HYP_VTTBR_EL2
 	load_el2 x0, vtcr_el2, HYP_VTCR_EL2
 	load_el2 x0, vmpidr_el2, HYP_VMPIDR_EL2
@@ -227,6 +263,7 @@
 	/* For guest_run_panic: where the host's state is while the guest's is loaded. */
 	msr	tpidr_el2, x0
 	.endif
+	el2_traps guest, x0, x5
 	/*
 	 * Trap the guest's SVE and SME (minikvm switches only the FP/SIMD registers), and
 	 * its FP/SIMD until it uses them, in CPTR_EL2's nVHE layout or, under E2H, CPACR_EL1's
@@ -255,16 +292,20 @@
 	orr	x3, x3, #CPTR_EL2_TFP
 	.endif
 .Lfpsimd_on\@:
-	.if	!\vhe
 	/*
-	 * An nVHE host's kernel drives the EL1 physical timer: the guest must not reach it
-	 * (CNTHCTL_EL2.EL1PCEN clear traps CNTP_*). A VHE host uses EL2's timer instead.
+	 * The guest has the EL1 virtual timer (arch_timer.c switches it) and may read the
+	 * physical counter, never the physical timer: an nVHE host's kernel drives it, and
+	 * in VHE it would keep one VM's deadline for the next (CNTP_* accesses trap).
 	 */
 	mrs	x4, cnthctl_el2
 	str	x4, [x0, #HYP_HOST_CNTHCTL_EL2]
+	.if	\vhe
+	orr	x4, x4, #CNTHCTL_EL2_VHE_EL1PCTEN
+	bic	x4, x4, #CNTHCTL_EL2_VHE_EL1PTEN
+	.else
 	bic	x4, x4, #CNTHCTL_EL2_EL1PCEN
-	msr	cnthctl_el2, x4
 	.endif
+	msr	cnthctl_el2, x4
 	msr	cptr_el2, x3
 	adr	x3, __guest_vectors_\sfx
 	msr	vbar_el2, x3
@@ -273,6 +314,7 @@
 	/* The guest. */
 	el1_sysregs restore, x0, \vhe
 	shared_sysregs restore, x0
+	opt_sysregs restore, x0, x5, 1
 	fpsimd_op restore, x0, x0
 	load_el2 x0, elr_el2, CPU_PC
 	load_el2 x0, spsr_el2, CPU_PSTATE
@@ -305,23 +347,36 @@
  */
 	.balign	SZ_2K
 __guest_vectors_\sfx:
-	.rept	8
+	.rept	7
 	.balign	VECTOR_ENTRY_SIZE
 	mov	x0, #(. - __guest_vectors_\sfx)
 	b	guest_run_panic_\sfx
 	.endr
+	/* An SError at EL2 with SP_EL2: expected only in serror_check's window. */
+	.balign	VECTOR_ENTRY_SIZE
+__guest_serror_el2_\sfx:
+	mrs	x3, elr_el2
+	adr	x4, __guest_serror_window_\sfx
+	sub	x3, x3, x4
+	/* Taken before the ISB or after it: ELR_EL2 is one of the window's two instructions. */
+	cmp	x3, #4
+	b.hi	1f
+	orr	x0, x0, #BIT(ARM_EXIT_WITH_SERROR_BIT)
+	b	__guest_serror_done_\sfx
+1:	mov	x0, #(__guest_serror_el2_\sfx - __guest_vectors_\sfx)
+	b	guest_run_panic_\sfx
+	/*
+	 * From the guest, AArch64 then AArch32 (its EL0). ESB first: with FEAT_RAS, a pending
+	 * SError is deferred into DISR_EL1 for serror_check (a NOP without).
+	 */
+	.rept	2
 	.irp	code, ARM_EXCEPTION_TRAP, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_FIQ, ARM_EXCEPTION_EL1_SERROR
 	.balign	VECTOR_ENTRY_SIZE
+	esb
 	stp	x0, x1, [sp, #CPU_XREG(0)]
 	mov	x0, #\code
 	b	__guest_exit_\sfx
 	.endr
-	/* From AArch32 (a guest's EL0): the same exits. */
-	.irp	code, ARM_EXCEPTION_TRAP, ARM_EXCEPTION_IRQ, ARM_EXCEPTION_FIQ, ARM_EXCEPTION_EL1_SERROR
-	.balign	VECTOR_ENTRY_SIZE
-	stp	x0, x1, [sp, #CPU_XREG(0)]
-	mov	x0, #\code
-	b	__guest_exit_\sfx
 	.endr
 
 __guest_exit_\sfx:
@@ -341,24 +396,36 @@ __guest_exit_\sfx:
 	stp	x26, x27, [x1, #CPU_XREG(26)]
 	stp	x28, x29, [x1, #CPU_XREG(28)]
 	str	x30, [x1, #CPU_XREG(30)]
+	/* No indirect branch of the host's before the branch predictors are made safe. */
+	ldr	x5, [x1, #HYP_FLAGS]
+	tst	x5, #HYP_FLAGS_SPECTRE
+	b.ne	__guest_spectre_\sfx
+__guest_spectre_done_\sfx:
 	save_el2 x1, elr_el2, CPU_PC
 	save_el2 x1, spsr_el2, CPU_PSTATE
 	save_el2 x1, esr_el2, HYP_ESR_EL2
 	save_el2 x1, far_el2, HYP_FAR_EL2
 	save_el2 x1, hpfar_el2, HYP_HPFAR_EL2
+	/* Whether the guest took the virtual SError: taking it clears HCR_EL2.VSE. */
+	save_el2 x1, hcr_el2, HYP_HCR_EL2
 	el1_sysregs save, x1, \vhe
 	shared_sysregs save, x1
+	opt_sysregs save, x1, x5, 1
 	fpsimd_op save, x1, x1
+	fault_ipa x1, x5
+	serror_check x1, x5, \sfx
 
 	/* The host. */
 	add	x2, x1, #HYP_HOST_CTXT
 	shared_sysregs restore, x2
+	opt_sysregs restore, x2, x5, 0
+	el2_traps host, x1, x5
 	.if	!\vhe
 	el1_sysregs restore, x2, 0
 	load_el2 x1, elr_el2, HYP_HOST_ELR_EL2
 	load_el2 x1, spsr_el2, HYP_HOST_SPSR_EL2
-	load_el2 x1, cnthctl_el2, HYP_HOST_CNTHCTL_EL2
 	.endif
+	load_el2 x1, cnthctl_el2, HYP_HOST_CNTHCTL_EL2
 	load_el2 x1, hcr_el2, HYP_HOST_HCR_EL2
 	load_el2 x1, vttbr_el2, HYP_HOST_VTTBR_EL2
 	load_el2 x1, vmpidr_el2, HYP_HOST_VMPIDR_EL2
@@ -380,6 +447,9 @@ __guest_exit_\sfx:
 	.else
 	eret
 	.endif
+
+__guest_spectre_\sfx:
+	spectre_exit \sfx
 
 /*
  * An exception taken from EL2 while the guest's vectors were installed. nVHE: hyp_panic
@@ -479,12 +549,16 @@ el1_sync:
 	mov_q	x16, MINIKVM_HC_SCTLR_EL2
 	cmp	x0, x16
 	b.eq	hc_sctlr_el2
+	mov_q	x16, MINIKVM_HC_FLUSH_VM_CONTEXT
+	cmp	x0, x16
+	b.eq	hc_flush_vm_context
 	cmp	x0, #HVC_RESET_VECTORS
 	b.eq	hc_reset_vectors
-	/* Any other number is the stub's: enter its vector as this exception would have. */
-	ldr	x16, saved_vbar
-	add	x16, x16, #VECTOR_LOWER_A64_SYNC
-	br	x16
+	cmp	x0, #HVC_SOFT_RESTART
+	b.eq	hc_soft_restart
+	/* Anything else, the probe included: what the stub says of a number it does not know. */
+	mov_q	x0, HVC_STUB_ERR
+	eret
 1:	mov	x0, #VECTOR_LOWER_A64_SYNC
 	b	hyp_panic
 
@@ -509,12 +583,18 @@ hc_tlb_flush_vmid:
 	mov	x1, x2
 	tlb_flush_vmid 0
 
+/* MINIKVM_HC_FLUSH_VM_CONTEXT: a VMID rollover (vmid.c); only EL2 may TLBI ALLE1IS. */
+hc_flush_vm_context:
+	dsb	ishst
+	tlbi	alle1is
+	dsb	ish
+	eret
+
 /*
- * HVC_RESET_VECTORS: give EL2 back to the stub, as it was: vectors, and MMU and caches
- * off. The stub's own handler does nothing, since the stub is always installed when it
- * runs. Identity mapped, the code goes on at the same address once the MMU is off.
+ * Gives EL2 back to the stub, as it was: vectors, and MMU and caches off. Identity mapped,
+ * the code goes on at the same address once the MMU is off. x16 scratch.
  */
-hc_reset_vectors:
+.macro	reset_to_stub
 	ldr	x16, saved_vbar
 	msr	vbar_el2, x16
 	mrs	x16, sctlr_el2
@@ -524,8 +604,27 @@ hc_reset_vectors:
 	msr	sctlr_el2, x16
 	/* The next exception must see the new VBAR_EL2, whatever SCTLR_EL2.EOS says of ERET. */
 	isb
+.endm
+
+/*
+ * HVC_RESET_VECTORS (module unload, CPU_PM_ENTER). The stub's own handler does nothing,
+ * since the stub is always installed when it runs.
+ */
+hc_reset_vectors:
+	reset_to_stub
 	mov	x0, xzr
 	eret
+
+/*
+ * HVC_SOFT_RESTART (kexec, and our installer): x1 is code to run at EL2, with the MMU off,
+ * x2-x4 its arguments. Give EL2 back to the stub, then enter its vector as this exception
+ * would have: the stub does the rest. Our installer, so reached, installs us again.
+ */
+hc_soft_restart:
+	reset_to_stub
+	ldr	x16, saved_vbar
+	add	x16, x16, #VECTOR_LOWER_A64_SYNC
+	br	x16
 
 /*
  * An exception we cannot handle. There is nowhere to return to (after an exception from
