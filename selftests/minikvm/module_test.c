@@ -133,16 +133,38 @@ static const char *module_tests_unavailable(void)
 	return NULL;
 }
 
+/*
+ * RCU grace periods (module unload, the misc device, debugfs) are most of a load/unload
+ * cycle in the emulated hosts: 0.84 s a cycle in Bochs, 0.43 s with expedited grace
+ * periods, measured. Expedited ones change nothing that the cycles test. Returns the
+ * setting to restore, or -1 if it could not be read.
+ */
+#define RCU_EXPEDITED	"/sys/kernel/rcu_expedited"
+
+static int set_rcu_expedited(int on)
+{
+	char old = 0;
+	int fd = open(RCU_EXPEDITED, O_RDWR);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, &old, 1) != 1 || pwrite(fd, on ? "1" : "0", 1, 0) != 1)
+		old = 0;
+	close(fd);
+	return old ? old == '1' : -1;
+}
+
 TEST_F_TIMEOUT(module, load_unload_cycles_leak_nothing, CYCLES_TIMEOUT_S)
 {
 	long free_before, free_after;
 	unsigned long taint;
 	struct timespec t0, t1;
-	int i;
+	int i, expedited;
 
 	if (module_tests_unavailable())
 		SKIP(return, "%s", module_tests_unavailable());
 	taint = read_taint();
+	expedited = set_rcu_expedited(1);
 	/* The first cycle warms caches that later cycles reuse. */
 	cycle(_metadata);
 	free_before = free_pages();
@@ -151,6 +173,8 @@ TEST_F_TIMEOUT(module, load_unload_cycles_leak_nothing, CYCLES_TIMEOUT_S)
 		cycle(_metadata);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	free_after = free_pages();
+	if (expedited >= 0)
+		set_rcu_expedited(expedited);
 
 	TH_LOG("%d cycles in %ld ms: free pages %ld -> %ld", CYCLES,
 	       (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000,
