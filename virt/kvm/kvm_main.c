@@ -96,6 +96,15 @@ void kvm_put_kvm(struct kvm *kvm)
 		kvm_destroy_vm(kvm);
 }
 
+/*
+ * Drops a reference that cannot be the last one, because the caller still holds another
+ * (the VM fd, in an ioctl): undoing a kvm_get_kvm() on an error path. The VM stays.
+ */
+static void kvm_put_kvm_no_destroy(struct kvm *kvm)
+{
+	WARN_ON(refcount_dec_and_test(&kvm->users_count));
+}
+
 static inline struct kvm_vcpu *preempt_notifier_to_vcpu(struct preempt_notifier *pn)
 {
 	return container_of(pn, struct kvm_vcpu, preempt_notifier);
@@ -342,8 +351,7 @@ static int kvm_vm_ioctl_create_vcpu(struct kvm *kvm, unsigned long id)
 	kvm_get_kvm(kvm);
 	r = anon_inode_getfd("kvm-vcpu", &kvm_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
 	if (r < 0) {
-		/* The VM fd the caller holds keeps this from being the last reference. */
-		refcount_dec(&kvm->users_count);
+		kvm_put_kvm_no_destroy(kvm);
 		goto out_arch_destroy;
 	}
 	kvm->vcpus[kvm->created_vcpus++] = vcpu;
