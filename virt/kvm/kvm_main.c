@@ -69,18 +69,21 @@ void kvm_get_kvm(struct kvm *kvm)
 	refcount_inc(&kvm->users_count);
 }
 
+/* Frees a vCPU whose kvm_arch_vcpu_create() succeeded: its arch part, kvm_run, itself. */
+static void kvm_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	kvm_arch_vcpu_destroy(vcpu);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+}
+
 static void kvm_destroy_vm(struct kvm *kvm)
 {
 	struct mm_struct *mm = kvm->mm;
 	int i;
 
-	for (i = 0; i < kvm->created_vcpus; i++) {
-		struct kvm_vcpu *vcpu = kvm->vcpus[i];
-
-		kvm_arch_vcpu_destroy(vcpu);
-		free_page((unsigned long)vcpu->run);
-		kfree(vcpu);
-	}
+	for (i = 0; i < kvm->created_vcpus; i++)
+		kvm_vcpu_destroy(kvm->vcpus[i]);
 	kvm_io_bus_destroy(kvm);
 	kvm_arch_destroy_vm(kvm);
 	kvm_free_memslots(kvm);
@@ -352,14 +355,14 @@ static int kvm_vm_ioctl_create_vcpu(struct kvm *kvm, unsigned long id)
 	r = anon_inode_getfd("kvm-vcpu", &kvm_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
 	if (r < 0) {
 		kvm_put_kvm_no_destroy(kvm);
-		goto out_arch_destroy;
+		/* The whole vCPU exists now: it goes as a VM's vCPUs go. */
+		kvm_vcpu_destroy(vcpu);
+		goto out_unlock;
 	}
 	kvm->vcpus[kvm->created_vcpus++] = vcpu;
 	mutex_unlock(&kvm->lock);
 	return r;
 
-out_arch_destroy:
-	kvm_arch_vcpu_destroy(vcpu);
 out_free_run:
 	free_page((unsigned long)vcpu->run);
 out_free_vcpu:
