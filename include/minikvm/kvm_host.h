@@ -340,6 +340,15 @@ static inline void kvm_vcpu_count_exit(struct kvm_vcpu *vcpu, unsigned int reaso
 void kvm_vcpu_exit_to_user(struct kvm_vcpu *vcpu);
 
 /**
+ * kvm_vcpu_fault_page() - hand out one page of a vCPU's mmap
+ * @vmf: the fault on the vCPU fd's mapping
+ * @addr: the kernel address of the page to map there (kvm_run, or an arch's page)
+ *
+ * Returns 0 with vmf->page set and referenced, as a .fault handler returns it.
+ */
+vm_fault_t kvm_vcpu_fault_page(struct vm_fault *vmf, void *addr);
+
+/**
  * kvm_arch_hardware_setup() - check the CPU and allocate global hardware state
  *
  * Called once at module load, before any CPU is enabled. Returns 0 or a negative errno
@@ -484,8 +493,8 @@ long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
  * @vcpu: the vCPU
  * @vmf: the fault; vmf->pgoff >= 1
  *
- * x86 maps the PIO data page at KVM_PIO_PAGE_OFFSET. Returns 0 with vmf->page set and
- * referenced, or VM_FAULT_SIGBUS.
+ * x86 maps the PIO data page at KVM_PIO_PAGE_OFFSET. Returns kvm_vcpu_fault_page()'s 0, or
+ * VM_FAULT_SIGBUS.
  */
 vm_fault_t kvm_arch_vcpu_fault(struct kvm_vcpu *vcpu, struct vm_fault *vmf);
 

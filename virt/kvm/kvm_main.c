@@ -221,6 +221,16 @@ void kvm_vcpu_exit_to_user(struct kvm_vcpu *vcpu)
 	trace_kvm_userspace_exit(vcpu->vcpu_id, reason);
 }
 
+vm_fault_t kvm_vcpu_fault_page(struct vm_fault *vmf, void *addr)
+{
+	struct page *page = virt_to_page(addr);
+
+	/* The mapping's reference: the page outlives the vCPU while userspace maps it. */
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
 /*
  * The vCPU's mmap: page 0 is struct kvm_run, further pages are the arch's (x86: PIO data).
  * Pages are handed out one fault at a time, as KVM does; an offset beyond them is SIGBUS.
@@ -228,14 +238,10 @@ void kvm_vcpu_exit_to_user(struct kvm_vcpu *vcpu)
 static vm_fault_t kvm_vcpu_fault(struct vm_fault *vmf)
 {
 	struct kvm_vcpu *vcpu = vmf->vma->vm_file->private_data;
-	struct page *page;
 
 	if (vmf->pgoff != 0)
 		return kvm_arch_vcpu_fault(vcpu, vmf);
-	page = virt_to_page(vcpu->run);
-	get_page(page);
-	vmf->page = page;
-	return 0;
+	return kvm_vcpu_fault_page(vmf, vcpu->run);
 }
 
 static const struct vm_operations_struct kvm_vcpu_vm_ops = {
