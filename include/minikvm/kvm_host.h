@@ -340,6 +340,19 @@ static inline void kvm_vcpu_count_exit(struct kvm_vcpu *vcpu, unsigned int reaso
 void kvm_vcpu_exit_to_user(struct kvm_vcpu *vcpu);
 
 /**
+ * kvm_prepare_mmio_exit() - hand a guest's MMIO access that no io device took to userspace
+ * @vcpu: the vCPU
+ * @gpa: the guest physical address accessed
+ * @len: the access's size in bytes, 1 to 8
+ * @is_write: a store; else a load, whose data userspace leaves in run->mmio.data
+ * @data: a store's @len bytes (unused for a load)
+ *
+ * Fills run->mmio for KVM_EXIT_MMIO; the arch completes a load at the next KVM_RUN.
+ */
+void kvm_prepare_mmio_exit(struct kvm_vcpu *vcpu, gpa_t gpa, unsigned int len, bool is_write,
+			   const void *data);
+
+/**
  * kvm_vcpu_fault_page() - hand out one page of a vCPU's mmap
  * @vmf: the fault on the vCPU fd's mapping
  * @addr: the kernel address of the page to map there (kvm_run, or an arch's page)

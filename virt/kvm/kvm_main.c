@@ -221,6 +221,21 @@ void kvm_vcpu_exit_to_user(struct kvm_vcpu *vcpu)
 	trace_kvm_userspace_exit(vcpu->vcpu_id, reason);
 }
 
+void kvm_prepare_mmio_exit(struct kvm_vcpu *vcpu, gpa_t gpa, unsigned int len, bool is_write,
+			   const void *data)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = len;
+	run->mmio.is_write = is_write;
+	/* Bytes past @len, and a load's until userspace answers, show nothing stale. */
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (is_write)
+		memcpy(run->mmio.data, data, len);
+}
+
 vm_fault_t kvm_vcpu_fault_page(struct vm_fault *vmf, void *addr)
 {
 	struct page *page = virt_to_page(addr);

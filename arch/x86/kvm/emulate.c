@@ -540,7 +540,6 @@ static int kvm_emulation_failure(struct kvm_vcpu *vcpu, const u8 *insn, int n)
 int kvm_emulate_mmio(struct kvm_vcpu *vcpu, gpa_t gpa)
 {
 	struct mmio_insn *op = &vcpu->arch.mmio;
-	struct kvm_run *run = vcpu->run;
 	u8 insn[X86_MAX_INSN_LEN];
 	u64 val = 0;
 	int n;
@@ -580,13 +579,7 @@ int kvm_emulate_mmio(struct kvm_vcpu *vcpu, gpa_t gpa)
 		}
 		vcpu->arch.complete_userspace_io = complete_emulated_mmio;
 	}
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = op->size;
-	run->mmio.is_write = op->write;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (op->write)
-		memcpy(run->mmio.data, &val, op->size);
+	kvm_prepare_mmio_exit(vcpu, gpa, op->size, op->write, &val);
 	return 0;
 }
 
