@@ -353,6 +353,18 @@ void kvm_prepare_mmio_exit(struct kvm_vcpu *vcpu, gpa_t gpa, unsigned int len, b
 			   const void *data);
 
 /**
+ * kvm_prepare_internal_error_exit() - tell userspace why KVM_RUN cannot go on
+ * @vcpu: the vCPU
+ * @suberror: KVM_INTERNAL_ERROR_*
+ * @data: what KVM reports with that suberror, in its order
+ * @ndata: how many values @data holds, at most 16 (the ABI's room)
+ *
+ * Fills run->internal for KVM_EXIT_INTERNAL_ERROR.
+ */
+void kvm_prepare_internal_error_exit(struct kvm_vcpu *vcpu, u32 suberror, const u64 *data,
+				     u32 ndata);
+
+/**
  * kvm_vcpu_fault_page() - hand out one page of a vCPU's mmap
  * @vmf: the fault on the vCPU fd's mapping
  * @addr: the kernel address of the page to map there (kvm_run, or an arch's page)

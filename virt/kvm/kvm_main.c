@@ -236,6 +236,19 @@ void kvm_prepare_mmio_exit(struct kvm_vcpu *vcpu, gpa_t gpa, unsigned int len, b
 		memcpy(run->mmio.data, data, len);
 }
 
+void kvm_prepare_internal_error_exit(struct kvm_vcpu *vcpu, u32 suberror, const u64 *data,
+				     u32 ndata)
+{
+	struct kvm_run *run = vcpu->run;
+
+	if (WARN_ON_ONCE(ndata > ARRAY_SIZE(run->internal.data)))
+		ndata = ARRAY_SIZE(run->internal.data);
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = ndata;
+	memcpy(run->internal.data, data, ndata * sizeof(*data));
+}
+
 vm_fault_t kvm_vcpu_fault_page(struct vm_fault *vmf, void *addr)
 {
 	struct page *page = virt_to_page(addr);
