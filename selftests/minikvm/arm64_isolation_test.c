@@ -56,7 +56,7 @@ static int run_state_guest(const __u64 vals[STATE_REGS], __u64 slots[2 * STATE_R
 	struct vm vm;
 	int i, r = -1;
 
-	if (vm_create(&vm, PROG_STATE, guest_state_start, guest_state_end) ||
+	if (guest_vm_create(&vm, PROG_STATE, guest_state_start, guest_state_end) ||
 	    set_reg(&vm, REG_PC, guest_code_gpa(PROG_STATE)))
 		goto out;
 	for (i = 0; i < STATE_REGS; i++)
@@ -64,7 +64,7 @@ static int run_state_guest(const __u64 vals[STATE_REGS], __u64 slots[2 * STATE_R
 			goto out;
 	r = run_collecting_stores(&vm, slots, 2 * STATE_REGS);
 out:
-	vm_destroy(&vm);
+	guest_vm_destroy(&vm);
 	return r;
 }
 

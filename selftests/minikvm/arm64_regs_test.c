@@ -102,12 +102,12 @@ static int run_sysregs_guest(__u64 bvr, __u64 slots[SYSREG_SLOTS])
 	struct vm vm;
 	int r = -1;
 
-	if (!vm_create(&vm, PROG_SYSREGS, guest_sysregs_start, guest_sysregs_end) &&
+	if (!guest_vm_create(&vm, PROG_SYSREGS, guest_sysregs_start, guest_sysregs_end) &&
 	    !set_reg(&vm, REG_PC, guest_code_gpa(PROG_SYSREGS)) &&
 	    !set_reg(&vm, REG_X(1), bvr) && !set_reg(&vm, REG_X(3), MDSCR_TDCC) &&
 	    !set_reg(&vm, REG_X(4), 1))
 		r = run_collecting_stores(&vm, slots, SYSREG_SLOTS);
-	vm_destroy(&vm);
+	guest_vm_destroy(&vm);
 	return r;
 }
 
