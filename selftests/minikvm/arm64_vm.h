@@ -4,9 +4,9 @@
  * page per guest program, MMIO below it), a VM holding one guest program, made through
  * the guest set-up library that minikvm-run uses too (tools/lib/kvm_util.h): each step
  * ASSERTed by GUEST_SETUP() in the fixture, or guest_vm_create() for helpers that report
- * failure instead; ONE_REG access by set_reg() and get_reg(), and the checks for an MMIO
- * exit and for PSCI SYSTEM_OFF. The fixture is defined here, not declared, so one C file
- * per binary includes it.
+ * failure instead; ONE_REG access by set_reg() and get_reg(), the checks for an MMIO
+ * exit and for PSCI SYSTEM_OFF, and a run that collects the guest's MMIO stores. The
+ * fixture is defined here, not declared, so one C file per binary includes it.
  */
 #ifndef MINIKVM_ARM64_VM_H
 #define MINIKVM_ARM64_VM_H
@@ -107,6 +107,29 @@ static inline int is_system_off(struct vm *vm)
 {
 	return vm->run->exit_reason == KVM_EXIT_SYSTEM_EVENT &&
 	       vm->run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN;
+}
+
+/*
+ * Runs @vm to its SYSTEM_OFF, putting each 8-byte MMIO store at MMIO_GPA + 8 * i into
+ * @slots[i]. Returns 0, or -1 on any other exit.
+ */
+static inline int run_collecting_stores(struct vm *vm, __u64 *slots, unsigned int nr_slots)
+{
+	__u64 off;
+
+	memset(slots, 0xee, nr_slots * sizeof(slots[0]));
+	if (set_reg(vm, REG_X(0), MMIO_GPA))
+		return -1;
+	while (!ioctl(vm->vcpu, KVM_RUN, 0)) {
+		if (is_system_off(vm))
+			return 0;
+		off = vm->run->mmio.phys_addr - MMIO_GPA;
+		if (vm->run->exit_reason != KVM_EXIT_MMIO || !vm->run->mmio.is_write ||
+		    off % 8 || off / 8 >= nr_slots)
+			return -1;
+		memcpy(&slots[off / 8], vm->run->mmio.data, sizeof(slots[0]));
+	}
+	return -1;
 }
 
 /* A SIGALRM handler, so that the signal ends KVM_RUN with EINTR, noting when it came. */
