@@ -27,6 +27,26 @@ flavour() {
 	esac
 }
 
+# The toolchain prefix (CROSS_COMPILE's meaning) that builds for ARCH on this machine: none
+# for x86_64 and for an arm64 machine's own arch, else Debian's aarch64 cross compiler,
+# installed on first use. Run it as $(cross_prefix ARCH): it prints the prefix.
+cross_prefix() {
+	case $1 in
+	x86_64) ;;
+	arm64)
+		[ "$(uname -m)" = aarch64 ] && return 0
+		need_pkgs gcc-aarch64-linux-gnu
+		echo aarch64-linux-gnu- ;;
+	*) die "unknown arch '$1'" ;;
+	esac
+}
+
+# Waits until fewer than N of this shell's background jobs are running: call it before
+# starting another, so that at most N run at once.
+wait_for_job_slot() {
+	while [ "$(jobs -rp | wc -l)" -ge "$1" ]; do wait -n; done
+}
+
 # apt-get update once per day of cache; needed before any apt-cache look-up works. Several
 # scripts of one run may ask at once: one updates, the others wait for it.
 apt_ready() {

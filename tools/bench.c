@@ -61,24 +61,22 @@ static void report(const char *name, uint64_t iterations, uint64_t ns)
 	fflush(stdout);
 }
 
-/* A VM with the bench guest loaded, one vCPU set to run @loop @count times from @arg. */
-static void bench_vm(struct vm *vm, const struct vm *tmpl, const char *guest,
-		     enum bench_loop loop, uint64_t count, uint64_t arg)
+/*
+ * A VM with the bench guest loaded, one vCPU set to run @loop @count times from @arg.
+ * Returns the guest's entry point.
+ */
+static uint64_t bench_vm(struct vm *vm, const struct vm *tmpl, const char *guest,
+			 enum bench_loop loop, uint64_t count, uint64_t arg)
 {
-	*vm = *tmpl;
-	vm_create(vm);
-	load_guest(vm, guest, vm->mem_base + 0x10000, false);
-	vcpu_create(vm, 0);
-	if (arch_setup_vcpu(vm))
+	uint64_t entry;
+
+	runner_vm_create(vm, tmpl);
+	entry = load_guest(vm, guest, vm->mem_base + 0x10000);
+	runner_vcpu_create(vm, 0);
+	if (arch_setup_vcpu(vm, arch_bench.mode, entry))
 		die("cannot set the vCPU up");
 	arch_set_guest_args(vm, loop, count, arg);
-}
-
-static void vm_destroy(struct vm *vm)
-{
-	munmap(vm->mem, vm->mem_size);
-	close(vm->vcpu);
-	close(vm->vm);
+	return entry;
 }
 
 /* Runs the vCPU until the guest is done; any other end is fatal. */
@@ -142,6 +140,9 @@ static void bench_touch(const struct vm *tmpl, const char *guest, const char *na
 
 	bench_vm(&vm, tmpl, guest, LOOP_TOUCH, pages, arch_bench.touch_gpa);
 	mem = vm_add_memory(&vm, TOUCH_SLOT, arch_bench.touch_gpa, TOUCH_SIZE);
+	if (!mem)
+		die("KVM_SET_USER_MEMORY_REGION (slot %u, %llu bytes): %s", TOUCH_SLOT,
+		    TOUCH_SIZE, strerror(errno));
 	if (prefault)
 		memset(mem, 0, pages * PAGE_SIZE);
 	t0 = now_ns();
@@ -193,13 +194,13 @@ static void *vcpu_thread(void *arg)
 static void bench_two_vcpus(const struct vm *tmpl, const char *guest, uint64_t count)
 {
 	struct vm vm, second;
+	uint64_t t0, entry;
 	pthread_t thread;
-	uint64_t t0;
 
-	bench_vm(&vm, tmpl, guest, LOOP_NULL_DEV, count, 0);
+	entry = bench_vm(&vm, tmpl, guest, LOOP_NULL_DEV, count, 0);
 	second = vm;
-	vcpu_create(&second, 1);
-	if (arch_setup_vcpu(&second))
+	runner_vcpu_create(&second, 1);
+	if (arch_setup_vcpu(&second, arch_bench.mode, entry))
 		die("cannot set the second vCPU up");
 	arch_set_guest_args(&second, LOOP_NULL_DEV, count, 0);
 	t0 = now_ns();

@@ -33,15 +33,17 @@
 static char console_line[256];
 static size_t console_len;
 
+bool trace_exits;
+
 static void console_flush(void)
 {
 	fwrite(console_line, 1, console_len, stdout);
 	console_len = 0;
 }
 
-void console_putc(struct vm *vm, char c)
+void console_putc(char c)
 {
-	if (!vm->trace) {
+	if (!trace_exits) {
 		putchar(c);
 		return;
 	}
@@ -62,14 +64,6 @@ _Noreturn void die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(1);
-}
-
-/* Guest physical [gpa, gpa + len) in this process, or NULL outside guest memory. */
-void *guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
-{
-	if (gpa < vm->mem_base || len > vm->mem_size || gpa - vm->mem_base > vm->mem_size - len)
-		return NULL;
-	return vm->mem + (gpa - vm->mem_base);
 }
 
 /* "4M", "64k", "0x1000", "1G". */
@@ -105,8 +99,8 @@ static void *read_file(const char *path, size_t *size)
 	return buf;
 }
 
-/* An ELF64 image: each PT_LOAD segment at its physical address; the entry from the header. */
-static void load_elf(struct vm *vm, const uint8_t *img, size_t size, bool entry_given)
+/* An ELF64 image: each PT_LOAD segment at its physical address. Returns its entry. */
+static uint64_t load_elf(struct vm *vm, const uint8_t *img, size_t size)
 {
 	const Elf64_Ehdr *eh = (const void *)img;
 	int i;
@@ -128,28 +122,28 @@ static void load_elf(struct vm *vm, const uint8_t *img, size_t size, bool entry_
 		memcpy(dst, img + ph->p_offset, ph->p_filesz);
 		memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
 	}
-	if (!entry_given)
-		vm->entry = eh->e_entry;
+	return eh->e_entry;
 }
 
-void load_guest(struct vm *vm, const char *path, uint64_t load, bool entry_given)
+/* The guest image at @path into guest memory: ELF, or a flat binary at @load. Its entry. */
+uint64_t load_guest(struct vm *vm, const char *path, uint64_t load)
 {
 	size_t size;
 	uint8_t *img = read_file(path, &size);
+	uint64_t entry = load;
 	void *dst;
 
 	if (size >= SELFMAG && !memcmp(img, ELFMAG, SELFMAG)) {
-		load_elf(vm, img, size, entry_given);
+		entry = load_elf(vm, img, size);
 	} else {
 		dst = guest_ptr(vm, load, size);
 		if (!dst)
 			die("%s (%zu bytes) does not fit in guest memory at 0x%llx", path, size,
 			    (unsigned long long)load);
 		memcpy(dst, img, size);
-		if (!entry_given)
-			vm->entry = load;
 	}
 	free(img);
+	return entry;
 }
 
 /* The device at @dev, checked to speak KVM's API. */
@@ -164,47 +158,20 @@ int open_device(const char *dev)
 	return fd;
 }
 
-/* Maps fresh anonymous memory as memslot @slot at guest physical @gpa; returns it. */
-void *vm_add_memory(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size)
+/* A VM on @tmpl's device with @tmpl's memory (struct vm in kvm_util.h), or the run ends. */
+void runner_vm_create(struct vm *vm, const struct vm *tmpl)
 {
-	struct kvm_userspace_memory_region region = {
-		.slot = slot, .guest_phys_addr = gpa, .memory_size = size,
-	};
-	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	if (mem == MAP_FAILED)
-		die("cannot map %llu bytes of guest memory", (unsigned long long)size);
-	region.userspace_addr = (uintptr_t)mem;
-	if (ioctl(vm->vm, KVM_SET_USER_MEMORY_REGION, &region))
-		die("KVM_SET_USER_MEMORY_REGION (slot %u, %llu bytes): %s", slot,
-		    (unsigned long long)size, strerror(errno));
-	return mem;
+	if (vm_create(vm, tmpl->kvm, tmpl->mem_base, tmpl->mem_size))
+		die("a VM with %llu bytes of memory at 0x%llx: %s",
+		    (unsigned long long)tmpl->mem_size, (unsigned long long)tmpl->mem_base,
+		    strerror(errno));
 }
 
-/* A VM on vm->kvm with vm->mem_size bytes of memory at vm->mem_base (slot 0). */
-void vm_create(struct vm *vm)
+/* vCPU @id of the VM, in vm->vcpu and vm->run, or the run ends. */
+void runner_vcpu_create(struct vm *vm, unsigned int id)
 {
-	vm->vm = ioctl(vm->kvm, KVM_CREATE_VM, 0);
-	if (vm->vm < 0)
-		die("KVM_CREATE_VM: %s", strerror(errno));
-	vm->mem = vm_add_memory(vm, 0, vm->mem_base, vm->mem_size);
-}
-
-/* vCPU @id of the VM, in vm->vcpu, with its struct kvm_run mapped at vm->run. */
-void vcpu_create(struct vm *vm, unsigned int id)
-{
-	int mmap_size;
-
-	vm->vcpu = ioctl(vm->vm, KVM_CREATE_VCPU, id);
-	if (vm->vcpu < 0)
-		die("KVM_CREATE_VCPU: %s", strerror(errno));
-	mmap_size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (mmap_size < (int)sizeof(struct kvm_run))
-		die("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
-	vm->run = mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu, 0);
-	if (vm->run == MAP_FAILED)
-		die("cannot mmap the vCPU: %s", strerror(errno));
+	if (vcpu_create(vm, id))
+		die("vCPU %u: %s", id, strerror(errno));
 }
 
 /**
@@ -330,10 +297,9 @@ int main(int argc, char **argv)
 		{ "iterations", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vm vm = { .mem_base = arch_default_mem_base, .mem_size = 4 << 20,
-			 .mode = arch_default_mode };
-	const char *dev = "/dev/minikvm", *bench = NULL;
-	uint64_t iterations = 100000;
+	struct vm tmpl = { .mem_base = arch_default_mem_base, .mem_size = 4 << 20 }, vm;
+	const char *dev = "/dev/minikvm", *bench = NULL, *mode = arch_default_mode;
+	uint64_t iterations = 100000, entry = 0, loaded;
 	bool entry_given = false, want_stats = false;
 	uint64_t load = UINT64_MAX;
 	struct stats st = { .fd = -1 };
@@ -346,20 +312,20 @@ int main(int argc, char **argv)
 			dev = optarg;
 			break;
 		case 'm':
-			vm.mem_size = parse_size(optarg);
+			tmpl.mem_size = parse_size(optarg);
 			break;
 		case 'l':
 			load = parse_size(optarg);
 			break;
 		case 'e':
-			vm.entry = parse_size(optarg);
+			entry = parse_size(optarg);
 			entry_given = true;
 			break;
 		case 'M':
-			vm.mode = optarg;
+			mode = optarg;
 			break;
 		case 't':
-			vm.trace = true;
+			trace_exits = true;
 			break;
 		case 's':
 			want_stats = true;
@@ -377,19 +343,17 @@ int main(int argc, char **argv)
 	if (optind != argc - 1)
 		bad_usage();
 	if (load == UINT64_MAX)
-		load = vm.mem_base + 0x10000;
+		load = tmpl.mem_base + 0x10000;
 
-	vm.kvm = open_device(dev);
-	if (bench) {
-		vm.mode = arch_bench.mode;
-		return bench_main(&vm, argv[optind], bench, iterations ? iterations : 1);
-	}
-	vm_create(&vm);
-	load_guest(&vm, argv[optind], load, entry_given);
-	vcpu_create(&vm, 0);
-	if (arch_setup_vcpu(&vm))
+	tmpl.kvm = open_device(dev);
+	if (bench)
+		return bench_main(&tmpl, argv[optind], bench, iterations ? iterations : 1);
+	runner_vm_create(&vm, &tmpl);
+	loaded = load_guest(&vm, argv[optind], load);
+	runner_vcpu_create(&vm, 0);
+	if (arch_setup_vcpu(&vm, mode, entry_given ? entry : loaded))
 		return 1;
-	if (vm.trace || want_stats)
+	if (trace_exits || want_stats)
 		stats_open(&st, vm.vcpu);
 
 	do {
@@ -397,7 +361,7 @@ int main(int argc, char **argv)
 
 		if (ioctl(vm.vcpu, KVM_RUN, 0))
 			die("KVM_RUN: %s", strerror(errno));
-		if (vm.trace && st.fd >= 0) {
+		if (trace_exits && st.fd >= 0) {
 			/* What the kernel handled on its own during this KVM_RUN. */
 			exits = stat_value(&st, "exits");
 			bus = stat_value(&st, "io_bus_pio") + stat_value(&st, "io_bus_mmio");

@@ -10,33 +10,10 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "kvm_util.h"
 
-/**
- * struct vm - one VM with one vCPU, and what the runner was asked to do with it
- * @kvm: the device fd
- * @vm: the VM fd
- * @vcpu: the vCPU fd
- * @run: the vCPU's mmapped struct kvm_run
- * @mem: guest memory in this process
- * @mem_base: its guest physical address
- * @mem_size: its size
- * @entry: where the guest starts
- * @mode: arch-specific guest mode name (x86: real, protected, paged, long)
- * @trace: print one line per exit
- */
-struct vm {
-	int kvm;
-	int vm;
-	int vcpu;
-	struct kvm_run *run;
-	uint8_t *mem;
-	uint64_t mem_base;
-	uint64_t mem_size;
-	uint64_t entry;
-	const char *mode;
-	bool trace;
-};
+/* --trace: print one line per exit (minikvm-run.c). */
+extern bool trace_exits;
 
 /* What an arch's exit handler decided. */
 enum run_verdict {
@@ -65,7 +42,7 @@ struct arch_bench {
 extern const uint64_t arch_default_mem_base;
 extern const char *const arch_default_mode;
 extern const struct arch_bench arch_bench;
-int arch_setup_vcpu(struct vm *vm);
+int arch_setup_vcpu(struct vm *vm, const char *mode, uint64_t entry);
 void arch_set_guest_args(struct vm *vm, uint64_t a0, uint64_t a1, uint64_t a2);
 enum run_verdict arch_handle_exit(struct vm *vm);
 /* The name of an exit reason as minikvm counts them (x86: VMX basic reason; arm64: EC). */
@@ -74,14 +51,12 @@ void arch_spin(uint64_t n);
 
 /* From minikvm-run.c. */
 _Noreturn void die(const char *fmt, ...);
-void console_putc(struct vm *vm, char c);
-void *guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
+void console_putc(char c);
 uint64_t parse_size(const char *s);
 int open_device(const char *dev);
-void vm_create(struct vm *vm);
-void *vm_add_memory(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size);
-void vcpu_create(struct vm *vm, unsigned int id);
-void load_guest(struct vm *vm, const char *path, uint64_t load, bool entry_given);
+void runner_vm_create(struct vm *vm, const struct vm *tmpl);
+void runner_vcpu_create(struct vm *vm, unsigned int id);
+uint64_t load_guest(struct vm *vm, const char *path, uint64_t load);
 
 /* From bench.c. */
 int bench_main(const struct vm *tmpl, const char *guest, const char *cases, uint64_t count);

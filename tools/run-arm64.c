@@ -28,42 +28,30 @@ const struct arch_bench arch_bench = {
 	.mode = "el1", .bus_addr = NULL_DEV + 0x1000, .bus_len = 4, .touch_gpa = 0x48000000,
 };
 
-static uint64_t core_reg(size_t offset)
+static void set_core_reg(struct vm *vm, uint64_t id, uint64_t value)
 {
-	return KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | (offset / sizeof(__u32));
+	if (vcpu_set_reg(vm->vcpu, id, value))
+		die("KVM_SET_ONE_REG 0x%llx: %s", (unsigned long long)id, strerror(errno));
 }
 
-static void set_core_reg(struct vm *vm, size_t offset, uint64_t value)
+int arch_setup_vcpu(struct vm *vm, const char *mode, uint64_t entry)
 {
-	struct kvm_one_reg reg = { .id = core_reg(offset), .addr = (uintptr_t)&value };
-
-	if (ioctl(vm->vcpu, KVM_SET_ONE_REG, &reg))
-		die("KVM_SET_ONE_REG 0x%llx: %s", (unsigned long long)reg.id, strerror(errno));
-}
-
-int arch_setup_vcpu(struct vm *vm)
-{
-	struct kvm_vcpu_init init;
-
-	if (strcmp(vm->mode, "el1"))
-		die("unknown mode '%s' (el1)", vm->mode);
-	if (ioctl(vm->vm, KVM_ARM_PREFERRED_TARGET, &init))
-		die("KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
-	init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2;
-	if (ioctl(vm->vcpu, KVM_ARM_VCPU_INIT, &init))
+	if (strcmp(mode, "el1"))
+		die("unknown mode '%s' (el1)", mode);
+	if (arm64_vcpu_init(vm->vm, vm->vcpu, 0))
 		die("KVM_ARM_VCPU_INIT: %s", strerror(errno));
 	/* The reset state is EL1h with DAIF masked: only the PC and a stack are ours to set. */
-	set_core_reg(vm, offsetof(struct kvm_regs, regs.pc), vm->entry);
-	set_core_reg(vm, offsetof(struct kvm_regs, sp_el1), vm->mem_base + vm->mem_size);
+	set_core_reg(vm, REG_PC, entry);
+	set_core_reg(vm, REG_SP_EL1, vm->mem_base + vm->mem_size);
 	return 0;
 }
 
 /* The bench guest's arguments, in x0, x1 and x2 as for a C function. */
 void arch_set_guest_args(struct vm *vm, uint64_t a0, uint64_t a1, uint64_t a2)
 {
-	set_core_reg(vm, offsetof(struct kvm_regs, regs.regs[0]), a0);
-	set_core_reg(vm, offsetof(struct kvm_regs, regs.regs[1]), a1);
-	set_core_reg(vm, offsetof(struct kvm_regs, regs.regs[2]), a2);
+	set_core_reg(vm, REG_X(0), a0);
+	set_core_reg(vm, REG_X(1), a1);
+	set_core_reg(vm, REG_X(2), a2);
 }
 
 /* Exactly 2 * @n instructions (@n > 0), for the bench's instruction clock. */
@@ -77,7 +65,7 @@ static enum run_verdict handle_mmio(struct vm *vm)
 	struct kvm_run *run = vm->run;
 	uint64_t addr = run->mmio.phys_addr;
 
-	if (vm->trace)
+	if (trace_exits)
 		printf("trace: exit mmio %s addr 0x%llx len %u data 0x%x -> userspace\n",
 		       run->mmio.is_write ? "write" : "read", (unsigned long long)addr,
 		       run->mmio.len, run->mmio.is_write ? run->mmio.data[0] : 0);
@@ -86,7 +74,7 @@ static enum run_verdict handle_mmio(struct vm *vm)
 	if (run->mmio.is_write && addr >= NULL_DEV && addr < NULL_DEV + 0x1000)
 		return RUN_CONTINUE;
 	if (run->mmio.is_write && addr == PL011_DR) {
-		console_putc(vm, run->mmio.data[0]);
+		console_putc(run->mmio.data[0]);
 		return RUN_CONTINUE;
 	}
 	if (!run->mmio.is_write && addr == PL011_FR) {
@@ -107,7 +95,7 @@ enum run_verdict arch_handle_exit(struct vm *vm)
 		return handle_mmio(vm);
 	case KVM_EXIT_SYSTEM_EVENT:
 		if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN) {
-			if (vm->trace)
+			if (trace_exits)
 				printf("trace: exit system_event shutdown -> userspace: the guest is done\n");
 			return RUN_DONE;
 		}

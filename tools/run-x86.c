@@ -30,124 +30,55 @@ const struct arch_bench arch_bench = {
 #define DEBUG_PORT	0xe9
 #define NULL_PORT	0x80
 
-#define CR0_PE		(1U << 0)
-#define CR0_MP		(1U << 1)
-#define CR0_ET		(1U << 4)
-#define CR0_NE		(1U << 5)
-#define CR0_WP		(1U << 16)
-#define CR0_PG		(1U << 31)
-#define CR4_PSE		(1U << 4)
-#define CR4_PAE		(1U << 5)
-#define EFER_LME	(1U << 8)
-#define EFER_LMA	(1U << 10)
-#define PTE_P		(1U << 0)
-#define PTE_RW		(1U << 1)
-#define PTE_PS		(1U << 7)
-
 /* Page tables live in the guest's first pages, below the default load address. */
 #define PAGE_TABLES	0x1000
+/* What long mode maps to itself: the first GiB. */
+#define LONG_MAPPED	(1ULL << 30)
+/* Real mode: the stack at the top of the one 64 KiB segment. */
+#define REAL_MODE_STACK	0xfff0
 
-/* Gives the guest every CPUID feature the device supports (KVM needs LM for long mode). */
-static void set_cpuid(struct vm *vm)
+/* @pages pages of guest memory at PAGE_TABLES, for the page tables. */
+static void *page_tables(struct vm *vm, unsigned int pages)
 {
-	struct kvm_cpuid2 *cpuid;
-	int n = 100;
+	void *tables = guest_ptr(vm, PAGE_TABLES, pages * X86_PAGE_SIZE);
 
-	cpuid = calloc(1, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
-	if (!cpuid)
-		die("out of memory");
-	cpuid->nent = n;
-	if (ioctl(vm->kvm, KVM_GET_SUPPORTED_CPUID, cpuid) == 0 &&
-	    ioctl(vm->vcpu, KVM_SET_CPUID2, cpuid))
-		die("KVM_SET_CPUID2: %s", strerror(errno));
-	free(cpuid);
-}
-
-static void flat_segments(struct kvm_sregs *sregs, bool long_mode)
-{
-	struct kvm_segment code = {
-		.base = 0, .limit = 0xffffffff, .selector = 0x8, .type = 0xb, .present = 1,
-		.s = 1, .db = !long_mode, .l = long_mode, .g = 1,
-	};
-	struct kvm_segment data = code;
-
-	data.selector = 0x10;
-	data.type = 0x3;
-	data.l = 0;
-	data.db = 1;
-	sregs->cs = code;
-	sregs->ds = sregs->es = sregs->fs = sregs->gs = sregs->ss = data;
-}
-
-/* 32-bit paging: one page directory of 4 MiB pages mapping all 4 GiB to itself. */
-static void paged_tables(struct vm *vm, struct kvm_sregs *sregs)
-{
-	uint32_t *pd = guest_ptr(vm, PAGE_TABLES, 4096);
-	int i;
-
-	if (!pd)
+	if (!tables)
 		die("no guest memory at 0x%x for the page tables", PAGE_TABLES);
-	for (i = 0; i < 1024; i++)
-		pd[i] = (uint32_t)i << 22 | PTE_P | PTE_RW | PTE_PS;
-	sregs->cr3 = PAGE_TABLES;
-	sregs->cr4 |= CR4_PSE;
-	sregs->cr0 |= CR0_PG;
+	return tables;
 }
 
-/* 4-level paging: the first GiB mapped to itself with 2 MiB pages. */
-static void long_tables(struct vm *vm, struct kvm_sregs *sregs)
+int arch_setup_vcpu(struct vm *vm, const char *mode, uint64_t entry)
 {
-	uint64_t *pml4 = guest_ptr(vm, PAGE_TABLES, 3 * 4096);
-	uint64_t *pdpt = pml4 + 512, *pd = pml4 + 1024;
-	int i;
-
-	if (!pml4)
-		die("no guest memory at 0x%x for the page tables", PAGE_TABLES);
-	pml4[0] = (PAGE_TABLES + 0x1000) | PTE_P | PTE_RW;
-	pdpt[0] = (PAGE_TABLES + 0x2000) | PTE_P | PTE_RW;
-	for (i = 0; i < 512; i++)
-		pd[i] = ((uint64_t)i << 21) | PTE_P | PTE_RW | PTE_PS;
-	sregs->cr3 = PAGE_TABLES;
-	sregs->cr4 |= CR4_PAE;
-	sregs->efer |= EFER_LME | EFER_LMA;
-	sregs->cr0 |= CR0_PG;
-}
-
-int arch_setup_vcpu(struct vm *vm)
-{
+	uint64_t rip = entry, rsp = vm->mem_base + vm->mem_size - 8;
 	struct kvm_sregs sregs;
-	struct kvm_regs regs = { .rflags = 2 };
 
 	if (ioctl(vm->vcpu, KVM_GET_SREGS, &sregs))
 		die("KVM_GET_SREGS: %s", strerror(errno));
-	if (!strcmp(vm->mode, "real")) {
+	if (!strcmp(mode, "real")) {
 		/* The code's segment starts at the load address: 64 KiB of code, data, stack. */
-		uint64_t seg = vm->entry & ~0xfULL;
+		uint64_t seg = entry & ~0xfULL;
 
 		if (seg >= 1 << 20)
-			die("real mode: entry 0x%llx is beyond 1 MiB", (unsigned long long)vm->entry);
-		sregs.cs.selector = sregs.ds.selector = sregs.es.selector = seg >> 4;
-		sregs.ss.selector = sregs.fs.selector = sregs.gs.selector = seg >> 4;
-		sregs.cs.base = sregs.ds.base = sregs.es.base = seg;
-		sregs.ss.base = sregs.fs.base = sregs.gs.base = seg;
-		regs.rip = vm->entry - seg;
-		regs.rsp = 0xfff0;
+			die("real mode: entry 0x%llx is beyond 1 MiB", (unsigned long long)entry);
+		x86_real_mode_segments(&sregs, seg);
+		rip = entry - seg;
+		rsp = REAL_MODE_STACK;
 	} else {
-		flat_segments(&sregs, !strcmp(vm->mode, "long"));
-		sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP;
-		if (!strcmp(vm->mode, "paged"))
-			paged_tables(vm, &sregs);
-		else if (!strcmp(vm->mode, "long"))
-			long_tables(vm, &sregs);
-		else if (strcmp(vm->mode, "protected"))
-			die("unknown mode '%s' (real, protected, paged or long)", vm->mode);
-		regs.rip = vm->entry;
-		regs.rsp = vm->mem_base + vm->mem_size - 8;
+		x86_protected_mode(&sregs, !strcmp(mode, "long"));
+		sregs.cr0 |= CR0_WP;
+		if (!strcmp(mode, "paged"))
+			x86_paged_tables(page_tables(vm, 1), PAGE_TABLES, &sregs);
+		else if (!strcmp(mode, "long"))
+			x86_long_tables(page_tables(vm, X86_LONG_TABLE_PAGES), PAGE_TABLES,
+					LONG_MAPPED, &sregs);
+		else if (strcmp(mode, "protected"))
+			die("unknown mode '%s' (real, protected, paged or long)", mode);
 	}
-	set_cpuid(vm);
+	if (x86_set_supported_cpuid(vm->kvm, vm->vcpu))
+		die("KVM_SET_CPUID2: %s", strerror(errno));
 	if (ioctl(vm->vcpu, KVM_SET_SREGS, &sregs))
-		die("KVM_SET_SREGS (%s mode): %s", vm->mode, strerror(errno));
-	if (ioctl(vm->vcpu, KVM_SET_REGS, &regs))
+		die("KVM_SET_SREGS (%s mode): %s", mode, strerror(errno));
+	if (x86_set_start_regs(vm->vcpu, rip, rsp))
 		die("KVM_SET_REGS: %s", strerror(errno));
 	return 0;
 }
@@ -179,7 +110,7 @@ static enum run_verdict handle_io(struct vm *vm)
 	bool out = run->io.direction == KVM_EXIT_IO_OUT;
 	uint32_t i, n = run->io.size * run->io.count;
 
-	if (vm->trace)
+	if (trace_exits)
 		printf("trace: exit io %s port 0x%x size %u count %u data 0x%x -> userspace\n",
 		       out ? "out" : "in", run->io.port, run->io.size, run->io.count,
 		       out ? data[0] : 0);
@@ -187,7 +118,7 @@ static enum run_verdict handle_io(struct vm *vm)
 		return RUN_CONTINUE;
 	if (out && (run->io.port == COM1_PORT || run->io.port == DEBUG_PORT)) {
 		for (i = 0; i < n; i++)
-			console_putc(vm, data[i]);
+			console_putc(data[i]);
 		return RUN_CONTINUE;
 	}
 	if (!out && run->io.port == COM1_LSR) {
@@ -208,7 +139,7 @@ enum run_verdict arch_handle_exit(struct vm *vm)
 	case KVM_EXIT_IO:
 		return handle_io(vm);
 	case KVM_EXIT_HLT:
-		if (vm->trace)
+		if (trace_exits)
 			printf("trace: exit hlt -> userspace: the guest is done\n");
 		return RUN_DONE;
 	case KVM_EXIT_SHUTDOWN:

@@ -340,6 +340,40 @@ static inline void kvm_vcpu_count_exit(struct kvm_vcpu *vcpu, unsigned int reaso
 void kvm_vcpu_exit_to_user(struct kvm_vcpu *vcpu);
 
 /**
+ * kvm_prepare_mmio_exit() - hand a guest's MMIO access that no io device took to userspace
+ * @vcpu: the vCPU
+ * @gpa: the guest physical address accessed
+ * @len: the access's size in bytes, 1 to 8
+ * @is_write: a store; else a load, whose data userspace leaves in run->mmio.data
+ * @data: a store's @len bytes (unused for a load)
+ *
+ * Fills run->mmio for KVM_EXIT_MMIO; the arch completes a load at the next KVM_RUN.
+ */
+void kvm_prepare_mmio_exit(struct kvm_vcpu *vcpu, gpa_t gpa, unsigned int len, bool is_write,
+			   const void *data);
+
+/**
+ * kvm_prepare_internal_error_exit() - tell userspace why KVM_RUN cannot go on
+ * @vcpu: the vCPU
+ * @suberror: KVM_INTERNAL_ERROR_*
+ * @data: what KVM reports with that suberror, in its order
+ * @ndata: how many values @data holds, at most 16 (the ABI's room)
+ *
+ * Fills run->internal for KVM_EXIT_INTERNAL_ERROR.
+ */
+void kvm_prepare_internal_error_exit(struct kvm_vcpu *vcpu, u32 suberror, const u64 *data,
+				     u32 ndata);
+
+/**
+ * kvm_vcpu_fault_page() - hand out one page of a vCPU's mmap
+ * @vmf: the fault on the vCPU fd's mapping
+ * @addr: the kernel address of the page to map there (kvm_run, or an arch's page)
+ *
+ * Returns 0 with vmf->page set and referenced, as a .fault handler returns it.
+ */
+vm_fault_t kvm_vcpu_fault_page(struct vm_fault *vmf, void *addr);
+
+/**
  * kvm_arch_hardware_setup() - check the CPU and allocate global hardware state
  *
  * Called once at module load, before any CPU is enabled. Returns 0 or a negative errno
@@ -484,8 +518,8 @@ long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
  * @vcpu: the vCPU
  * @vmf: the fault; vmf->pgoff >= 1
  *
- * x86 maps the PIO data page at KVM_PIO_PAGE_OFFSET. Returns 0 with vmf->page set and
- * referenced, or VM_FAULT_SIGBUS.
+ * x86 maps the PIO data page at KVM_PIO_PAGE_OFFSET. Returns kvm_vcpu_fault_page()'s 0, or
+ * VM_FAULT_SIGBUS.
  */
 vm_fault_t kvm_arch_vcpu_fault(struct kvm_vcpu *vcpu, struct vm_fault *vmf);
 

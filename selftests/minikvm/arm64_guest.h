@@ -2,22 +2,15 @@
 /*
  * The arm64 selftests' guests: AArch64 programs assembled into the test binary, each
  * between a guest_NAME_start and a guest_NAME_end label, for a test to copy into guest
- * memory, and the ONE_REG ids of the core registers they use. The assembly is defined
- * here, not declared: each arm64 test that runs guests includes this once (through
- * arm64_vm.h) and links its own copy of every guest, used or not.
+ * memory; the ONE_REG ids of the core registers they use (REG_X(), REG_PC, REG_V()) come
+ * from the guest set-up library, tools/lib/arm64_setup.h. The assembly is defined here,
+ * not declared: each arm64 test that runs guests includes this once (through arm64_vm.h)
+ * and links its own copy of every guest, used or not.
  */
 #ifndef MINIKVM_ARM64_GUEST_H
 #define MINIKVM_ARM64_GUEST_H
 
-#include <stddef.h>
-#include <linux/kvm.h>
-
-/* The id of core register x<n>, PC, or V<n> for KVM_{GET,SET}_ONE_REG. */
-#define CORE_REG(field, size)	(KVM_REG_ARM64 | (size) | KVM_REG_ARM_CORE | \
-				 (offsetof(struct kvm_regs, field) / sizeof(__u32)))
-#define REG_X(n)		CORE_REG(regs.regs[n], KVM_REG_SIZE_U64)
-#define REG_PC			CORE_REG(regs.pc, KVM_REG_SIZE_U64)
-#define REG_V(n)		CORE_REG(fp_regs.vregs[n], KVM_REG_SIZE_U128)
+#include "kvm_util.h"
 
 /*
  * A guest program, name##_start to name##_end, to copy into guest memory: position

@@ -27,36 +27,13 @@ static int pin_to_cpu0(void)
 	return sched_setaffinity(0, sizeof(cpu0), &cpu0);
 }
 
-/*
- * Runs @vm to its SYSTEM_OFF, putting each 8-byte MMIO store at MMIO_GPA + 8 * i into
- * @slots[i]. Returns 0, or -1 on any other exit.
- */
-static int run_collecting_stores(struct vm *vm, __u64 *slots, unsigned int nr_slots)
-{
-	__u64 off;
-
-	memset(slots, 0xee, nr_slots * sizeof(slots[0]));
-	if (set_reg(vm, REG_X(0), MMIO_GPA))
-		return -1;
-	while (!ioctl(vm->vcpu, KVM_RUN, 0)) {
-		if (is_system_off(vm))
-			return 0;
-		off = vm->run->mmio.phys_addr - MMIO_GPA;
-		if (vm->run->exit_reason != KVM_EXIT_MMIO || !vm->run->mmio.is_write ||
-		    off % 8 || off / 8 >= nr_slots)
-			return -1;
-		memcpy(&slots[off / 8], vm->run->mmio.data, sizeof(slots[0]));
-	}
-	return -1;
-}
-
 /* The state guest in a fresh VM, writing @vals; @slots gets what it read before and after. */
 static int run_state_guest(const __u64 vals[STATE_REGS], __u64 slots[2 * STATE_REGS])
 {
 	struct vm vm;
 	int i, r = -1;
 
-	if (vm_create(&vm, PROG_STATE, guest_state_start, guest_state_end) ||
+	if (guest_vm_create(&vm, PROG_STATE, guest_state_start, guest_state_end) ||
 	    set_reg(&vm, REG_PC, guest_code_gpa(PROG_STATE)))
 		goto out;
 	for (i = 0; i < STATE_REGS; i++)
@@ -64,7 +41,7 @@ static int run_state_guest(const __u64 vals[STATE_REGS], __u64 slots[2 * STATE_R
 			goto out;
 	r = run_collecting_stores(&vm, slots, 2 * STATE_REGS);
 out:
-	vm_destroy(&vm);
+	guest_vm_destroy(&vm);
 	return r;
 }
 

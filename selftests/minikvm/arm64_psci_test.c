@@ -72,7 +72,6 @@ TEST_F(guest, psci_cpu_on_starts_a_stopped_vcpu)
 	static const __u64 results[] = {
 		PSCI_RET_SUCCESS, PSCI_0_2_AFFINITY_LEVEL_ON, (__u64)(__s64)PSCI_RET_ALREADY_ON,
 	};
-	struct kvm_vcpu_init init;
 	struct secondary sec;
 	pthread_t thread;
 	__u64 data;
@@ -85,9 +84,7 @@ TEST_F(guest, psci_cpu_on_starts_a_stopped_vcpu)
 	ASSERT_LE(0, sec.fd);
 	sec.run = mmap(NULL, sizeof(*sec.run), PROT_READ | PROT_WRITE, MAP_SHARED, sec.fd, 0);
 	ASSERT_NE(MAP_FAILED, sec.run);
-	ASSERT_EQ(0, ioctl(self->vm.vm, KVM_ARM_PREFERRED_TARGET, &init));
-	init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2 | 1U << KVM_ARM_VCPU_POWER_OFF;
-	ASSERT_EQ(0, ioctl(sec.fd, KVM_ARM_VCPU_INIT, &init));
+	ASSERT_EQ(0, arm64_vcpu_init(self->vm.vm, sec.fd, 1U << KVM_ARM_VCPU_POWER_OFF));
 	/* vCPU 1's MPIDR affinity, as KVM gives it: Aff0 = 1. */
 	ASSERT_EQ(0, set_reg(&self->vm, REG_X(20), 1));
 	ASSERT_EQ(0, set_reg(&self->vm, REG_X(21), guest_code_gpa(PROG_SECONDARY)));
@@ -214,7 +211,6 @@ static int run_sleeps_until_a_signal(struct vm *vm)
 /* arm64 KVM has KVM_CAP_MP_STATE; a vCPU initialised with POWER_OFF is STOPPED. */
 TEST_F(guest, mp_state_at_init)
 {
-	struct kvm_vcpu_init init;
 	struct vm off;
 
 	GUEST_SETUP(PROG_PSCI, guest_psci);
@@ -223,9 +219,7 @@ TEST_F(guest, mp_state_at_init)
 	EXPECT_EQ(KVM_MP_STATE_RUNNABLE, get_mp_state(&self->vm));
 	off.vcpu = ioctl(self->vm.vm, KVM_CREATE_VCPU, 1);
 	ASSERT_LE(0, off.vcpu);
-	ASSERT_EQ(0, ioctl(self->vm.vm, KVM_ARM_PREFERRED_TARGET, &init));
-	init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2 | 1U << KVM_ARM_VCPU_POWER_OFF;
-	ASSERT_EQ(0, ioctl(off.vcpu, KVM_ARM_VCPU_INIT, &init));
+	ASSERT_EQ(0, arm64_vcpu_init(self->vm.vm, off.vcpu, 1U << KVM_ARM_VCPU_POWER_OFF));
 	EXPECT_EQ(KVM_MP_STATE_STOPPED, get_mp_state(&off));
 	close(off.vcpu);
 }

@@ -72,28 +72,6 @@ TEST_F(guest, reg_list_names_gettable_registers)
 #define OSLSR_OSLK		(1ULL << 1)
 
 /*
- * Runs @vm to its SYSTEM_OFF, putting each 8-byte MMIO store at MMIO_GPA + 8 * i into
- * @slots[i]. Returns 0, or -1 on any other exit.
- */
-static int run_collecting_stores(struct vm *vm, __u64 *slots, unsigned int nr_slots)
-{
-	__u64 off;
-
-	memset(slots, 0xee, nr_slots * sizeof(slots[0]));
-	set_reg(vm, REG_X(0), MMIO_GPA);
-	while (!ioctl(vm->vcpu, KVM_RUN, 0)) {
-		if (is_system_off(vm))
-			return 0;
-		off = vm->run->mmio.phys_addr - MMIO_GPA;
-		if (vm->run->exit_reason != KVM_EXIT_MMIO || !vm->run->mmio.is_write ||
-		    off % 8 || off / 8 >= nr_slots)
-			return -1;
-		memcpy(&slots[off / 8], vm->run->mmio.data, sizeof(slots[0]));
-	}
-	return -1;
-}
-
-/*
  * Runs the sysregs guest in a fresh VM to its SYSTEM_OFF, with @bvr to write to
  * DBGBVR0_EL1; fills @slots with what it stored. Returns 0, or -1 on any other exit.
  */
@@ -102,12 +80,12 @@ static int run_sysregs_guest(__u64 bvr, __u64 slots[SYSREG_SLOTS])
 	struct vm vm;
 	int r = -1;
 
-	if (!vm_create(&vm, PROG_SYSREGS, guest_sysregs_start, guest_sysregs_end) &&
+	if (!guest_vm_create(&vm, PROG_SYSREGS, guest_sysregs_start, guest_sysregs_end) &&
 	    !set_reg(&vm, REG_PC, guest_code_gpa(PROG_SYSREGS)) &&
 	    !set_reg(&vm, REG_X(1), bvr) && !set_reg(&vm, REG_X(3), MDSCR_TDCC) &&
 	    !set_reg(&vm, REG_X(4), 1))
 		r = run_collecting_stores(&vm, slots, SYSREG_SLOTS);
-	vm_destroy(&vm);
+	guest_vm_destroy(&vm);
 	return r;
 }
 

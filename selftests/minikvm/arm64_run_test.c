@@ -105,7 +105,6 @@ static void *smp_vcpu_thread(void *arg)
 /* Two vCPUs of one VM in the guest at the same time, one thread each. */
 TEST_F(guest, two_vcpus_run_at_once)
 {
-	struct kvm_vcpu_init init;
 	struct smp_vcpu v[2];
 	pthread_t thread[2];
 	int i;
@@ -117,9 +116,7 @@ TEST_F(guest, two_vcpus_run_at_once)
 	v[1].run = mmap(NULL, sizeof(*v[1].run), PROT_READ | PROT_WRITE, MAP_SHARED,
 			v[1].fd, 0);
 	ASSERT_NE(MAP_FAILED, v[1].run);
-	ASSERT_EQ(0, ioctl(self->vm.vm, KVM_ARM_PREFERRED_TARGET, &init));
-	init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2;
-	ASSERT_EQ(0, ioctl(v[1].fd, KVM_ARM_VCPU_INIT, &init));
+	ASSERT_EQ(0, arm64_vcpu_init(self->vm.vm, v[1].fd, 0));
 	for (i = 0; i < 2; i++) {
 		struct vm one = { .vcpu = v[i].fd };
 
@@ -152,8 +149,8 @@ TEST_F_TIMEOUT(guest, many_vm_lifetimes, VM_CYCLES_TIMEOUT_S)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < VM_CYCLES; i++) {
 		if (i)
-			vm_destroy(vm);
-		ASSERT_EQ(0, vm_create(vm, PROG_STORE, guest_store_start, guest_store_end))
+			guest_vm_destroy(vm);
+		ASSERT_EQ(0, guest_vm_create(vm, PROG_STORE, guest_store_start, guest_store_end))
 			TH_LOG("cycle %d: %s", i, strerror(errno));
 		ASSERT_EQ(0, set_reg(vm, REG_PC, guest_code_gpa(PROG_STORE)));
 		ASSERT_EQ(0, set_reg(vm, REG_X(1), i));
@@ -181,37 +178,11 @@ TEST_F_TIMEOUT(guest, many_vm_lifetimes, VM_CYCLES_TIMEOUT_S)
 /* One of many VMs sharing one /dev fd: memory, a vCPU running the load loop guest. */
 static int many_vm_create(int kvm, struct vm *vm, int index)
 {
-	struct kvm_userspace_memory_region region = {
-		.guest_phys_addr = RAM_GPA,
-		.memory_size = RAM_SIZE,
-	};
-	struct kvm_vcpu_init init;
-	char *mem;
-
-	memset(vm, 0, sizeof(*vm));
-	vm->kvm = -1;
-	vm->vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	if (vm->vm < 0)
+	if (vm_create(vm, kvm, RAM_GPA, RAM_SIZE))
 		return -1;
-	vm->mem = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
-	if (vm->mem == MAP_FAILED)
-		return -1;
-	mem = vm->mem;
-	memcpy(mem + guest_code_gpa(PROG_LOAD_LOOP) - RAM_GPA, guest_load_loop_start,
-	       guest_load_loop_end - guest_load_loop_start);
-	*(__u64 *)(mem + DATA_OFFSET) = MANY_VMS_MAGIC + index;
-	region.userspace_addr = (unsigned long)mem;
-	if (ioctl(vm->vm, KVM_SET_USER_MEMORY_REGION, &region))
-		return -1;
-	vm->vcpu = ioctl(vm->vm, KVM_CREATE_VCPU, 0);
-	if (vm->vcpu < 0)
-		return -1;
-	vm->run = mmap(NULL, sizeof(*vm->run), PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu, 0);
-	if (vm->run == MAP_FAILED || ioctl(vm->vm, KVM_ARM_PREFERRED_TARGET, &init))
-		return -1;
-	init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2;
-	if (ioctl(vm->vcpu, KVM_ARM_VCPU_INIT, &init))
+	guest_load(vm, PROG_LOAD_LOOP, guest_load_loop_start, guest_load_loop_end);
+	*(__u64 *)(vm->mem + DATA_OFFSET) = MANY_VMS_MAGIC + index;
+	if (vcpu_create(vm, 0) || arm64_vcpu_init(vm->vm, vm->vcpu, 0))
 		return -1;
 	return set_reg(vm, REG_PC, guest_code_gpa(PROG_LOAD_LOOP)) ||
 	       set_reg(vm, REG_X(2), RAM_GPA + DATA_OFFSET) || set_reg(vm, REG_X(4), MMIO_GPA);
@@ -257,12 +228,8 @@ TEST_F_TIMEOUT(guest, more_vms_than_vmids_all_run, MANY_VMS_TIMEOUT_S)
 				TH_LOG("round %d, VM %d", round, i);
 		}
 	}
-	for (i = 0; i < MANY_VMS; i++) {
-		munmap(vms[i].run, sizeof(*vms[i].run));
-		munmap(vms[i].mem, RAM_SIZE);
-		close(vms[i].vcpu);
-		close(vms[i].vm);
-	}
+	for (i = 0; i < MANY_VMS; i++)
+		vm_destroy(&vms[i]);
 	free(vms);
 	close(kvm);
 }
@@ -273,12 +240,12 @@ static int run_psci_guest(void)
 	struct vm vm;
 	int r = -1;
 
-	if (!vm_create(&vm, PROG_PSCI, guest_psci_start, guest_psci_end) &&
+	if (!guest_vm_create(&vm, PROG_PSCI, guest_psci_start, guest_psci_end) &&
 	    !set_reg(&vm, REG_PC, guest_code_gpa(PROG_PSCI)) &&
 	    !ioctl(vm.vcpu, KVM_RUN, 0) && is_system_off(&vm) &&
 	    get_reg(&vm, REG_X(19)) == PSCI_VERSION_1_1)
 		r = 0;
-	vm_destroy(&vm);
+	guest_vm_destroy(&vm);
 	return r;
 }
 

@@ -27,23 +27,23 @@ TEST_F(x86, cpuid_from_set_cpuid2)
 		struct kvm_cpuid2 header;
 		struct kvm_cpuid_entry2 entries[2];
 	} cpuid = { .header.nent = 2 };
-	uint32_t *out = (uint32_t *)(self->mem + GUEST_DATA);
+	uint32_t *out = (uint32_t *)(self->vm.mem + GUEST_DATA);
 	int i;
 
 	memcpy(cpuid.entries, leaves, sizeof(leaves));
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_CPUID2, &cpuid));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_CPUID2, &cpuid));
 	/* Read back; too small an array is E2BIG, and nent is left alone. */
 	memset(cpuid.entries, 0, sizeof(cpuid.entries));
 	cpuid.header.nent = 1;
-	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_GET_CPUID2, &cpuid));
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu, KVM_GET_CPUID2, &cpuid));
 	EXPECT_EQ(E2BIG, errno);
 	EXPECT_EQ(1u, cpuid.header.nent);
 	cpuid.header.nent = 2;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_CPUID2, &cpuid));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_CPUID2, &cpuid));
 	EXPECT_EQ(2u, cpuid.header.nent);
 	EXPECT_EQ(leaves[1].eax, cpuid.entries[1].eax);
 
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_cpuid16, guest_cpuid16_end);
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_cpuid16, guest_cpuid16_end);
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_HLT);
 	for (i = 0; i < 3; i++) {
@@ -64,21 +64,21 @@ TEST_F(x86, msrs_and_gp_for_unknown_msr)
 		struct kvm_msr_entry entries[2];
 	} msrs = { .header.nmsrs = 2 };
 
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_msr16, guest_msr16_end);
-	set_real_mode_vector(self->mem, 13);
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_msr16, guest_msr16_end);
+	set_real_mode_vector(self->vm.mem, 13);
 	msrs.entries[0].index = 0x174;		/* IA32_SYSENTER_CS */
 	msrs.entries[0].data = 0x10;
 	msrs.entries[1].index = 0x175;		/* IA32_SYSENTER_ESP */
 	msrs.entries[1].data = 0x1000;
-	ASSERT_EQ(2, ioctl(self->vcpu, KVM_SET_MSRS, &msrs));
+	ASSERT_EQ(2, ioctl(self->vm.vcpu, KVM_SET_MSRS, &msrs));
 	/* #GP (vector 13) comes from the RDMSR of an unknown MSR. */
 	EXPECT_OUT(0x21, 1, 0x44);
-	EXPECT_EQ(0x10u, *(uint32_t *)(self->mem + GUEST_DATA));
+	EXPECT_EQ(0x10u, *(uint32_t *)(self->vm.mem + GUEST_DATA));
 	memset(msrs.entries, 0, sizeof(msrs.entries));
 	msrs.entries[0].index = 0x175;
 	msrs.entries[1].index = 0x12345678;
 	/* KVM_GET_MSRS stops at the first MSR it does not know. */
-	ASSERT_EQ(1, ioctl(self->vcpu, KVM_GET_MSRS, &msrs));
+	ASSERT_EQ(1, ioctl(self->vm.vcpu, KVM_GET_MSRS, &msrs));
 	EXPECT_EQ(0x11223344ULL, msrs.entries[0].data);
 }
 
@@ -89,7 +89,7 @@ static void expect_vmcall_result(struct __test_metadata *_metadata, FIXTURE_DATA
 	struct kvm_regs regs;
 
 	EXPECT_OUT(0x26, 1, rax & 0xff);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_REGS, &regs));
 	EXPECT_EQ(rax, regs.rax);
 	EXPECT_EQ(code + 3, regs.rip);
 }
@@ -98,11 +98,11 @@ TEST_F(x86, vmcall_unknown_hypercall_real_mode)
 {
 	struct kvm_regs regs;
 
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_vmcall, guest_vmcall_end);
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_vmcall, guest_vmcall_end);
 	/* Outside 64-bit mode the number and the result are 32-bit: RAX's high half goes. */
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_REGS, &regs));
 	regs.rax = 0xabcd000000001234ULL;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_REGS, &regs));
 	expect_vmcall_result(_metadata, self, GUEST_CODE, (uint32_t)-KVM_ENOSYS);
 	/* CPL 0: the debug register read that follows works. */
 	EXPECT_OUT(0x27, 1, 0);
@@ -112,10 +112,10 @@ TEST_F(x86, vmcall_unknown_hypercall_long_mode)
 {
 	struct kvm_regs regs;
 
-	setup_long_mode(_metadata, self->vcpu, self->mem, guest_vmcall, guest_vmcall_end);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	setup_long_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_vmcall, guest_vmcall_end);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_REGS, &regs));
 	regs.rax = 0x1234;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_REGS, &regs));
 	expect_vmcall_result(_metadata, self, GUEST_CODE64, (uint64_t)-KVM_ENOSYS);
 }
 
@@ -128,18 +128,18 @@ TEST_F(x86, vmcall_and_mov_dr_at_cpl3)
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
-	memcpy(self->mem + GUEST_CODE, guest_vmcall, guest_vmcall_end - guest_vmcall);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	memcpy(self->vm.mem + GUEST_CODE, guest_vmcall, guest_vmcall_end - guest_vmcall);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_SREGS, &sregs));
 	sregs.cr0 = CR0_PE | CR0_ET | CR0_NE;
-	set_flat_segs(&sregs, false, 3);
+	x86_flat_segments(&sregs, false, 3);
 	sregs.idt.limit = 0;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_SREGS, &sregs));
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = GUEST_CODE;
 	regs.rflags = 0x3002;
 	regs.rsp = GUEST_STACK;
 	regs.rax = 0xffffffff00000001ULL;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_REGS, &regs));
 	expect_vmcall_result(_metadata, self, GUEST_CODE, (uint32_t)-KVM_EPERM);
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_SHUTDOWN);
@@ -151,8 +151,8 @@ TEST_F(x86, vmcall_and_mov_dr_at_cpl3)
 
 TEST_F(x86, dr4_is_dr6_then_ud_with_cr4_de)
 {
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_dr16, guest_dr16_end);
-	set_real_mode_fault_vector(self->mem, UD_VECTOR);
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_dr16, guest_dr16_end);
+	set_real_mode_fault_vector(self->vm.mem, UD_VECTOR);
 	EXPECT_OUT(0x28, 4, DR6_INIT);
 	EXPECT_OUT(0x21, 1, UD_VECTOR);
 }
@@ -160,18 +160,18 @@ TEST_F(x86, dr4_is_dr6_then_ud_with_cr4_de)
 /* With DR7.GD (general detect) set, the next MOV DR is a #DB (SDM 19.2.4). */
 TEST_F(x86, dr7_gd_makes_mov_dr_a_db)
 {
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_gd16, guest_gd16_end);
-	set_real_mode_fault_vector(self->mem, DB_VECTOR);
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_gd16, guest_gd16_end);
+	set_real_mode_fault_vector(self->vm.mem, DB_VECTOR);
 	EXPECT_OUT(0x21, 1, DB_VECTOR);
 }
 
 /* A guest's single step: its #DB handler reads DR6 with BS (SDM 19.2.3) set. */
 TEST_F(x86, single_step_shows_in_dr6)
 {
-	uint16_t *ivt = (uint16_t *)self->mem;
+	uint16_t *ivt = (uint16_t *)self->vm.mem;
 
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_step16, guest_step16_end);
-	memcpy(self->mem + GUEST_HANDLER, guest_db_handler16,
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_step16, guest_step16_end);
+	memcpy(self->vm.mem + GUEST_HANDLER, guest_db_handler16,
 	       guest_db_handler16_end - guest_db_handler16);
 	ivt[DB_VECTOR * 2] = GUEST_HANDLER;
 	ivt[DB_VECTOR * 2 + 1] = 0;
@@ -217,22 +217,22 @@ TEST_F(x86, debug_registers_round_trip)
 	int fd = open_watchpoint();
 	uint64_t fired = 0;
 
-	setup_long_mode(_metadata, self->vcpu, self->mem, guest_dr64, guest_dr64_end);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	setup_long_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_dr64, guest_dr64_end);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_REGS, &regs));
 	regs.rax = dr[0];
 	regs.rbx = dr[1];
 	regs.rcx = dr[2];
 	regs.rdx = dr[3];
 	regs.rsi = 0xff;		/* L0-L3 and G0-G3, execute breakpoints */
 	regs.rdi = 0x4001;		/* BS and B0 */
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_REGS, &regs));
 	if (fd >= 0) {
 		watched = 1;
 		fired = watch_count(fd);
 	}
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_HLT);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_REGS, &regs));
 	EXPECT_EQ(dr[0], regs.r8);
 	EXPECT_EQ(dr[1], regs.r9);
 	EXPECT_EQ(dr[2], regs.r10);
@@ -267,30 +267,30 @@ TEST_F(x86, debugregs_ioctls)
 	struct kvm_regs regs;
 	int i;
 
-	ASSERT_LT(0, ioctl(self->vm, KVM_CHECK_EXTENSION, KVM_CAP_DEBUGREGS));
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_DEBUGREGS, &get));
+	ASSERT_LT(0, ioctl(self->vm.vm, KVM_CHECK_EXTENSION, KVM_CAP_DEBUGREGS));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_DEBUGREGS, &get));
 	for (i = 0; i < 4; i++)
 		EXPECT_EQ(0ULL, get.db[i]);
 	EXPECT_EQ(DR6_INIT, get.dr6);
 	EXPECT_EQ(0x400ULL, get.dr7);
 	EXPECT_EQ(0ULL, get.flags);
 
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_DEBUGREGS, &set));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_DEBUGREGS, &set));
 	bad = set;
 	bad.flags = 1;
-	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_SET_DEBUGREGS, &bad));
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu, KVM_SET_DEBUGREGS, &bad));
 	EXPECT_EQ(EINVAL, errno);
 	bad = set;
 	bad.dr6 |= 1ULL << 32;
-	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_SET_DEBUGREGS, &bad));
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu, KVM_SET_DEBUGREGS, &bad));
 	EXPECT_EQ(EINVAL, errno);
 	bad = set;
 	bad.dr7 |= 1ULL << 32;
 	bad.db[0] = 0x5000;
-	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_SET_DEBUGREGS, &bad));
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu, KVM_SET_DEBUGREGS, &bad));
 	EXPECT_EQ(EINVAL, errno);
 	memset(&get, 0xa5, sizeof(get));
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_DEBUGREGS, &get));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_DEBUGREGS, &get));
 	EXPECT_EQ(0, memcmp(set.db, get.db, sizeof(set.db)));
 	EXPECT_EQ(set.dr6, get.dr6);
 	EXPECT_EQ(set.dr7, get.dr7);
@@ -299,20 +299,20 @@ TEST_F(x86, debugregs_ioctls)
 		EXPECT_EQ(0ULL, get.reserved[i]);
 
 	/* guest_dr64 reads DR6 (into R13) before it writes the registers. */
-	setup_long_mode(_metadata, self->vcpu, self->mem, guest_dr64, guest_dr64_end);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	setup_long_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_dr64, guest_dr64_end);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_REGS, &regs));
 	regs.rax = 0x10000;
 	regs.rbx = 0x20000;
 	regs.rcx = 0x30000;
 	regs.rdx = 0x40000;
 	regs.rsi = 0x403;		/* L0 and G0 */
 	regs.rdi = 0x4000;		/* BS */
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_REGS, &regs));
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_HLT);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_REGS, &regs));
 	EXPECT_EQ(set.dr6, regs.r13);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_DEBUGREGS, &get));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_DEBUGREGS, &get));
 	EXPECT_EQ(0x10000ULL, get.db[0]);
 	EXPECT_EQ(0x40000ULL, get.db[3]);
 	EXPECT_EQ(DR6_INIT | 0x4000ULL, get.dr6);
@@ -336,25 +336,25 @@ TEST_F(x86, osxsave_is_reserved_and_xsetbv_is_ud)
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_CPUID2, &cpuid));
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_CPUID2, &cpuid));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_SREGS, &sregs));
 	sregs.cr4 |= CR4_OSXSAVE;
-	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu, KVM_SET_SREGS, &sregs));
 	EXPECT_EQ(EINVAL, errno);
 
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_osxsave16, guest_osxsave16_end);
-	set_real_mode_fault_vector(self->mem, UD_VECTOR);
-	set_real_mode_fault_vector(self->mem, GP_VECTOR);
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_osxsave16, guest_osxsave16_end);
+	set_real_mode_fault_vector(self->vm.mem, UD_VECTOR);
+	set_real_mode_fault_vector(self->vm.mem, GP_VECTOR);
 	EXPECT_OUT(0x21, 1, GP_VECTOR);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_SREGS, &sregs));
 	EXPECT_EQ(0ULL, sregs.cr4 & CR4_OSXSAVE);
 
 	/* XSETBV with CR4.OSXSAVE clear: #UD. */
-	memcpy(self->mem + GUEST_CODE, guest_xsetbv16, guest_xsetbv16_end - guest_xsetbv16);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	memcpy(self->vm.mem + GUEST_CODE, guest_xsetbv16, guest_xsetbv16_end - guest_xsetbv16);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_REGS, &regs));
 	regs.rip = GUEST_CODE;
 	regs.rsp = GUEST_STACK;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_REGS, &regs));
 	EXPECT_OUT(0x21, 1, UD_VECTOR);
 }
 
@@ -375,31 +375,31 @@ static void setup_cpl3_alignment_check(struct __test_metadata *_metadata,
 				       const unsigned char *end, const unsigned char *handler,
 				       uint32_t esp)
 {
-	uint64_t *gdt = (uint64_t *)(self->mem + GUEST_GDT);
-	uint64_t *idt = (uint64_t *)(self->mem + GUEST_IDT);
+	uint64_t *gdt = (uint64_t *)(self->vm.mem + GUEST_GDT);
+	uint64_t *idt = (uint64_t *)(self->vm.mem + GUEST_IDT);
 	uint32_t entry = GUEST_CODE + (handler - code);
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
-	memcpy(self->mem + GUEST_CODE, code, end - code);
+	memcpy(self->vm.mem + GUEST_CODE, code, end - code);
 	gdt[1] = 0x00cffa000000ffffULL;		/* code, DPL 3 */
 	gdt[2] = 0x00cff2000000ffffULL;		/* data, DPL 3 */
 	/* A present 32-bit interrupt gate, DPL 3, to 0x0b:entry. */
 	idt[AC_VECTOR] = (entry & 0xffff) | 0x0bULL << 16 |
 			 (uint64_t)((entry & 0xffff0000) | 0xee00) << 32;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_SREGS, &sregs));
 	sregs.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_AM;
-	set_flat_segs(&sregs, false, 3);
+	x86_flat_segments(&sregs, false, 3);
 	sregs.gdt.base = GUEST_GDT;
 	sregs.gdt.limit = 3 * 8 - 1;
 	sregs.idt.base = GUEST_IDT;
 	sregs.idt.limit = (AC_VECTOR + 1) * 8 - 1;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_SREGS, &sregs));
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = GUEST_CODE;
 	regs.rflags = 2 | RFLAGS_IOPL3 | RFLAGS_AC;
 	regs.rsp = esp;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_REGS, &regs));
 }
 
 /* The #AC the hypervisor intercepts reaches the guest's handler, error code 0. */
@@ -422,13 +422,13 @@ TEST_F(x86, alignment_check_storm_ends_in_userspace)
 				   guest_ac_storm32, GUEST_STACK - 1);
 	ASSERT_EQ(0, run_vcpu(self)) TH_LOG("KVM_RUN: %s", strerror(errno));
 	ASSERT_EXIT(KVM_EXIT_INTERNAL_ERROR);
-	EXPECT_EQ((__u32)KVM_INTERNAL_ERROR_SIMUL_EX, self->run->internal.suberror);
-	ASSERT_LE(3u, self->run->internal.ndata);
+	EXPECT_EQ((__u32)KVM_INTERNAL_ERROR_SIMUL_EX, self->vm.run->internal.suberror);
+	ASSERT_LE(3u, self->vm.run->internal.ndata);
 	/* Delivering a hardware exception (type 3), #AC, and the #AC that delivery raised. */
-	EXPECT_EQ(0x80000b11ULL, self->run->internal.data[0] & 0x80000fffULL);
-	EXPECT_EQ(0x80000b11ULL, self->run->internal.data[1] & 0x80000fffULL);
+	EXPECT_EQ(0x80000b11ULL, self->vm.run->internal.data[0] & 0x80000fffULL);
+	EXPECT_EQ(0x80000b11ULL, self->vm.run->internal.data[1] & 0x80000fffULL);
 	/* Error code 1: EXT, raised while delivering another event (SDM 6.13). */
-	EXPECT_EQ(1ULL, self->run->internal.data[2]);
+	EXPECT_EQ(1ULL, self->vm.run->internal.data[2]);
 }
 
 TEST_HARNESS_MAIN

@@ -43,17 +43,17 @@ static void *run_vcpu_thread(void *arg)
 TEST_F(x86, two_vcpus_at_once)
 {
 	const int loops = 300;
-	struct vcpu_thread t[2] = { { .vcpu = self->vcpu, .run = self->run } };
+	struct vcpu_thread t[2] = { { .vcpu = self->vm.vcpu, .run = self->vm.run } };
 	pthread_t thread[2];
 	struct kvm_regs regs;
 	int i;
 
-	t[1].vcpu = ioctl(self->vm, KVM_CREATE_VCPU, 1);
+	t[1].vcpu = ioctl(self->vm.vm, KVM_CREATE_VCPU, 1);
 	ASSERT_LE(0, t[1].vcpu);
-	t[1].run = mmap(NULL, self->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, t[1].vcpu, 0);
+	t[1].run = mmap(NULL, self->vm.run_size, PROT_READ | PROT_WRITE, MAP_SHARED, t[1].vcpu, 0);
 	ASSERT_NE(MAP_FAILED, t[1].run);
 	for (i = 0; i < 2; i++) {
-		setup_real_mode(_metadata, t[i].vcpu, self->mem, guest_loop16, guest_loop16_end);
+		setup_real_mode(_metadata, t[i].vcpu, self->vm.mem, guest_loop16, guest_loop16_end);
 		ASSERT_EQ(0, ioctl(t[i].vcpu, KVM_GET_REGS, &regs));
 		regs.rcx = loops + i;
 		ASSERT_EQ(0, ioctl(t[i].vcpu, KVM_SET_REGS, &regs));
@@ -66,7 +66,7 @@ TEST_F(x86, two_vcpus_at_once)
 		/* Each ran its own count: the two vCPUs' states never mixed. */
 		EXPECT_EQ(loops + i, t[i].outs);
 	}
-	munmap(t[1].run, self->run_size);
+	munmap(t[1].run, self->vm.run_size);
 	close(t[1].vcpu);
 }
 
@@ -110,10 +110,10 @@ TEST_F(x86, pio_exit_rate)
 	double ms;
 	int i;
 
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_loop16, guest_loop16_end);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_loop16, guest_loop16_end);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_REGS, &regs));
 	regs.rcx = loops;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_REGS, &regs));
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (i = 0; i < loops; i++) {
 		ASSERT_EQ(0, run_vcpu(self));
@@ -128,17 +128,17 @@ TEST_F(x86, pio_exit_rate)
 
 TEST_F(x86, signal_leaves_spinning_guest)
 {
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_spin16, guest_spin16_end);
-	signal_leaves_guest(_metadata, self->vcpu, self->run, guest_spin16, guest_spin16_end);
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_spin16, guest_spin16_end);
+	signal_leaves_guest(_metadata, self->vm.vcpu, self->vm.run, guest_spin16, guest_spin16_end);
 }
 
 TEST_F(x86, signal_leaves_guest_spinning_with_interrupts_off)
 {
 	if (!kvm_dev_is_minikvm())
 		SKIP(return, "real KVM freezes the lab's Bochs on IF=0 spins (lab-notes)");
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_spin_cli16,
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_spin_cli16,
 			guest_spin_cli16_end);
-	signal_leaves_guest(_metadata, self->vcpu, self->run, guest_spin_cli16,
+	signal_leaves_guest(_metadata, self->vm.vcpu, self->vm.run, guest_spin_cli16,
 			    guest_spin_cli16_end);
 }
 
@@ -151,17 +151,17 @@ TEST_F(x86, stats_count_exits)
 
 	if (!kvm_dev_is_minikvm())
 		SKIP(return, "exit counts are minikvm's (real KVM counts its own way)");
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_loop16, guest_loop16_end);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_loop16, guest_loop16_end);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_REGS, &regs));
 	regs.rcx = loops;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
-	before = read_vcpu_stat(self->vcpu, "exits", 0);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_REGS, &regs));
+	before = read_vcpu_stat(self->vm.vcpu, "exits", 0);
 	ASSERT_LE(0, before);
 	for (i = 0; i < loops; i++)
 		EXPECT_OUT(0x50, 1, 0);
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_HLT);
-	after = read_vcpu_stat(self->vcpu, "exits", 0);
+	after = read_vcpu_stat(self->vm.vcpu, "exits", 0);
 	/* One exit per OUT and for the HLT, and one per EPT fill and host interrupt. */
 	EXPECT_LE(before + loops + 1, after);
 	TH_LOG("exits: %lld for %d OUTs and a HLT", (long long)(after - before), loops);

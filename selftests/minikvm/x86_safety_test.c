@@ -89,9 +89,9 @@ static void set_cpuid_features(struct __test_metadata *_metadata, int vcpu, uint
 /* Sets one general register of the vCPU. */
 #define SET_REG(reg_, val_) do {					\
 	struct kvm_regs r_;						\
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_REGS, &r_));		\
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_REGS, &r_));		\
 	r_.reg_ = (val_);						\
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &r_));		\
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_REGS, &r_));		\
 } while (0)
 
 #define GUEST_GDT64		0xd000ULL
@@ -105,8 +105,8 @@ static void set_cpuid_features(struct __test_metadata *_metadata, int vcpu, uint
  */
 static void setup_long_mode_idt(struct __test_metadata *_metadata, FIXTURE_DATA(x86) * self)
 {
-	uint64_t *gdt = (uint64_t *)(self->mem + GUEST_GDT64);
-	uint64_t *idt = (uint64_t *)(self->mem + GUEST_IDT64);
+	uint64_t *gdt = (uint64_t *)(self->vm.mem + GUEST_GDT64);
+	uint64_t *idt = (uint64_t *)(self->vm.mem + GUEST_IDT64);
 	struct kvm_sregs sregs;
 	int vec;
 
@@ -117,18 +117,18 @@ static void setup_long_mode_idt(struct __test_metadata *_metadata, FIXTURE_DATA(
 		/* MOV AL, vec; OUT 0x21, AL; HLT */
 		const unsigned char code[] = { 0xb0, vec, 0xe6, 0x21, 0xf4 };
 
-		memcpy(self->mem + stub, code, sizeof(code));
+		memcpy(self->vm.mem + stub, code, sizeof(code));
 		/* A present 64-bit interrupt gate (SDM 6.14.1) to 0x8:stub. */
 		idt[2 * vec] = (stub & 0xffff) | 0x8ULL << 16 | 0x8e00ULL << 32 |
 			       (stub & 0xffff0000) << 32;
 		idt[2 * vec + 1] = stub >> 32;
 	}
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_SREGS, &sregs));
 	sregs.gdt.base = GUEST_GDT64;
 	sregs.gdt.limit = 3 * 8 - 1;
 	sregs.idt.base = GUEST_IDT64;
 	sregs.idt.limit = 32 * 16 - 1;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_SREGS, &sregs));
 }
 
 /*
@@ -140,22 +140,22 @@ TEST_F(x86, cr8_kept_in_the_vcpu)
 {
 	struct kvm_sregs sregs;
 
-	setup_long_mode(_metadata, self->vcpu, self->mem, guest_cr8_64, guest_cr8_64_end);
+	setup_long_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_cr8_64, guest_cr8_64_end);
 	setup_long_mode_idt(_metadata, self);
 	EXPECT_OUT(0x30, 4, 15);
-	EXPECT_EQ(15ULL, self->run->cr8);
+	EXPECT_EQ(15ULL, self->vm.run->cr8);
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_SET_TPR);
-	EXPECT_EQ(3ULL, self->run->cr8);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	EXPECT_EQ(3ULL, self->vm.run->cr8);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_SREGS, &sregs));
 	EXPECT_EQ(3ULL, sregs.cr8);
 	/* KVM takes run->cr8 back at each KVM_RUN without an in-kernel local APIC. */
-	self->run->cr8 = 9;
+	self->vm.run->cr8 = 9;
 	EXPECT_OUT(0x31, 4, 9);
 	EXPECT_OUT(0x21, 1, GP_VECTOR);
-	EXPECT_EQ(9ULL, self->run->cr8);
+	EXPECT_EQ(9ULL, self->vm.run->cr8);
 	/* And refuses a run->cr8 with reserved bits. */
-	self->run->cr8 = 16;
+	self->vm.run->cr8 = 16;
 	EXPECT_EQ(-1, run_vcpu(self));
 	EXPECT_EQ(EINVAL, errno);
 }
@@ -171,7 +171,7 @@ TEST_F(x86, cr8_leaves_host_interrupts_on)
 	struct timespec start, back;
 	struct kvm_sregs sregs;
 
-	setup_long_mode(_metadata, self->vcpu, self->mem, guest_tpr_spin64, guest_tpr_spin64_end);
+	setup_long_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_tpr_spin64, guest_tpr_spin64_end);
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &timer, NULL));
@@ -181,8 +181,8 @@ TEST_F(x86, cr8_leaves_host_interrupts_on)
 	signal(SIGALRM, SIG_DFL);
 	ASSERT_EXIT(KVM_EXIT_INTR);
 	EXPECT_GT(5, back.tv_sec - start.tv_sec);
-	EXPECT_EQ(15ULL, self->run->cr8);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	EXPECT_EQ(15ULL, self->vm.run->cr8);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_SREGS, &sregs));
 	EXPECT_EQ(15ULL, sregs.cr8);
 }
 
@@ -191,22 +191,22 @@ TEST_F(x86, syscall_goes_to_the_guest_lstar)
 {
 	uint64_t code = GUEST_CODE64;
 
-	setup_long_mode(_metadata, self->vcpu, self->mem, guest_syscall64, guest_syscall64_end);
+	setup_long_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_syscall64, guest_syscall64_end);
 	/* RCX: the instruction after SYSCALL; R11: RFLAGS with IF; then IF masked. */
 	EXPECT_OUT(0x30, 4, code + (guest_syscall64_ret - guest_syscall64));
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_IO);
-	EXPECT_EQ(0x31, self->run->io.port);
-	EXPECT_TRUE(!!(pio_value(self->run) & RFLAGS_IF));
+	EXPECT_EQ(0x31, self->vm.run->io.port);
+	EXPECT_TRUE(!!(pio_value(self->vm.run) & RFLAGS_IF));
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_IO);
-	EXPECT_EQ(0x32, self->run->io.port);
-	EXPECT_FALSE(!!(pio_value(self->run) & RFLAGS_IF));
+	EXPECT_EQ(0x32, self->vm.run->io.port);
+	EXPECT_FALSE(!!(pio_value(self->vm.run) & RFLAGS_IF));
 	EXPECT_EQ(code + (guest_syscall64_handler - guest_syscall64),
-		  get_msr(_metadata, self->vcpu, MSR_LSTAR));
-	EXPECT_EQ(0x0010000800000000ULL, get_msr(_metadata, self->vcpu, MSR_STAR));
-	EXPECT_EQ(0x200ULL, get_msr(_metadata, self->vcpu, MSR_SYSCALL_MASK));
-	EXPECT_TRUE(!!(get_msr(_metadata, self->vcpu, MSR_EFER) & EFER_SCE));
+		  get_msr(_metadata, self->vm.vcpu, MSR_LSTAR));
+	EXPECT_EQ(0x0010000800000000ULL, get_msr(_metadata, self->vm.vcpu, MSR_STAR));
+	EXPECT_EQ(0x200ULL, get_msr(_metadata, self->vm.vcpu, MSR_SYSCALL_MASK));
+	EXPECT_TRUE(!!(get_msr(_metadata, self->vm.vcpu, MSR_EFER) & EFER_SCE));
 }
 
 /* KVM_SET_MSRS and KVM_GET_MSRS of the SYSCALL MSRs; non-canonical addresses refused. */
@@ -228,32 +228,32 @@ TEST_F(x86, syscall_msrs_through_ioctls)
 
 	ASSERT_NE(NULL, list);
 	list->nmsrs = 512;
-	ASSERT_EQ(0, ioctl(self->kvm, KVM_GET_MSR_INDEX_LIST, list));
+	ASSERT_EQ(0, ioctl(self->vm.kvm, KVM_GET_MSR_INDEX_LIST, list));
 	for (i = 0; i < ARRAY_SIZE(msrs); i++) {
 		for (j = 0; j < list->nmsrs; j++)
 			found += list->indices[j] == msrs[i].index;
-		EXPECT_EQ(1, set_msr(self->vcpu, msrs[i].index, msrs[i].value));
-		EXPECT_EQ(msrs[i].value, get_msr(_metadata, self->vcpu, msrs[i].index));
+		EXPECT_EQ(1, set_msr(self->vm.vcpu, msrs[i].index, msrs[i].value));
+		EXPECT_EQ(msrs[i].value, get_msr(_metadata, self->vm.vcpu, msrs[i].index));
 	}
 	EXPECT_EQ(ARRAY_SIZE(msrs), found);
 	free(list);
 	/* A batch stops at a non-canonical base, which is not taken. */
 	for (i = 0; i < ARRAY_SIZE(bases); i++) {
-		EXPECT_EQ(0, set_msr(self->vcpu, bases[i], NONCANONICAL))
+		EXPECT_EQ(0, set_msr(self->vm.vcpu, bases[i], NONCANONICAL))
 			TH_LOG("MSR 0x%x", bases[i]);
-		EXPECT_NE(NONCANONICAL, get_msr(_metadata, self->vcpu, bases[i]));
+		EXPECT_NE(NONCANONICAL, get_msr(_metadata, self->vm.vcpu, bases[i]));
 	}
 }
 
 /* The guest's WRMSR of a non-canonical KERNEL_GS_BASE #GPs; it never reaches the CPU. */
 TEST_F(x86, noncanonical_kernel_gs_base_from_guest_gps)
 {
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_wrmsr16, guest_wrmsr16_end);
-	set_real_mode_fault_vector(self->mem, GP_VECTOR);
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_wrmsr16, guest_wrmsr16_end);
+	set_real_mode_fault_vector(self->vm.mem, GP_VECTOR);
 	SET_REG(rcx, MSR_KERNEL_GS_BASE);
 	SET_REG(rdx, NONCANONICAL >> 32);
 	EXPECT_OUT(0x21, 1, GP_VECTOR);
-	EXPECT_EQ(0ULL, get_msr(_metadata, self->vcpu, MSR_KERNEL_GS_BASE));
+	EXPECT_EQ(0ULL, get_msr(_metadata, self->vm.vcpu, MSR_KERNEL_GS_BASE));
 }
 
 /* PAT types 2, 3 and 8 up are reserved: refused from the ioctl, #GP from the guest. */
@@ -263,20 +263,20 @@ TEST_F(x86, reserved_pat_types_refused)
 	const uint64_t reserved[] = { 2, 3, 8, 0xff };
 	unsigned int i;
 
-	EXPECT_EQ(reset, get_msr(_metadata, self->vcpu, MSR_IA32_CR_PAT));
+	EXPECT_EQ(reset, get_msr(_metadata, self->vm.vcpu, MSR_IA32_CR_PAT));
 	for (i = 0; i < ARRAY_SIZE(reserved); i++) {
-		EXPECT_EQ(0, set_msr(self->vcpu, MSR_IA32_CR_PAT, reset | reserved[i] << 56))
+		EXPECT_EQ(0, set_msr(self->vm.vcpu, MSR_IA32_CR_PAT, reset | reserved[i] << 56))
 			TH_LOG("type 0x%llx", (unsigned long long)reserved[i]);
 	}
-	EXPECT_EQ(reset, get_msr(_metadata, self->vcpu, MSR_IA32_CR_PAT));
-	EXPECT_EQ(1, set_msr(self->vcpu, MSR_IA32_CR_PAT, 0x0606060606060606ULL));
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_wrmsr16, guest_wrmsr16_end);
-	set_real_mode_fault_vector(self->mem, GP_VECTOR);
+	EXPECT_EQ(reset, get_msr(_metadata, self->vm.vcpu, MSR_IA32_CR_PAT));
+	EXPECT_EQ(1, set_msr(self->vm.vcpu, MSR_IA32_CR_PAT, 0x0606060606060606ULL));
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_wrmsr16, guest_wrmsr16_end);
+	set_real_mode_fault_vector(self->vm.mem, GP_VECTOR);
 	SET_REG(rcx, MSR_IA32_CR_PAT);
 	SET_REG(rax, 0x06060608);
 	SET_REG(rdx, 0x06060606);
 	EXPECT_OUT(0x21, 1, GP_VECTOR);
-	EXPECT_EQ(0x0606060606060606ULL, get_msr(_metadata, self->vcpu, MSR_IA32_CR_PAT));
+	EXPECT_EQ(0x0606060606060606ULL, get_msr(_metadata, self->vm.vcpu, MSR_IA32_CR_PAT));
 }
 
 /*
@@ -289,29 +289,29 @@ TEST_F(x86, tsc_write_offsets_the_guest_clock)
 	uint64_t tsc0, tsc1, guest;
 	int vcpu1;
 
-	tsc0 = get_msr(_metadata, self->vcpu, MSR_IA32_TSC);
+	tsc0 = get_msr(_metadata, self->vm.vcpu, MSR_IA32_TSC);
 	EXPECT_GT(__builtin_ia32_rdtsc() / 2, tsc0) TH_LOG("a new vCPU's TSC is 0x%llx",
 						       (unsigned long long)tsc0);
 	usleep(100000);
-	vcpu1 = ioctl(self->vm, KVM_CREATE_VCPU, 1);
+	vcpu1 = ioctl(self->vm.vm, KVM_CREATE_VCPU, 1);
 	ASSERT_LE(0, vcpu1);
-	tsc0 = get_msr(_metadata, self->vcpu, MSR_IA32_TSC);
+	tsc0 = get_msr(_metadata, self->vm.vcpu, MSR_IA32_TSC);
 	tsc1 = get_msr(_metadata, vcpu1, MSR_IA32_TSC);
 	EXPECT_LE(tsc0, tsc1) TH_LOG("vCPU 1 created 100 ms later is behind vCPU 0");
 	close(vcpu1);
 
-	EXPECT_EQ(1, set_msr(self->vcpu, MSR_IA32_TSC, base));
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_tsc16, guest_tsc16_end);
-	set_real_mode_fault_vector(self->mem, UD_VECTOR);
+	EXPECT_EQ(1, set_msr(self->vm.vcpu, MSR_IA32_TSC, base));
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_tsc16, guest_tsc16_end);
+	set_real_mode_fault_vector(self->vm.mem, UD_VECTOR);
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_IO);
-	guest = pio_value(self->run);
+	guest = pio_value(self->vm.run);
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_IO);
-	guest |= pio_value(self->run) << 32;
+	guest |= pio_value(self->vm.run) << 32;
 	EXPECT_LE(base, guest);
 	EXPECT_GT(base + (1ULL << 38), guest);
-	EXPECT_LE(guest, get_msr(_metadata, self->vcpu, MSR_IA32_TSC));
+	EXPECT_LE(guest, get_msr(_metadata, self->vm.vcpu, MSR_IA32_TSC));
 	/* No RDTSCP in the vCPU's (empty) CPUID: #UD. */
 	EXPECT_OUT(0x21, 1, UD_VECTOR);
 }
@@ -325,18 +325,18 @@ TEST_F(x86, rdtscp_reads_the_guest_tsc_aux)
 
 	ASSERT_NE(NULL, supported);
 	supported->nent = 256;
-	ASSERT_EQ(0, ioctl(self->kvm, KVM_GET_SUPPORTED_CPUID, supported));
+	ASSERT_EQ(0, ioctl(self->vm.kvm, KVM_GET_SUPPORTED_CPUID, supported));
 	for (i = 0; i < supported->nent; i++)
 		if (supported->entries[i].function == 0x80000001)
 			rdtscp = supported->entries[i].edx & CPUID_EXT_EDX_RDTSCP;
 	free(supported);
 	if (!rdtscp)
 		SKIP(return, "this host offers guests no RDTSCP");
-	set_cpuid_features(_metadata, self->vcpu, 0, CPUID_EXT_EDX_RDTSCP);
+	set_cpuid_features(_metadata, self->vm.vcpu, 0, CPUID_EXT_EDX_RDTSCP);
 	/* Bits 63:32 are dropped for a guest that is not Intel's, as KVM does. */
-	EXPECT_EQ(1, set_msr(self->vcpu, MSR_TSC_AUX, 1ULL << 32 | 0x1234));
-	EXPECT_EQ(0x1234ULL, get_msr(_metadata, self->vcpu, MSR_TSC_AUX));
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_tsc16, guest_tsc16_end);
+	EXPECT_EQ(1, set_msr(self->vm.vcpu, MSR_TSC_AUX, 1ULL << 32 | 0x1234));
+	EXPECT_EQ(0x1234ULL, get_msr(_metadata, self->vm.vcpu, MSR_TSC_AUX));
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_tsc16, guest_tsc16_end);
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EQ(0, run_vcpu(self));
 	EXPECT_OUT(0x32, 4, 0x1234);
@@ -345,11 +345,11 @@ TEST_F(x86, rdtscp_reads_the_guest_tsc_aux)
 /* A vCPU without KVM_SET_CPUID2 has an empty table: every leaf reads 0, as on KVM. */
 TEST_F(x86, cpuid_without_a_table_reads_zero)
 {
-	uint32_t *out = (uint32_t *)(self->mem + GUEST_DATA);
+	uint32_t *out = (uint32_t *)(self->vm.mem + GUEST_DATA);
 	int i;
 
 	memset(out, 0xff, 3 * 16);
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_cpuid_zero16,
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_cpuid_zero16,
 			guest_cpuid_zero16_end);
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_HLT);
@@ -366,13 +366,13 @@ TEST_F(x86, cr4_bits_follow_the_guest_cpuid)
 {
 	struct kvm_sregs sregs;
 
-	set_cpuid_features(_metadata, self->vcpu, 0, 0);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	set_cpuid_features(_metadata, self->vm.vcpu, 0, 0);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_SREGS, &sregs));
 	sregs.cr4 |= CR4_SMEP;
-	EXPECT_EQ(-1, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu, KVM_SET_SREGS, &sregs));
 	EXPECT_EQ(EINVAL, errno);
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_cr4_or16, guest_cr4_or16_end);
-	set_real_mode_fault_vector(self->mem, GP_VECTOR);
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_cr4_or16, guest_cr4_or16_end);
+	set_real_mode_fault_vector(self->vm.mem, GP_VECTOR);
 	SET_REG(rbx, CR4_SMEP);
 	EXPECT_OUT(0x21, 1, GP_VECTOR);
 }
@@ -381,19 +381,19 @@ TEST_F(x86, cr4_bit_offered_by_cpuid_is_taken)
 {
 	struct kvm_sregs sregs;
 
-	set_cpuid_features(_metadata, self->vcpu, CPUID_7_EBX_SMEP, 0);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	set_cpuid_features(_metadata, self->vm.vcpu, CPUID_7_EBX_SMEP, 0);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_SREGS, &sregs));
 	sregs.cr4 |= CR4_SMEP;
-	if (ioctl(self->vcpu, KVM_SET_SREGS, &sregs))
+	if (ioctl(self->vm.vcpu, KVM_SET_SREGS, &sregs))
 		SKIP(return, "this host's CPU has no SMEP");
 	sregs.cr4 &= ~CR4_SMEP;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_cr4_or16, guest_cr4_or16_end);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_SREGS, &sregs));
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_cr4_or16, guest_cr4_or16_end);
 	SET_REG(rbx, CR4_SMEP);
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_IO);
-	EXPECT_EQ(0x2a, self->run->io.port);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	EXPECT_EQ(0x2a, self->vm.run->io.port);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_SREGS, &sregs));
 	EXPECT_TRUE(!!(sregs.cr4 & CR4_SMEP));
 }
 
@@ -404,11 +404,11 @@ TEST_F(x86, cr4_bit_offered_by_cpuid_is_taken)
  */
 TEST_F(x86, rdpmc_without_pmu_gps)
 {
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_rdpmc16, guest_rdpmc16_end);
-	set_real_mode_fault_vector(self->mem, GP_VECTOR);
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_rdpmc16, guest_rdpmc16_end);
+	set_real_mode_fault_vector(self->vm.mem, GP_VECTOR);
 	EXPECT_OUT(0x21, 1, GP_VECTOR);
 	if (kvm_dev_is_minikvm())
-		EXPECT_EQ(1, read_vcpu_stat(self->vcpu, "exit_reasons", 15));
+		EXPECT_EQ(1, read_vcpu_stat(self->vm.vcpu, "exit_reasons", 15));
 }
 
 /*
@@ -420,14 +420,14 @@ TEST_F(x86, cache_and_power_instructions_are_nops)
 	const int reasons[] = { 54, 13, 39, 36 };
 	unsigned int i;
 
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_nops16, guest_nops16_end);
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_nops16, guest_nops16_end);
 	EXPECT_OUT(0x2b, 1, 0);
 	if (!kvm_dev_is_minikvm())
 		return;
 	for (i = 0; i < ARRAY_SIZE(reasons); i++) {
 		int reason = reasons[i];
 
-		EXPECT_EQ(1, read_vcpu_stat(self->vcpu, "exit_reasons", reason))
+		EXPECT_EQ(1, read_vcpu_stat(self->vm.vcpu, "exit_reasons", reason))
 			TH_LOG("exit reason %d", reason);
 	}
 }
@@ -446,17 +446,17 @@ TEST_F(x86, cache_and_power_instructions_are_nops)
  */
 TEST_F(x86, ins_honours_guest_page_protection)
 {
-	uint32_t *pd = (uint32_t *)(self->mem + GUEST_PT_DIR);
-	uint32_t *pt = (uint32_t *)(self->mem + GUEST_PT);
-	uint64_t *gdt = (uint64_t *)(self->mem + GUEST_GDT32);
-	uint64_t *idt = (uint64_t *)(self->mem + GUEST_IDT32);
+	uint32_t *pd = (uint32_t *)(self->vm.mem + GUEST_PT_DIR);
+	uint32_t *pt = (uint32_t *)(self->vm.mem + GUEST_PT);
+	uint64_t *gdt = (uint64_t *)(self->vm.mem + GUEST_GDT32);
+	uint64_t *idt = (uint64_t *)(self->vm.mem + GUEST_IDT32);
 	uint32_t entry = GUEST_CODE + (guest_ins32_handler - guest_ins32);
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	int i;
 
-	memcpy(self->mem + GUEST_CODE, guest_ins32, guest_ins32_end - guest_ins32);
-	memset(self->mem + GUEST_RO_PAGE, 0x55, 8);
+	memcpy(self->vm.mem + GUEST_CODE, guest_ins32, guest_ins32_end - guest_ins32);
+	memset(self->vm.mem + GUEST_RO_PAGE, 0x55, 8);
 	pd[0] = GUEST_PT | 0x7;				/* present, writable, user */
 	for (i = 0; i < 1024; i++)
 		pt[i] = (i << 12) | (i << 12 == GUEST_RO_PAGE ? 0x5 : 0x7);
@@ -464,32 +464,32 @@ TEST_F(x86, ins_honours_guest_page_protection)
 	gdt[2] = 0x00cff2000000ffffULL;			/* data, DPL 3 */
 	idt[PF_VECTOR] = (entry & 0xffff) | 0x0bULL << 16 |
 			 (uint64_t)((entry & 0xffff0000) | 0xee00) << 32;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_SREGS, &sregs));
 	sregs.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
 	sregs.cr3 = GUEST_PT_DIR;
-	set_flat_segs(&sregs, false, 3);
+	x86_flat_segments(&sregs, false, 3);
 	sregs.gdt.base = GUEST_GDT32;
 	sregs.gdt.limit = 3 * 8 - 1;
 	sregs.idt.base = GUEST_IDT32;
 	sregs.idt.limit = (PF_VECTOR + 1) * 8 - 1;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_SREGS, &sregs));
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = GUEST_CODE;
 	regs.rflags = 2 | RFLAGS_IOPL3;
 	/* Not GUEST_STACK: the stack grows down into the read-only page. */
 	regs.rsp = GUEST_STACK + 0x1000;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_REGS, &regs));
 
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_IO);
-	EXPECT_EQ((__u8)KVM_EXIT_IO_IN, self->run->io.direction);
-	EXPECT_EQ(0x70, self->run->io.port);
-	memset((char *)self->run + self->run->io.data_offset, 0xaa, self->run->io.count);
+	EXPECT_EQ((__u8)KVM_EXIT_IO_IN, self->vm.run->io.direction);
+	EXPECT_EQ(0x70, self->vm.run->io.port);
+	memset((char *)self->vm.run + self->vm.run->io.data_offset, 0xaa, self->vm.run->io.count);
 	EXPECT_OUT(0x2f, 4, 7);
 	/* Nothing was stored, nothing counted off. */
 	EXPECT_OUT(0x2d, 4, 4);
-	EXPECT_EQ(0x55, self->mem[GUEST_RO_PAGE]);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	EXPECT_EQ(0x55, self->vm.mem[GUEST_RO_PAGE]);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_SREGS, &sregs));
 	EXPECT_EQ(GUEST_RO_PAGE, sregs.cr2);
 }
 
@@ -502,17 +502,17 @@ TEST_F(x86, event_delivery_through_mmio_is_refused)
 {
 	struct kvm_sregs sregs;
 
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_limit16, guest_limit16_end);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_limit16, guest_limit16_end);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_SREGS, &sregs));
 	sregs.idt.base = GUEST_MMIO_GPA;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_SREGS, &sregs));
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_INTERNAL_ERROR);
-	EXPECT_EQ((__u32)KVM_INTERNAL_ERROR_DELIVERY_EV, self->run->internal.suberror);
-	ASSERT_LE(4u, self->run->internal.ndata);
+	EXPECT_EQ((__u32)KVM_INTERNAL_ERROR_DELIVERY_EV, self->vm.run->internal.suberror);
+	ASSERT_LE(4u, self->vm.run->internal.ndata);
 	/* Delivering a hardware exception (type 3), #GP; no error code in real mode. */
-	EXPECT_EQ(0x8000030dULL, self->run->internal.data[0] & 0x800007ffULL);
-	EXPECT_EQ(GUEST_MMIO_GPA + GP_VECTOR * 4, self->run->internal.data[3]);
+	EXPECT_EQ(0x8000030dULL, self->vm.run->internal.data[0] & 0x800007ffULL);
+	EXPECT_EQ(GUEST_MMIO_GPA + GP_VECTOR * 4, self->vm.run->internal.data[3]);
 }
 
 /* 4-level EPT reaches 48 bits of guest-physical address: a slot beyond is EINVAL. */
@@ -522,14 +522,14 @@ TEST_F(x86, slot_beyond_48_bits_refused)
 		.slot = 1,
 		.guest_phys_addr = 1ULL << 48,
 		.memory_size = 0x1000,
-		.userspace_addr = (unsigned long)self->mem,
+		.userspace_addr = (unsigned long)self->vm.mem,
 	};
 
-	EXPECT_EQ(-1, ioctl(self->vm, KVM_SET_USER_MEMORY_REGION, &region));
+	EXPECT_EQ(-1, ioctl(self->vm.vm, KVM_SET_USER_MEMORY_REGION, &region));
 	EXPECT_EQ(EINVAL, errno);
 	region.guest_phys_addr = (1ULL << 48) - 0x1000;
 	region.memory_size = 0x2000;
-	EXPECT_EQ(-1, ioctl(self->vm, KVM_SET_USER_MEMORY_REGION, &region));
+	EXPECT_EQ(-1, ioctl(self->vm.vm, KVM_SET_USER_MEMORY_REGION, &region));
 	EXPECT_EQ(EINVAL, errno);
 }
 
@@ -542,17 +542,17 @@ TEST_F(x86, set_fpu_leaves_mxcsr)
 	struct kvm_fpu fpu;
 	uint32_t mxcsr;
 
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_FPU, &fpu));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_FPU, &fpu));
 	mxcsr = fpu.mxcsr;
 	fpu.mxcsr = 0xffffffff;
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_FPU, &fpu));
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_FPU, &fpu));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_FPU, &fpu));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_FPU, &fpu));
 	/* 0x1f80 on minikvm (SDM 10.1.1), 0 on KVM 6.1 (measured), unchanged on both. */
 	EXPECT_EQ(mxcsr, fpu.mxcsr);
 	/* The test host fails the run if the kernel WARNs ("Bad FPU state"). */
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_nops16, guest_nops16_end);
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_nops16, guest_nops16_end);
 	EXPECT_OUT(0x2b, 1, 0);
-	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_FPU, &fpu));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_FPU, &fpu));
 	/* KVM 6.1 reads 0 here, minikvm 0x1f80: either way not the refused value. */
 	EXPECT_NE(0xffffffffu, fpu.mxcsr);
 }
@@ -596,7 +596,7 @@ TEST_F(x86, vmm_ldt_and_gs_survive_kvm_run)
 	ASSERT_EQ(0, syscall(SYS_modify_ldt, 1, &desc, sizeof(desc)));
 	asm volatile("mov %0, %%gs" : : "r" (sel));
 	ASSERT_EQ(ldt_target, read_gs_word());
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_nops16, guest_nops16_end);
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_nops16, guest_nops16_end);
 	EXPECT_OUT(0x2b, 1, 0);
 	EXPECT_EQ(sel, read_gs());
 	EXPECT_EQ(ldt_target, read_gs_word());
@@ -631,13 +631,13 @@ TEST_F(x86, l1d_flushed_after_userspace)
 	int64_t before, after;
 	int i;
 
-	before = read_vcpu_stat(self->vcpu, "l1d_flush", 0);
+	before = read_vcpu_stat(self->vm.vcpu, "l1d_flush", 0);
 	ASSERT_LE(0, before) TH_LOG("no l1d_flush stat");
-	setup_real_mode(_metadata, self->vcpu, self->mem, guest_loop16, guest_loop16_end);
+	setup_real_mode(_metadata, self->vm.vcpu, self->vm.mem, guest_loop16, guest_loop16_end);
 	SET_REG(rcx, loops);
 	for (i = 0; i < loops; i++)
 		EXPECT_OUT(0x50, 1, 0);
-	after = read_vcpu_stat(self->vcpu, "l1d_flush", 0);
+	after = read_vcpu_stat(self->vm.vcpu, "l1d_flush", 0);
 	if (!host_flushes_l1d()) {
 		EXPECT_EQ(before, after);
 		return;

@@ -69,18 +69,21 @@ void kvm_get_kvm(struct kvm *kvm)
 	refcount_inc(&kvm->users_count);
 }
 
+/* Frees a vCPU whose kvm_arch_vcpu_create() succeeded: its arch part, kvm_run, itself. */
+static void kvm_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	kvm_arch_vcpu_destroy(vcpu);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+}
+
 static void kvm_destroy_vm(struct kvm *kvm)
 {
 	struct mm_struct *mm = kvm->mm;
 	int i;
 
-	for (i = 0; i < kvm->created_vcpus; i++) {
-		struct kvm_vcpu *vcpu = kvm->vcpus[i];
-
-		kvm_arch_vcpu_destroy(vcpu);
-		free_page((unsigned long)vcpu->run);
-		kfree(vcpu);
-	}
+	for (i = 0; i < kvm->created_vcpus; i++)
+		kvm_vcpu_destroy(kvm->vcpus[i]);
 	kvm_io_bus_destroy(kvm);
 	kvm_arch_destroy_vm(kvm);
 	kvm_free_memslots(kvm);
@@ -94,6 +97,15 @@ void kvm_put_kvm(struct kvm *kvm)
 {
 	if (refcount_dec_and_test(&kvm->users_count))
 		kvm_destroy_vm(kvm);
+}
+
+/*
+ * Drops a reference that cannot be the last one, because the caller still holds another
+ * (the VM fd, in an ioctl): undoing a kvm_get_kvm() on an error path. The VM stays.
+ */
+static void kvm_put_kvm_no_destroy(struct kvm *kvm)
+{
+	WARN_ON(refcount_dec_and_test(&kvm->users_count));
 }
 
 static inline struct kvm_vcpu *preempt_notifier_to_vcpu(struct preempt_notifier *pn)
@@ -209,6 +221,44 @@ void kvm_vcpu_exit_to_user(struct kvm_vcpu *vcpu)
 	trace_kvm_userspace_exit(vcpu->vcpu_id, reason);
 }
 
+void kvm_prepare_mmio_exit(struct kvm_vcpu *vcpu, gpa_t gpa, unsigned int len, bool is_write,
+			   const void *data)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = len;
+	run->mmio.is_write = is_write;
+	/* Bytes past @len, and a load's until userspace answers, show nothing stale. */
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (is_write)
+		memcpy(run->mmio.data, data, len);
+}
+
+void kvm_prepare_internal_error_exit(struct kvm_vcpu *vcpu, u32 suberror, const u64 *data,
+				     u32 ndata)
+{
+	struct kvm_run *run = vcpu->run;
+
+	if (WARN_ON_ONCE(ndata > ARRAY_SIZE(run->internal.data)))
+		ndata = ARRAY_SIZE(run->internal.data);
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = ndata;
+	memcpy(run->internal.data, data, ndata * sizeof(*data));
+}
+
+vm_fault_t kvm_vcpu_fault_page(struct vm_fault *vmf, void *addr)
+{
+	struct page *page = virt_to_page(addr);
+
+	/* The mapping's reference: the page outlives the vCPU while userspace maps it. */
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
 /*
  * The vCPU's mmap: page 0 is struct kvm_run, further pages are the arch's (x86: PIO data).
  * Pages are handed out one fault at a time, as KVM does; an offset beyond them is SIGBUS.
@@ -216,14 +266,10 @@ void kvm_vcpu_exit_to_user(struct kvm_vcpu *vcpu)
 static vm_fault_t kvm_vcpu_fault(struct vm_fault *vmf)
 {
 	struct kvm_vcpu *vcpu = vmf->vma->vm_file->private_data;
-	struct page *page;
 
 	if (vmf->pgoff != 0)
 		return kvm_arch_vcpu_fault(vcpu, vmf);
-	page = virt_to_page(vcpu->run);
-	get_page(page);
-	vmf->page = page;
-	return 0;
+	return kvm_vcpu_fault_page(vmf, vcpu->run);
 }
 
 static const struct vm_operations_struct kvm_vcpu_vm_ops = {
@@ -342,16 +388,15 @@ static int kvm_vm_ioctl_create_vcpu(struct kvm *kvm, unsigned long id)
 	kvm_get_kvm(kvm);
 	r = anon_inode_getfd("kvm-vcpu", &kvm_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
 	if (r < 0) {
-		/* The VM fd the caller holds keeps this from being the last reference. */
-		refcount_dec(&kvm->users_count);
-		goto out_arch_destroy;
+		kvm_put_kvm_no_destroy(kvm);
+		/* The whole vCPU exists now: it goes as a VM's vCPUs go. */
+		kvm_vcpu_destroy(vcpu);
+		goto out_unlock;
 	}
 	kvm->vcpus[kvm->created_vcpus++] = vcpu;
 	mutex_unlock(&kvm->lock);
 	return r;
 
-out_arch_destroy:
-	kvm_arch_vcpu_destroy(vcpu);
 out_free_run:
 	free_page((unsigned long)vcpu->run);
 out_free_vcpu:

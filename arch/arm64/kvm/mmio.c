@@ -69,7 +69,6 @@ void kvm_handle_mmio_return(struct kvm_vcpu *vcpu)
 int io_mem_abort(struct kvm_vcpu *vcpu, gpa_t fault_ipa)
 {
 	struct kvm_vcpu_arch *arch = &vcpu->arch;
-	struct kvm_run *run = vcpu->run;
 	u64 esr = arch->hyp.esr_el2;
 	u64 data = 0;
 
@@ -93,17 +92,13 @@ int io_mem_abort(struct kvm_vcpu *vcpu, gpa_t fault_ipa)
 			kvm_incr_pc(vcpu);
 			return 1;
 		}
-		memcpy(run->mmio.data, &data, arch->mmio_len);
 	} else if (!kvm_io_bus_read(vcpu, KVM_MMIO_BUS, fault_ipa, arch->mmio_len, &data)) {
 		kvm_mmio_complete_read(vcpu, fault_ipa, data);
 		kvm_incr_pc(vcpu);
 		return 1;
 	}
 
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = fault_ipa;
-	run->mmio.len = arch->mmio_len;
-	run->mmio.is_write = arch->mmio_is_write;
+	kvm_prepare_mmio_exit(vcpu, fault_ipa, arch->mmio_len, arch->mmio_is_write, &data);
 	arch->mmio_needed = true;
 	return 0;
 }

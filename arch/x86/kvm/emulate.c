@@ -494,35 +494,34 @@ static int complete_emulated_mmio_store(struct kvm_vcpu *vcpu)
  */
 static int kvm_prepare_event_vectoring_exit(struct kvm_vcpu *vcpu, gpa_t gpa)
 {
-	struct kvm_run *run = vcpu->run;
+	u64 data[] = {
+		vcpu->arch.idt_vectoring_info, vcpu->arch.exit_reason,
+		vcpu->arch.exit_qualification, gpa, raw_smp_processor_id(),
+	};
 
 	pr_info_ratelimited("vcpu %u: event 0x%x delivered through MMIO at 0x%llx\n",
 			    vcpu->vcpu_id, vcpu->arch.idt_vectoring_info, gpa);
-	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-	run->internal.suberror = KVM_INTERNAL_ERROR_DELIVERY_EV;
-	run->internal.ndata = 5;
-	run->internal.data[0] = vcpu->arch.idt_vectoring_info;
-	run->internal.data[1] = vcpu->arch.exit_reason;
-	run->internal.data[2] = vcpu->arch.exit_qualification;
-	run->internal.data[3] = gpa;
-	run->internal.data[4] = raw_smp_processor_id();
+	kvm_prepare_internal_error_exit(vcpu, KVM_INTERNAL_ERROR_DELIVERY_EV, data,
+					ARRAY_SIZE(data));
 	return 0;
 }
 
-/* KVM's report of an instruction it cannot emulate: flags, length, the bytes. */
-static int kvm_emulation_failure(struct kvm_vcpu *vcpu, const u8 *insn, int n)
-{
-	struct kvm_run *run = vcpu->run;
+/* The two values of KVM's emulation failure report that hold the instruction's bytes. */
+#define EMULATION_FAILURE_INSN_WORDS	2
 
+/* KVM's report of an instruction it cannot emulate: flags, length, the bytes. */
+static int kvm_prepare_emulation_failure_exit(struct kvm_vcpu *vcpu, const u8 *insn, int n)
+{
+	u64 data[2 + EMULATION_FAILURE_INSN_WORDS] = {
+		KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES, n,
+	};
+
+	BUILD_BUG_ON(sizeof(u64) * EMULATION_FAILURE_INSN_WORDS < X86_MAX_INSN_LEN);
 	pr_info_ratelimited("vcpu %u: cannot emulate instruction %*ph at 0x%lx\n",
 			    vcpu->vcpu_id, n, insn, kvm_rip_read(vcpu));
-	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-	run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
-	run->internal.ndata = 4;
-	run->internal.data[0] = KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
-	run->internal.data[1] = n;
-	memset(&run->internal.data[2], 0, 2 * sizeof(u64));
-	memcpy(&run->internal.data[2], insn, n);
+	memcpy(&data[2], insn, n);
+	kvm_prepare_internal_error_exit(vcpu, KVM_INTERNAL_ERROR_EMULATION, data,
+					ARRAY_SIZE(data));
 	return 0;
 }
 
@@ -540,7 +539,6 @@ static int kvm_emulation_failure(struct kvm_vcpu *vcpu, const u8 *insn, int n)
 int kvm_emulate_mmio(struct kvm_vcpu *vcpu, gpa_t gpa)
 {
 	struct mmio_insn *op = &vcpu->arch.mmio;
-	struct kvm_run *run = vcpu->run;
 	u8 insn[X86_MAX_INSN_LEN];
 	u64 val = 0;
 	int n;
@@ -557,10 +555,10 @@ int kvm_emulate_mmio(struct kvm_vcpu *vcpu, gpa_t gpa)
 	vcpu->arch.l1tf_flush_l1d = true;
 	n = kvm_fetch_insn(vcpu, insn);
 	if (decode_mmio_insn(vcpu, insn, n, op))
-		return kvm_emulation_failure(vcpu, insn, n);
+		return kvm_prepare_emulation_failure_exit(vcpu, insn, n);
 	/* An access that crosses out of the page could touch RAM too: not MMIO alone. */
 	if ((gpa & ~PAGE_MASK) + op->size > PAGE_SIZE)
-		return kvm_emulation_failure(vcpu, insn, op->len);
+		return kvm_prepare_emulation_failure_exit(vcpu, insn, op->len);
 
 	if (op->write) {
 		if (op->reg < 0)
@@ -580,13 +578,7 @@ int kvm_emulate_mmio(struct kvm_vcpu *vcpu, gpa_t gpa)
 		}
 		vcpu->arch.complete_userspace_io = complete_emulated_mmio;
 	}
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = op->size;
-	run->mmio.is_write = op->write;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (op->write)
-		memcpy(run->mmio.data, &val, op->size);
+	kvm_prepare_mmio_exit(vcpu, gpa, op->size, op->write, &val);
 	return 0;
 }
 
@@ -657,7 +649,7 @@ static int complete_string_in_data(struct kvm_vcpu *vcpu, const u8 *data, int co
 		if (kvm_write_guest(vcpu->kvm, gpa, data + i * size, size)) {
 			pr_info_ratelimited("vcpu %u: INS to 0x%llx, which is no guest RAM\n",
 					    vcpu->vcpu_id, gla);
-			return kvm_emulation_failure(vcpu, NULL, 0);
+			return kvm_prepare_emulation_failure_exit(vcpu, NULL, 0);
 		}
 	}
 	complete_string_elements(vcpu, count);
@@ -721,7 +713,7 @@ int kvm_emulate_string_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 	vcpu->arch.l1tf_flush_l1d = true;
 	if (!vmx_has_insouts_info() || addr_bytes > 8) {
 		pr_info_ratelimited("vcpu %u: no exit information for INS/OUTS\n", vcpu->vcpu_id);
-		return kvm_emulation_failure(vcpu, NULL, 0);
+		return kvm_prepare_emulation_failure_exit(vcpu, NULL, 0);
 	}
 	if (rep && !rcx)
 		return kvm_skip_emulated_instruction(vcpu);
@@ -747,7 +739,7 @@ int kvm_emulate_string_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 			return 1;
 		}
 		if (kvm_read_guest(vcpu->kvm, gpa, &val, size))
-			return kvm_emulation_failure(vcpu, NULL, 0);
+			return kvm_prepare_emulation_failure_exit(vcpu, NULL, 0);
 		trace_kvm_pio(vcpu->vcpu_id, true, port, size, 1, val);
 		complete_string_elements(vcpu, 1);
 		if (!kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, size, &val))

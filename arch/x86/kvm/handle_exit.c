@@ -151,16 +151,13 @@ int kvm_inject_gp(struct kvm_vcpu *vcpu)
 /* Userspace gets the raw exit reason for what minikvm does not handle, as KVM does. */
 static int vmx_unexpected_exit(struct kvm_vcpu *vcpu)
 {
-	struct kvm_run *run = vcpu->run;
+	u64 data[] = { vcpu->arch.exit_reason, raw_smp_processor_id() };
 
 	pr_info_ratelimited("vcpu %u: unexpected VM exit reason %u (qualification 0x%lx)\n",
 			    vcpu->vcpu_id, vcpu->arch.exit_reason,
 			    vcpu->arch.exit_qualification);
-	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
-	run->internal.ndata = 2;
-	run->internal.data[0] = vcpu->arch.exit_reason;
-	run->internal.data[1] = raw_smp_processor_id();
+	kvm_prepare_internal_error_exit(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON, data,
+					ARRAY_SIZE(data));
 	return 0;
 }
 
@@ -174,7 +171,6 @@ static int handle_exception_nmi(struct kvm_vcpu *vcpu)
 {
 	u32 intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
 	u32 type = intr_info & INTR_INFO_INTR_TYPE_MASK;
-	struct kvm_run *run = vcpu->run;
 	u32 vectoring, error_code;
 
 	/* Both went to the host before interrupts came back on (vmx_handle_exit_irqoff()). */
@@ -187,15 +183,12 @@ static int handle_exception_nmi(struct kvm_vcpu *vcpu)
 	vectoring = vcpu->arch.idt_vectoring_info;
 	error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
 	if (vectoring & VECTORING_INFO_VALID_MASK) {
+		u64 data[] = { vectoring, intr_info, error_code, raw_smp_processor_id() };
+
 		pr_info_ratelimited("vcpu %u: #AC while delivering event 0x%x\n", vcpu->vcpu_id,
 				    vectoring);
-		run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-		run->internal.suberror = KVM_INTERNAL_ERROR_SIMUL_EX;
-		run->internal.ndata = 4;
-		run->internal.data[0] = vectoring;
-		run->internal.data[1] = intr_info;
-		run->internal.data[2] = error_code;
-		run->internal.data[3] = raw_smp_processor_id();
+		kvm_prepare_internal_error_exit(vcpu, KVM_INTERNAL_ERROR_SIMUL_EX, data,
+						ARRAY_SIZE(data));
 		return 0;
 	}
 	vmx_inject_exception(vcpu, AC_VECTOR, true, error_code);

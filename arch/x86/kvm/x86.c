@@ -469,12 +469,7 @@ out:
 
 vm_fault_t kvm_arch_vcpu_fault(struct kvm_vcpu *vcpu, struct vm_fault *vmf)
 {
-	struct page *page;
-
 	if (vmf->pgoff != KVM_PIO_PAGE_OFFSET)
 		return VM_FAULT_SIGBUS;
-	page = virt_to_page(vcpu->arch.pio_data);
-	get_page(page);
-	vmf->page = page;
-	return 0;
+	return kvm_vcpu_fault_page(vmf, vcpu->arch.pio_data);
 }
