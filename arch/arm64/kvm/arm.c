@@ -111,14 +111,15 @@ u64 kvm_guest_hcr(void)
  */
 #define FGT_GUEST_TRAPS		0
 
-/* The guest's HCRX_EL2 and fine-grained traps, by HYP_TRAPS index (hyp.h). */
-static void kvm_guest_traps(u64 traps[HYP_NR_TRAPS])
+/* The guest's HCRX_EL2 and fine-grained traps. */
+static void kvm_guest_traps(struct kvm_vcpu_hyp *hyp)
 {
-	int i;
-
-	traps[0] = HCRX_GUEST_FLAGS;
-	for (i = 1; i < HYP_NR_TRAPS; i++)
-		traps[i] = FGT_GUEST_TRAPS;
+	hyp->hcrx_el2 = HCRX_GUEST_FLAGS;
+	hyp->hfgrtr_el2 = FGT_GUEST_TRAPS;
+	hyp->hfgwtr_el2 = FGT_GUEST_TRAPS;
+	hyp->hfgitr_el2 = FGT_GUEST_TRAPS;
+	hyp->hdfgrtr_el2 = FGT_GUEST_TRAPS;
+	hyp->hdfgwtr_el2 = FGT_GUEST_TRAPS;
 }
 
 /**
@@ -159,41 +160,6 @@ void kvm_flush_vm_context(void)
 	}
 }
 
-/* The world switch's view of struct kvm_vcpu_hyp (hyp.h) must be the compiler's. */
-#define HYP_CHECK_OFFSET(member, off) \
-	static_assert(offsetof(struct kvm_vcpu_hyp, member) == (off))
-HYP_CHECK_OFFSET(guest.regs.regs.regs[1], HYP_GUEST_CTXT + CPU_XREG(1));
-HYP_CHECK_OFFSET(guest.regs.regs.sp, CPU_SP_EL0);
-HYP_CHECK_OFFSET(guest.regs.regs.pc, CPU_PC);
-HYP_CHECK_OFFSET(guest.regs.regs.pstate, CPU_PSTATE);
-HYP_CHECK_OFFSET(guest.regs.sp_el1, CPU_SP_EL1);
-HYP_CHECK_OFFSET(guest.regs.elr_el1, CPU_ELR_EL1);
-HYP_CHECK_OFFSET(guest.regs.spsr[KVM_SPSR_EL1], CPU_SPSR_EL1);
-HYP_CHECK_OFFSET(guest.regs.fp_regs.vregs, CPU_FP_VREGS);
-HYP_CHECK_OFFSET(guest.regs.fp_regs.fpsr, CPU_FP_FPSR);
-HYP_CHECK_OFFSET(guest.regs.fp_regs.fpcr, CPU_FP_FPCR);
-HYP_CHECK_OFFSET(guest.sys_regs, CPU_SYSREGS);
-HYP_CHECK_OFFSET(host, HYP_HOST_CTXT);
-HYP_CHECK_OFFSET(hcr_el2, HYP_HCR_EL2);
-HYP_CHECK_OFFSET(vttbr_el2, HYP_VTTBR_EL2);
-HYP_CHECK_OFFSET(vtcr_el2, HYP_VTCR_EL2);
-HYP_CHECK_OFFSET(vmpidr_el2, HYP_VMPIDR_EL2);
-HYP_CHECK_OFFSET(host_el2, HYP_HOST_HCR_EL2);
-HYP_CHECK_OFFSET(host_el2[ARRAY_SIZE(((struct kvm_vcpu_hyp *)0)->host_el2) - 1], HYP_HOST_SP);
-HYP_CHECK_OFFSET(esr_el2, HYP_ESR_EL2);
-HYP_CHECK_OFFSET(far_el2, HYP_FAR_EL2);
-HYP_CHECK_OFFSET(hpfar_el2, HYP_HPFAR_EL2);
-HYP_CHECK_OFFSET(guest_fpsimd, HYP_GUEST_FPSIMD);
-HYP_CHECK_OFFSET(flags, HYP_FLAGS);
-HYP_CHECK_OFFSET(disr_el1, HYP_DISR_EL1);
-HYP_CHECK_OFFSET(vsesr_el2, HYP_VSESR_EL2);
-HYP_CHECK_OFFSET(vgic_vmcr, HYP_VGIC_VMCR);
-HYP_CHECK_OFFSET(host_icc_sre_el2, HYP_HOST_ICC_SRE_EL2);
-HYP_CHECK_OFFSET(traps, HYP_TRAPS);
-HYP_CHECK_OFFSET(host_traps, HYP_HOST_TRAPS);
-static_assert(sizeof(struct kvm_cpu_context) == CPU_CONTEXT_SIZE);
-static_assert(offsetofend(struct kvm_vcpu_hyp, host_traps) == HYP_SIZE);
-
 /**
  * vhe_hyp_panic_handler() - VHE: an exception at EL2 while the guest's vectors were in
  *	place (hyp-entry.S); the host's state is not restored, so there is no way back
@@ -218,7 +184,7 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	    kvm_hyp_map(virt_to_phys(&vcpu->arch.hyp), sizeof(vcpu->arch.hyp), false))
 		return -ENOMEM;
 	vcpu->arch.hyp.vtcr_el2 = kvm->arch.vtcr;
-	kvm_guest_traps(vcpu->arch.hyp.traps);
+	kvm_guest_traps(&vcpu->arch.hyp);
 	return 0;
 }
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What minikvm's arm64 C code and its EL2 code (hyp/hyp-entry.S) must agree on: the hyp
- * call numbers, the exit codes of a guest run, and the layout of struct kvm_vcpu_hyp
- * (kvm_arch.h), which the world switch reads and writes by these offsets. arm.c checks
- * each offset against the C structure at build time.
+ * What minikvm's arm64 C code and its EL2 code (hyp/) must agree on: the hyp call numbers,
+ * the exit codes of a guest run and the HYP_FLAG_* bits. The assembly also gets the layout
+ * of struct kvm_vcpu_hyp (kvm_arch.h), from the compiler: asm-offsets.h, made of
+ * asm-offsets.c by the build.
  */
 #ifndef __MINIKVM_ARM64_HYP_H
 #define __MINIKVM_ARM64_HYP_H
@@ -83,98 +83,12 @@
 #define VECTOR_ENTRY_SIZE	0x80
 #define VECTOR_LOWER_A64_SYNC	0x400
 
-/*
- * struct kvm_cpu_context: the core registers as struct kvm_regs lays them out (so that
- * KVM_REG_ARM_CORE offsets index it directly), then the system registers.
- */
-#define CPU_XREG(n)		((n) * 8)
-#define CPU_SP_EL0		248
-#define CPU_PC			256
-#define CPU_PSTATE		264
-#define CPU_SP_EL1		272
-#define CPU_ELR_EL1		280
-#define CPU_SPSR_EL1		288
-#define CPU_FP_VREGS		336
-#define CPU_FP_FPSR		848
-#define CPU_FP_FPCR		852
-#define CPU_SYSREGS		864
-#define CPU_SYSREG(idx)		(CPU_SYSREGS + (idx) * 8)
+#ifdef __ASSEMBLY__
+#include "asm-offsets.h"
 
-/*
- * System register slots. The first group are the EL1 registers that a VHE host's
- * HCR_EL2.E2H redirects to their EL2 twins: there the guest's copies are reached through
- * the *_EL12 names, and the host's own never need saving.
- */
-#define CTX_SCTLR_EL1		0
-#define CTX_CPACR_EL1		1
-#define CTX_TTBR0_EL1		2
-#define CTX_TTBR1_EL1		3
-#define CTX_TCR_EL1		4
-#define CTX_ESR_EL1		5
-#define CTX_FAR_EL1		6
-#define CTX_AFSR0_EL1		7
-#define CTX_AFSR1_EL1		8
-#define CTX_MAIR_EL1		9
-#define CTX_AMAIR_EL1		10
-#define CTX_CONTEXTIDR_EL1	11
-#define CTX_VBAR_EL1		12
-#define CTX_CNTKCTL_EL1		13
-/* Registers that no E2H redirects: the host's are live in both modes. */
-#define CTX_TPIDR_EL0		14
-#define CTX_TPIDRRO_EL0		15
-#define CTX_TPIDR_EL1		16
-#define CTX_PAR_EL1		17
-#define CTX_MDSCR_EL1		18
-#define CTX_CSSELR_EL1		19
-/* Switched only where the CPU has them (HYP_FLAG_TPIDR2, HYP_FLAG_RAS): VDISR_EL2's. */
-#define CTX_TPIDR2_EL0		20
-#define CTX_DISR_EL1		21
-/* The guest's EL1 virtual timer, loaded and saved by arch_timer.c, not the world switch. */
-#define CTX_CNTV_CTL_EL0	22
-#define CTX_CNTV_CVAL_EL0	23
-#define NR_CTX_SYS_REGS		24
-#define CPU_CONTEXT_SIZE	CPU_SYSREG(NR_CTX_SYS_REGS)
-
-/* struct kvm_vcpu_hyp: the guest's context first (the exit vectors store to it at [sp]). */
-#define HYP_GUEST_CTXT		0
-#define HYP_HOST_CTXT		CPU_CONTEXT_SIZE
-#define HYP_EL2			(2 * CPU_CONTEXT_SIZE)
-#define HYP_HCR_EL2		(HYP_EL2 + 0 * 8)
-#define HYP_VTTBR_EL2		(HYP_EL2 + 1 * 8)
-#define HYP_VTCR_EL2		(HYP_EL2 + 2 * 8)
-#define HYP_VMPIDR_EL2		(HYP_EL2 + 3 * 8)
-#define HYP_HOST_HCR_EL2	(HYP_EL2 + 4 * 8)
-#define HYP_HOST_VTTBR_EL2	(HYP_EL2 + 5 * 8)
-#define HYP_HOST_VMPIDR_EL2	(HYP_EL2 + 6 * 8)
-#define HYP_HOST_CPTR_EL2	(HYP_EL2 + 7 * 8)
-#define HYP_HOST_CNTHCTL_EL2	(HYP_EL2 + 8 * 8)
-#define HYP_HOST_VBAR_EL2	(HYP_EL2 + 9 * 8)
-#define HYP_HOST_MDCR_EL2	(HYP_EL2 + 10 * 8)
-#define HYP_HOST_ELR_EL2	(HYP_EL2 + 11 * 8)
-#define HYP_HOST_SPSR_EL2	(HYP_EL2 + 12 * 8)
-#define HYP_HOST_SP		(HYP_EL2 + 13 * 8)
-#define HYP_ESR_EL2		(HYP_EL2 + 14 * 8)
-#define HYP_FAR_EL2		(HYP_EL2 + 15 * 8)
-#define HYP_HPFAR_EL2		(HYP_EL2 + 16 * 8)
-#define HYP_GUEST_FPSIMD	(HYP_EL2 + 17 * 8)
-#define HYP_FLAGS		(HYP_EL2 + 18 * 8)
-#define HYP_DISR_EL1		(HYP_EL2 + 19 * 8)
-#define HYP_VSESR_EL2		(HYP_EL2 + 20 * 8)
-#define HYP_VGIC_VMCR		(HYP_EL2 + 21 * 8)
-#define HYP_HOST_ICC_SRE_EL2	(HYP_EL2 + 22 * 8)
-/* The optional trap registers, host's and guest's: HCRX_EL2, then the five FGT ones. */
-#define HYP_TRAPS		(HYP_EL2 + 23 * 8)
-#define HYP_HCRX_EL2		(HYP_TRAPS + 0 * 8)
-#define HYP_HFGRTR_EL2		(HYP_TRAPS + 1 * 8)
-#define HYP_HFGWTR_EL2		(HYP_TRAPS + 2 * 8)
-#define HYP_HFGITR_EL2		(HYP_TRAPS + 3 * 8)
-#define HYP_HDFGRTR_EL2		(HYP_TRAPS + 4 * 8)
-#define HYP_HDFGWTR_EL2		(HYP_TRAPS + 5 * 8)
-#define HYP_NR_TRAPS		6
-#define HYP_HOST_TRAPS		(HYP_TRAPS + HYP_NR_TRAPS * 8)
-#define HYP_SIZE		(HYP_HOST_TRAPS + HYP_NR_TRAPS * 8)
-
-#ifndef __ASSEMBLY__
+/* General-purpose register n in a struct kvm_cpu_context. */
+#define CPU_XREG(n)		(CPU_REGS + 8 * (n))
+#else
 #include <linux/types.h>
 
 struct kvm_vcpu_hyp;

@@ -96,32 +96,32 @@
 .endm
 
 .macro	el1_sysregs op, base, vhe
-	sysreg_op \op, \base, CPU_SYSREG(CTX_SCTLR_EL1), sctlr_el1, SYS_SCTLR_EL12, \vhe
-	sysreg_op \op, \base, CPU_SYSREG(CTX_CPACR_EL1), cpacr_el1, SYS_CPACR_EL12, \vhe
-	sysreg_op \op, \base, CPU_SYSREG(CTX_TTBR0_EL1), ttbr0_el1, SYS_TTBR0_EL12, \vhe
-	sysreg_op \op, \base, CPU_SYSREG(CTX_TTBR1_EL1), ttbr1_el1, SYS_TTBR1_EL12, \vhe
-	sysreg_op \op, \base, CPU_SYSREG(CTX_TCR_EL1), tcr_el1, SYS_TCR_EL12, \vhe
-	sysreg_op \op, \base, CPU_SYSREG(CTX_ESR_EL1), esr_el1, SYS_ESR_EL12, \vhe
-	sysreg_op \op, \base, CPU_SYSREG(CTX_FAR_EL1), far_el1, SYS_FAR_EL12, \vhe
-	sysreg_op \op, \base, CPU_SYSREG(CTX_AFSR0_EL1), afsr0_el1, SYS_AFSR0_EL12, \vhe
-	sysreg_op \op, \base, CPU_SYSREG(CTX_AFSR1_EL1), afsr1_el1, SYS_AFSR1_EL12, \vhe
-	sysreg_op \op, \base, CPU_SYSREG(CTX_MAIR_EL1), mair_el1, SYS_MAIR_EL12, \vhe
-	sysreg_op \op, \base, CPU_SYSREG(CTX_AMAIR_EL1), amair_el1, SYS_AMAIR_EL12, \vhe
-	sysreg_op \op, \base, CPU_SYSREG(CTX_CONTEXTIDR_EL1), contextidr_el1, SYS_CONTEXTIDR_EL12, \vhe
-	sysreg_op \op, \base, CPU_SYSREG(CTX_VBAR_EL1), vbar_el1, SYS_VBAR_EL12, \vhe
-	sysreg_op \op, \base, CPU_SYSREG(CTX_CNTKCTL_EL1), cntkctl_el1, SYS_CNTKCTL_EL12, \vhe
+	sysreg_op \op, \base, CPU_SCTLR_EL1, sctlr_el1, SYS_SCTLR_EL12, \vhe
+	sysreg_op \op, \base, CPU_CPACR_EL1, cpacr_el1, SYS_CPACR_EL12, \vhe
+	sysreg_op \op, \base, CPU_TTBR0_EL1, ttbr0_el1, SYS_TTBR0_EL12, \vhe
+	sysreg_op \op, \base, CPU_TTBR1_EL1, ttbr1_el1, SYS_TTBR1_EL12, \vhe
+	sysreg_op \op, \base, CPU_TCR_EL1, tcr_el1, SYS_TCR_EL12, \vhe
+	sysreg_op \op, \base, CPU_ESR_EL1, esr_el1, SYS_ESR_EL12, \vhe
+	sysreg_op \op, \base, CPU_FAR_EL1, far_el1, SYS_FAR_EL12, \vhe
+	sysreg_op \op, \base, CPU_AFSR0_EL1, afsr0_el1, SYS_AFSR0_EL12, \vhe
+	sysreg_op \op, \base, CPU_AFSR1_EL1, afsr1_el1, SYS_AFSR1_EL12, \vhe
+	sysreg_op \op, \base, CPU_MAIR_EL1, mair_el1, SYS_MAIR_EL12, \vhe
+	sysreg_op \op, \base, CPU_AMAIR_EL1, amair_el1, SYS_AMAIR_EL12, \vhe
+	sysreg_op \op, \base, CPU_CONTEXTIDR_EL1, contextidr_el1, SYS_CONTEXTIDR_EL12, \vhe
+	sysreg_op \op, \base, CPU_VBAR_EL1, vbar_el1, SYS_VBAR_EL12, \vhe
+	sysreg_op \op, \base, CPU_CNTKCTL_EL1, cntkctl_el1, SYS_CNTKCTL_EL12, \vhe
 	sysreg_op \op, \base, CPU_ELR_EL1, elr_el1, SYS_ELR_EL12, \vhe
 	sysreg_op \op, \base, CPU_SPSR_EL1, spsr_el1, SYS_SPSR_EL12, \vhe
 .endm
 
 /* Registers no E2H redirects: in both modes, the host's are live and must be switched. */
 .macro	shared_sysregs op, base
-	sysreg_op \op, \base, CPU_SYSREG(CTX_TPIDR_EL0), tpidr_el0, 0, 0
-	sysreg_op \op, \base, CPU_SYSREG(CTX_TPIDRRO_EL0), tpidrro_el0, 0, 0
-	sysreg_op \op, \base, CPU_SYSREG(CTX_TPIDR_EL1), tpidr_el1, 0, 0
-	sysreg_op \op, \base, CPU_SYSREG(CTX_PAR_EL1), par_el1, 0, 0
-	sysreg_op \op, \base, CPU_SYSREG(CTX_MDSCR_EL1), mdscr_el1, 0, 0
-	sysreg_op \op, \base, CPU_SYSREG(CTX_CSSELR_EL1), csselr_el1, 0, 0
+	sysreg_op \op, \base, CPU_TPIDR_EL0, tpidr_el0, 0, 0
+	sysreg_op \op, \base, CPU_TPIDRRO_EL0, tpidrro_el0, 0, 0
+	sysreg_op \op, \base, CPU_TPIDR_EL1, tpidr_el1, 0, 0
+	sysreg_op \op, \base, CPU_PAR_EL1, par_el1, 0, 0
+	sysreg_op \op, \base, CPU_MDSCR_EL1, mdscr_el1, 0, 0
+	sysreg_op \op, \base, CPU_CSSELR_EL1, csselr_el1, 0, 0
 	sysreg_op \op, \base, CPU_SP_EL1, sp_el1, 0, 0
 	/* The kernel's "current" in both modes. */
 	sysreg_op \op, \base, CPU_SP_EL0, sp_el0, 0, 0
@@ -142,7 +142,7 @@
 .macro	fpsimd_op op, base, hyp
 	ldr	x3, [\hyp, #HYP_GUEST_FPSIMD]
 	cbz	x3, .Lfpsimd_done\@
-	add	x3, \base, #CPU_FP_VREGS
+	add	x3, \base, #CPU_FP_REGS
 	fp_pair \op, 0, 1
 	fp_pair \op, 2, 3
 	fp_pair \op, 4, 5
@@ -215,7 +215,7 @@
 	.endif
 .Lenter\@:
 	/* The host: what the caller expects preserved (AAPCS64: x18-x30, sp). */
-	add	x1, x0, #HYP_HOST_CTXT
+	add	x1, x0, #HYP_HOST
 	stp	x18, x19, [x1, #CPU_XREG(18)]
 	stp	x20, x21, [x1, #CPU_XREG(20)]
 	stp	x22, x23, [x1, #CPU_XREG(22)]
@@ -416,7 +416,7 @@ __guest_spectre_done_\sfx:
 	serror_check x1, x5, \sfx
 
 	/* The host. */
-	add	x2, x1, #HYP_HOST_CTXT
+	add	x2, x1, #HYP_HOST
 	shared_sysregs restore, x2
 	opt_sysregs restore, x2, x5, 0
 	el2_traps host, x1, x5
@@ -465,7 +465,7 @@ guest_run_panic_\sfx:
 	b	vhe_hyp_panic_handler
 	.else
 	mrs	x1, tpidr_el2
-	add	x2, x1, #HYP_HOST_CTXT
+	add	x2, x1, #HYP_HOST
 	el1_sysregs restore, x2, 0
 	shared_sysregs restore, x2
 	load_el2 x1, hcr_el2, HYP_HOST_HCR_EL2

@@ -30,9 +30,9 @@
 	tbz	\flags, #HYP_FLAG_TPIDR2, .Lno_tpidr2\@
 	.ifc	\op, save
 	mrs_s	x3, SYS_TPIDR2_EL0
-	str	x3, [\base, #CPU_SYSREG(CTX_TPIDR2_EL0)]
+	str	x3, [\base, #CPU_TPIDR2_EL0]
 	.else
-	ldr	x3, [\base, #CPU_SYSREG(CTX_TPIDR2_EL0)]
+	ldr	x3, [\base, #CPU_TPIDR2_EL0]
 	msr_s	SYS_TPIDR2_EL0, x3
 	.endif
 .Lno_tpidr2\@:
@@ -40,23 +40,23 @@
 	tbz	\flags, #HYP_FLAG_RAS, .Lno_ras\@
 	.ifc	\op, save
 	mrs_s	x3, SYS_VDISR_EL2
-	str	x3, [\base, #CPU_SYSREG(CTX_DISR_EL1)]
+	str	x3, [\base, #CPU_DISR_EL1]
 	.else
-	ldr	x3, [\base, #CPU_SYSREG(CTX_DISR_EL1)]
+	ldr	x3, [\base, #CPU_DISR_EL1]
 	msr_s	SYS_VDISR_EL2, x3
 	.endif
 .Lno_ras\@:
 	.endif
 .endm
 
-/* One of the trap registers of el2_traps, index \idx of HYP_TRAPS and HYP_HOST_TRAPS. */
-.macro	el2_trap to, hyp, reg, idx
+/* One of the trap registers of el2_traps: the host's at \host, the guest's at \guest. */
+.macro	el2_trap to, hyp, reg, host, guest
 	.ifc	\to, guest
 	mrs_s	x3, \reg
-	str	x3, [\hyp, #(HYP_HOST_TRAPS + \idx * 8)]
-	ldr	x3, [\hyp, #(HYP_TRAPS + \idx * 8)]
+	str	x3, [\hyp, #\host]
+	ldr	x3, [\hyp, #\guest]
 	.else
-	ldr	x3, [\hyp, #(HYP_HOST_TRAPS + \idx * 8)]
+	ldr	x3, [\hyp, #\host]
 	.endif
 	msr_s	\reg, x3
 .endm
@@ -71,14 +71,14 @@
  */
 .macro	el2_traps to, hyp, flags
 	tbz	\flags, #HYP_FLAG_HCX, .Lno_hcx\@
-	el2_trap \to, \hyp, SYS_HCRX_EL2, 0
+	el2_trap \to, \hyp, SYS_HCRX_EL2, HYP_HOST_HCRX_EL2, HYP_HCRX_EL2
 .Lno_hcx\@:
 	tbz	\flags, #HYP_FLAG_FGT, .Lno_fgt\@
-	el2_trap \to, \hyp, SYS_HFGRTR_EL2, 1
-	el2_trap \to, \hyp, SYS_HFGWTR_EL2, 2
-	el2_trap \to, \hyp, SYS_HFGITR_EL2, 3
-	el2_trap \to, \hyp, SYS_HDFGRTR_EL2, 4
-	el2_trap \to, \hyp, SYS_HDFGWTR_EL2, 5
+	el2_trap \to, \hyp, SYS_HFGRTR_EL2, HYP_HOST_HFGRTR_EL2, HYP_HFGRTR_EL2
+	el2_trap \to, \hyp, SYS_HFGWTR_EL2, HYP_HOST_HFGWTR_EL2, HYP_HFGWTR_EL2
+	el2_trap \to, \hyp, SYS_HFGITR_EL2, HYP_HOST_HFGITR_EL2, HYP_HFGITR_EL2
+	el2_trap \to, \hyp, SYS_HDFGRTR_EL2, HYP_HOST_HDFGRTR_EL2, HYP_HDFGRTR_EL2
+	el2_trap \to, \hyp, SYS_HDFGWTR_EL2, HYP_HOST_HDFGWTR_EL2, HYP_HDFGWTR_EL2
 .Lno_fgt\@:
 	tbz	\flags, #HYP_FLAG_GICV3, .Lno_gic\@
 	.ifc	\to, guest
