@@ -15,6 +15,7 @@
 #include <linux/preempt.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
+#include <clocksource/arm_arch_timer.h>
 #include <asm/barrier.h>
 #include <asm/cpufeature.h>
 #include <asm/daifflags.h>
@@ -120,6 +121,74 @@ static void kvm_guest_traps(struct kvm_vcpu_hyp *hyp)
 	hyp->hfgitr_el2 = FGT_GUEST_TRAPS;
 	hyp->hdfgrtr_el2 = FGT_GUEST_TRAPS;
 	hyp->hdfgwtr_el2 = FGT_GUEST_TRAPS;
+}
+
+/*
+ * MDCR_EL2 traps while a guest runs (Arm ARM, MDCR_EL2), as KVM sets them for a vCPU
+ * without a PMU: the PMU registers (TPM, TPMCR), the Statistical Profiling and trace
+ * filter controls (TPMS, TTRF), and the debug registers (TDA; TDOSA for the OS Lock and
+ * power-down ones, TDRA for the ROM address): each is the host's otherwise, and a guest
+ * reading PMCR_EL0 or writing DBGBVR0_EL1 would read or change the host's. sys_regs.c
+ * answers the traps. E2PB 0b00: the profiling buffer is EL2's, its EL1 controls trapped.
+ */
+#define MDCR_EL2_GUEST_TRAPS	(MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TPMS | \
+				 MDCR_EL2_TTRF | MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA)
+
+/*
+ * MDCR_EL2 for a guest on this CPU: the traps, and HPMN, the event counters EL1 may use,
+ * as the host set it (the stub in nVHE, the kernel in VHE), as KVM keeps it.
+ */
+static u64 kvm_guest_mdcr(void)
+{
+	return (kvm_host_mdcr_el2() & MDCR_EL2_HPMN_MASK) | MDCR_EL2_GUEST_TRAPS;
+}
+
+/*
+ * CPTR_EL2 for the guest (Arm ARM D13.2.31): its SVE and SME trapped (minikvm switches
+ * only the FP/SIMD registers), and its FP/SIMD until it uses them; trapped, FP/SIMD
+ * instructions trap at EL2 too, so the world switch touches the FP/SIMD registers only
+ * when they are not. The activity monitors (TAM) and trace unit registers (TTA) are the
+ * host's, as KVM keeps them: their accesses trap, and sys_regs.c makes them UNDEFINED.
+ * (QEMU has neither, so no test sees it.) nVHE: CPTR_EL2's own layout, made from its RES1
+ * bits as KVM's __activate_traps() does; the stub's value comes back at the exit.
+ */
+#define CPTR_NVHE_GUEST_TRAPS	(CPTR_NVHE_EL2_RES1 | CPTR_EL2_TAM | CPTR_EL2_TTA | \
+				 CPTR_EL2_TZ | CPTR_EL2_TSM)
+#define CPACR_EL1_FPEN		(CPACR_EL1_FPEN_EL1EN | CPACR_EL1_FPEN_EL0EN)
+
+/*
+ * VHE: under E2H the register has CPACR_EL1's layout (D13.2.31) and holds the kernel's own
+ * controls, which the guest's value keeps but for the bits above. Interrupts off.
+ */
+static u64 kvm_vcpu_cptr(struct kvm_vcpu *vcpu)
+{
+	bool fpsimd = vcpu->arch.hyp.guest_fpsimd;
+	u64 cptr;
+
+	if (!is_kernel_in_hyp_mode())
+		return fpsimd ? CPTR_NVHE_GUEST_TRAPS : CPTR_NVHE_GUEST_TRAPS | CPTR_EL2_TFP;
+	cptr = read_sysreg(cpacr_el1) | CPTR_EL2_TAM | CPACR_EL1_TTA;
+	cptr &= ~(CPACR_ELx_ZEN | CPACR_ELx_SMEN | CPACR_EL1_FPEN);
+	return fpsimd ? cptr | CPACR_EL1_FPEN : cptr;
+}
+
+/* With HCR_EL2.E2H set, CNTHCTL_EL2's EL1 controls move up by 10 bits (Arm ARM D13.8.2). */
+#define CNTHCTL_VHE_SHIFT	10
+
+/*
+ * CNTHCTL_EL2 for a guest on this CPU: it has the EL1 virtual timer (arch_timer.c switches
+ * it) and may read the physical counter (EL1PCTEN), never use the physical timer (EL1PCEN;
+ * EL1PTEN under E2H): an nVHE host's kernel drives it, and in VHE it would keep one VM's
+ * deadline for the next (CNTP_* accesses trap). nVHE: nothing else, as KVM's
+ * __timer_enable_traps(); the stub's EL1PCEN comes back at the exit. VHE: the rest is the
+ * kernel's own (its EL0 access and event stream), kept. Preemption off.
+ */
+static u64 kvm_guest_cnthctl(void)
+{
+	if (!is_kernel_in_hyp_mode())
+		return CNTHCTL_EL1PCTEN;
+	return (read_sysreg(cnthctl_el2) | CNTHCTL_EL1PCTEN << CNTHCTL_VHE_SHIFT) &
+	       ~(CNTHCTL_EL1PCEN << CNTHCTL_VHE_SHIFT);
 }
 
 /**
@@ -263,7 +332,8 @@ long kvm_arch_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 /*
  * What of the guest stays in a CPU from load to put (everything else each entry loads):
  * its VMID, active here, and its EL1 virtual timer (arch_timer.c). And what the world
- * switch must do on this CPU (HYP_FLAG_*). Preemption off.
+ * switch must do on this CPU (HYP_FLAG_*), with the guest's traps that depend on the CPU
+ * only. Preemption off.
  */
 void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
@@ -271,6 +341,8 @@ void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 	struct kvm *kvm = vcpu->kvm;
 
 	hyp->flags = kvm_hyp_cpu_flags();
+	hyp->mdcr_el2 = kvm_guest_mdcr();
+	hyp->cnthctl_el2 = kvm_guest_cnthctl();
 	hyp->vttbr_el2 = kvm_get_vttbr(kvm, kvm_arm_vmid_update(&kvm->arch.vmid));
 	kvm_timer_vcpu_load(vcpu);
 }
@@ -444,6 +516,7 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		}
 		/* An IRQ line raised before the barrier above is in the HCR_EL2 read here. */
 		vcpu->arch.hyp.hcr_el2 = kvm_vcpu_hcr(vcpu);
+		vcpu->arch.hyp.cptr_el2 = kvm_vcpu_cptr(vcpu);
 		trace_kvm_entry(vcpu->vcpu_id, *vcpu_pc(vcpu));
 		exception_index = __kvm_vcpu_run(vcpu);
 		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);

@@ -59,6 +59,9 @@ int main(void)
 	OFFSET(HYP_VTTBR_EL2, kvm_vcpu_hyp, vttbr_el2);
 	OFFSET(HYP_VTCR_EL2, kvm_vcpu_hyp, vtcr_el2);
 	OFFSET(HYP_VMPIDR_EL2, kvm_vcpu_hyp, vmpidr_el2);
+	OFFSET(HYP_MDCR_EL2, kvm_vcpu_hyp, mdcr_el2);
+	OFFSET(HYP_CPTR_EL2, kvm_vcpu_hyp, cptr_el2);
+	OFFSET(HYP_CNTHCTL_EL2, kvm_vcpu_hyp, cnthctl_el2);
 	OFFSET(HYP_HCRX_EL2, kvm_vcpu_hyp, hcrx_el2);
 	OFFSET(HYP_HFGRTR_EL2, kvm_vcpu_hyp, hfgrtr_el2);
 	OFFSET(HYP_HFGWTR_EL2, kvm_vcpu_hyp, hfgwtr_el2);

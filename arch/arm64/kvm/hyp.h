@@ -26,6 +26,8 @@
 #define MINIKVM_HC_SCTLR_EL2	(MINIKVM_HC_BASE + 3)
 /* Invalidates every guest TLB entry, of every VMID, on every CPU: a VMID rollover. */
 #define MINIKVM_HC_FLUSH_VM_CONTEXT	(MINIKVM_HC_BASE + 4)
+/* Returns MDCR_EL2: the host's PMU and debug controls, which a guest's are made from. */
+#define MINIKVM_HC_MDCR_EL2	(MINIKVM_HC_BASE + 5)
 /*
  * Never a call: the stub, and our vectors which pass it every number they do not know,
  * answer it with HVC_STUB_ERR; anything else at EL2 would not.

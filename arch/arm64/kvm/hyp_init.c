@@ -48,8 +48,9 @@
 static struct page *hyp_page;
 static DEFINE_PER_CPU(bool, hyp_vectors_installed);
 
-/* Each CPU's HYP_FLAG_* bits, from kvm_arch_hardware_enable(). */
+/* Each CPU's HYP_FLAG_* bits and host MDCR_EL2, from kvm_arch_hardware_enable(). */
 static DEFINE_PER_CPU(u64, hyp_cpu_flags);
+static DEFINE_PER_CPU(u64, host_mdcr_el2);
 
 /**
  * kvm_call_hyp() - run hyp call @nr at EL2 and return its result
@@ -381,6 +382,12 @@ u64 kvm_hyp_cpu_flags(void)
 	return __this_cpu_read(hyp_cpu_flags);
 }
 
+/** kvm_host_mdcr_el2() - the host's MDCR_EL2 on this CPU; preemption off */
+u64 kvm_host_mdcr_el2(void)
+{
+	return __this_cpu_read(host_mdcr_el2);
+}
+
 int kvm_arch_hardware_enable(void)
 {
 	int r = 0;
@@ -392,6 +399,10 @@ int kvm_arch_hardware_enable(void)
 		r = cpu_hyp_install();
 		__this_cpu_write(hyp_vectors_installed, !r);
 	}
+	/* It never changes: the stub's in nVHE (through our vectors), the kernel's in VHE. */
+	if (!r)
+		__this_cpu_write(host_mdcr_el2, is_kernel_in_hyp_mode() ? read_sysreg(mdcr_el2) :
+				 __kvm_call_hyp(MINIKVM_HC_MDCR_EL2, 0, 0, 0));
 	preempt_enable();
 	return r;
 }

@@ -155,10 +155,13 @@ struct kvm_host_el2 {
  *	physical address, which EL2's identity map maps when the vCPU is created
  * @guest: the guest's registers
  * @host: the host's, while the guest runs
- * @hcr_el2: HCR_EL2 for the guest
+ * @hcr_el2: HCR_EL2 for the guest (kvm_vcpu_hcr())
  * @vttbr_el2: its stage 2 and VMID
  * @vtcr_el2: its stage-2 translation controls
  * @vmpidr_el2: what the guest reads as MPIDR_EL1
+ * @mdcr_el2: its debug and PMU traps (kvm_guest_mdcr())
+ * @cptr_el2: its FP/SIMD, SVE, SME, trace and activity monitor traps (kvm_vcpu_cptr())
+ * @cnthctl_el2: its timer and counter traps (kvm_guest_cnthctl())
  * @hcrx_el2: HCRX_EL2, loaded only where the CPU has it (kvm_guest_traps())
  * @hfgrtr_el2: HFGRTR_EL2, loaded only where the CPU has the fine-grained traps
  * @hfgwtr_el2: HFGWTR_EL2, likewise
@@ -184,6 +187,9 @@ struct kvm_vcpu_hyp {
 	u64 vttbr_el2;
 	u64 vtcr_el2;
 	u64 vmpidr_el2;
+	u64 mdcr_el2;
+	u64 cptr_el2;
+	u64 cnthctl_el2;
 	u64 hcrx_el2;
 	u64 hfgrtr_el2;
 	u64 hfgwtr_el2;

@@ -39,24 +39,8 @@
 #include "../hyp.h"
 #include "hyp-switch.S"
 
-/* CNTHCTL_EL2.EL1PCEN with HCR_EL2.E2H clear (D13.8.2): EL1 may use the physical timer. */
-#define CNTHCTL_EL2_EL1PCEN	BIT(1)
-/* With E2H set: EL1PCTEN, EL1 may read the physical counter; EL1PTEN, use the timer. */
-#define CNTHCTL_EL2_VHE_EL1PCTEN	BIT(10)
-#define CNTHCTL_EL2_VHE_EL1PTEN		BIT(11)
 /* HCR_EL2.VSE: a virtual SError is pending for the guest. */
 #define HCR_EL2_VSE_SHIFT	8
-
-/*
- * MDCR_EL2 traps while a guest runs (Arm ARM, MDCR_EL2), as KVM sets them for a vCPU
- * without a PMU: the PMU registers (TPM, TPMCR), the Statistical Profiling and trace
- * filter controls (TPMS, TTRF), and the debug registers (TDA; TDOSA for the OS Lock and
- * power-down ones, TDRA for the ROM address): each is the host's otherwise, and a guest
- * reading PMCR_EL0 or writing DBGBVR0_EL1 would read or change the host's. sys_regs.c
- * answers the traps. E2PB 0b00: the profiling buffer is EL2's, its EL1 controls trapped.
- */
-#define MDCR_EL2_GUEST_TRAPS	(MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TPMS | \
-				 MDCR_EL2_TTRF | MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA)
 
 /* PSTATE for entering EL1 from hyp_panic: EL1 with SP_EL1, every exception masked. */
 #define HYP_PANIC_SPSR	(PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT | PSR_F_BIT)
@@ -184,6 +168,12 @@
 	msr	\reg, x3
 .endm
 
+/* EL2 register \reg for the guest: the host's saved at \host, the guest's loaded from \guest. */
+.macro	switch_el2 base, reg, host, guest
+	save_el2 \base, \reg, \host
+	load_el2 \base, \reg, \guest
+.endm
+
 /*
  * guest_run - the world switch, one instance per mode (\vhe = 0: reached by "hvc" through
  * hc_vcpu_run, returns by ERET; \vhe = 1: called at EL2, returns by RET), x0 = the struct
@@ -249,64 +239,15 @@
 	load_el2 x0, vttbr_el2, HYP_VTTBR_EL2
 	load_el2 x0, vtcr_el2, HYP_VTCR_EL2
 	load_el2 x0, vmpidr_el2, HYP_VMPIDR_EL2
-	/*
-	 * HPMN, the event counters EL1 may use, stays as the host set it (the stub in
-	 * nVHE, the kernel in VHE); the rest is the guest's traps.
-	 */
-	mrs	x3, mdcr_el2
-	str	x3, [x0, #HYP_HOST_MDCR_EL2]
-	and	x3, x3, #MDCR_EL2_HPMN_MASK
-	mov_q	x4, MDCR_EL2_GUEST_TRAPS
-	orr	x3, x3, x4
-	msr	mdcr_el2, x3
+	/* The guest's traps, which arm.c computes. */
+	switch_el2 x0, mdcr_el2, HYP_HOST_MDCR_EL2, HYP_MDCR_EL2
+	switch_el2 x0, cptr_el2, HYP_HOST_CPTR_EL2, HYP_CPTR_EL2
+	switch_el2 x0, cnthctl_el2, HYP_HOST_CNTHCTL_EL2, HYP_CNTHCTL_EL2
 	.if	!\vhe
 	/* For guest_run_panic: where the host's state is while the guest's is loaded. */
 	msr	tpidr_el2, x0
 	.endif
 	el2_traps guest, x0, x5
-	/*
-	 * Trap the guest's SVE and SME (minikvm switches only the FP/SIMD registers), and
-	 * its FP/SIMD until it uses them, in CPTR_EL2's nVHE layout or, under E2H, CPACR_EL1's
-	 * (Arm ARM D13.2.31). Trapped, FP/SIMD instructions trap at EL2 too: the world switch
-	 * touches the FP/SIMD registers only when they are not. The activity monitors (TAM)
-	 * and trace unit registers (TTA) are the host's, as KVM keeps them: their accesses
-	 * trap, and sys_regs.c makes them UNDEFINED. (QEMU has neither, so no test sees it.)
-	 */
-	mrs	x3, cptr_el2
-	str	x3, [x0, #HYP_HOST_CPTR_EL2]
-	ldr	x4, [x0, #HYP_GUEST_FPSIMD]
-	orr	x3, x3, #CPTR_EL2_TAM
-	.if	\vhe
-	orr	x3, x3, #CPACR_EL1_TTA
-	bic	x3, x3, #CPACR_ELx_ZEN
-	bic	x3, x3, #CPACR_ELx_SMEN
-	orr	x3, x3, #(CPACR_EL1_FPEN_EL1EN | CPACR_EL1_FPEN_EL0EN)
-	cbnz	x4, .Lfpsimd_on\@
-	bic	x3, x3, #(CPACR_EL1_FPEN_EL1EN | CPACR_EL1_FPEN_EL0EN)
-	.else
-	orr	x3, x3, #CPTR_EL2_TTA
-	orr	x3, x3, #CPTR_EL2_TZ
-	orr	x3, x3, #CPTR_EL2_TSM
-	bic	x3, x3, #CPTR_EL2_TFP
-	cbnz	x4, .Lfpsimd_on\@
-	orr	x3, x3, #CPTR_EL2_TFP
-	.endif
-.Lfpsimd_on\@:
-	/*
-	 * The guest has the EL1 virtual timer (arch_timer.c switches it) and may read the
-	 * physical counter, never the physical timer: an nVHE host's kernel drives it, and
-	 * in VHE it would keep one VM's deadline for the next (CNTP_* accesses trap).
-	 */
-	mrs	x4, cnthctl_el2
-	str	x4, [x0, #HYP_HOST_CNTHCTL_EL2]
-	.if	\vhe
-	orr	x4, x4, #CNTHCTL_EL2_VHE_EL1PCTEN
-	bic	x4, x4, #CNTHCTL_EL2_VHE_EL1PTEN
-	.else
-	bic	x4, x4, #CNTHCTL_EL2_EL1PCEN
-	.endif
-	msr	cnthctl_el2, x4
-	msr	cptr_el2, x3
 	adr	x3, __guest_vectors_\sfx
 	msr	vbar_el2, x3
 	isb
@@ -552,6 +493,9 @@ el1_sync:
 	mov_q	x16, MINIKVM_HC_FLUSH_VM_CONTEXT
 	cmp	x0, x16
 	b.eq	hc_flush_vm_context
+	mov_q	x16, MINIKVM_HC_MDCR_EL2
+	cmp	x0, x16
+	b.eq	hc_mdcr_el2
 	cmp	x0, #HVC_RESET_VECTORS
 	b.eq	hc_reset_vectors
 	cmp	x0, #HVC_SOFT_RESTART
@@ -570,6 +514,11 @@ hc_current_el:
 /* MINIKVM_HC_SCTLR_EL2: for the hardware report. */
 hc_sctlr_el2:
 	mrs	x0, sctlr_el2
+	eret
+
+/* MINIKVM_HC_MDCR_EL2: for the guest's MDCR_EL2 (arm.c). */
+hc_mdcr_el2:
+	mrs	x0, mdcr_el2
 	eret
 
 /* MINIKVM_HC_VCPU_RUN: x1 = the struct kvm_vcpu_hyp's physical address. */
