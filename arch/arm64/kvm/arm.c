@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * minikvm's arm64 backend: the run loop, the guest's EL2 controls, and the VM and vCPU
- * hooks. hyp_init.c brings EL2 up.
+ * hooks. hyp_init.c brings EL2 up. One run, as KVM's:
+ * kvm_arch_vcpu_ioctl_run() → kvm_arm_vcpu_enter_exit() → kvm_call_hyp(__kvm_vcpu_run)
+ * → __guest_run (hyp/switch.S) → __guest_enter, __guest_exit (hyp/entry.S), then
+ * handle_exit() → arm_exit_handlers[] (handle_exit.c).
  *
  * VHE (the kernel runs at EL2, HCR_EL2.E2H set): a hyp call is a plain function call.
  * nVHE (the kernel runs at EL1 and Linux's hyp stub waits at EL2): the module installs its
@@ -204,13 +207,10 @@ void kvm_tlb_flush_vmid(struct kvm *kvm)
 
 	/* The table walkers must see the descriptors before the invalidation. */
 	dsb(ishst);
-	if (is_kernel_in_hyp_mode()) {
-		flags = local_daif_save();
-		__kvm_tlb_flush_vmid_vhe(vttbr, kvm_guest_hcr());
-		local_daif_restore(flags);
-	} else {
-		__kvm_call_hyp(MINIKVM_HC_TLB_FLUSH_VMID, vttbr, kvm_guest_hcr(), 0);
-	}
+	/* VHE: nothing may run between loading the guest's VTTBR_EL2 and the host's. */
+	flags = local_daif_save();
+	kvm_call_hyp(__kvm_tlb_flush_vmid, vttbr, kvm_guest_hcr());
+	local_daif_restore(flags);
 	atomic64_inc(&kvm->stat.remote_tlb_flush);
 }
 
@@ -220,18 +220,12 @@ void kvm_tlb_flush_vmid(struct kvm *kvm)
  */
 void kvm_flush_vm_context(void)
 {
-	if (is_kernel_in_hyp_mode()) {
-		dsb(ishst);
-		__tlbi(alle1is);
-		dsb(ish);
-	} else {
-		__kvm_call_hyp(MINIKVM_HC_FLUSH_VM_CONTEXT, 0, 0, 0);
-	}
+	kvm_call_hyp(__kvm_flush_vm_context);
 }
 
 /**
  * vhe_hyp_panic_handler() - VHE: an exception at EL2 while the guest's vectors were in
- *	place (hyp-entry.S); the host's state is not restored, so there is no way back
+ *	place (hyp/hyp-entry.S); the host's state is not restored, so there is no way back
  * @vector: offset of the vector entry taken
  * @esr: ESR_EL2
  * @elr: ELR_EL2
@@ -383,43 +377,6 @@ static u64 kvm_vcpu_hcr(struct kvm_vcpu *vcpu)
 	return hcr;
 }
 
-/*
- * __kvm_vcpu_run() - run the guest once; returns ARM_EXCEPTION_*, maybe with
- * ARM_EXIT_WITH_SERROR_BIT. Interrupts are off.
- *
- * VHE: a direct call at EL2. nVHE: a hyp call, with vcpu->arch.hyp's physical address,
- * which EL2's identity map makes its address there. Either way every exception is masked
- * in PSTATE instead of only IRQs: on a pseudo-NMI host, local_irq_disable() masks them in
- * the GIC's priority mask (ICC_PMR_EL1) instead, where they would stay masked for the
- * guest too, and a guest that never traps would never leave. local_daif_save() lifts the
- * priority mask; an interrupt then reaches EL2 (HCR_EL2.IMO) once the guest runs, as KVM
- * arranges it (kvm_arm_vhe_guest_enter(), __kvm_vcpu_run()).
- */
-static int __kvm_vcpu_run(struct kvm_vcpu *vcpu)
-{
-	struct kvm_vcpu_hyp *hyp = &vcpu->arch.hyp;
-	unsigned long flags;
-	int ret;
-
-	flags = local_daif_save();
-	/* The redistributor must see the new priority mask before the guest spins. */
-	if (system_uses_irq_prio_masking())
-		pmr_sync();
-	if (is_kernel_in_hyp_mode()) {
-		ret = __kvm_vcpu_run_vhe(hyp);
-		/*
-		 * The guest's exit to EL2 left PSTATE.PAN as the guest had it (E2H with TGE
-		 * clear does not set it on entry to EL2, D1.10.4): the kernel's is set.
-		 */
-		if (cpus_have_final_cap(ARM64_HAS_PAN))
-			asm volatile(SET_PSTATE_PAN(1));
-	} else {
-		ret = __kvm_call_hyp(MINIKVM_HC_VCPU_RUN, virt_to_phys(hyp), 0, 0);
-	}
-	local_daif_restore(flags);
-	return ret;
-}
-
 /* Counts and traces an exit; ESR_EL2.EC is the reason of a trap. */
 static void kvm_account_exit(struct kvm_vcpu *vcpu, int exception_index)
 {
@@ -433,6 +390,65 @@ static void kvm_account_exit(struct kvm_vcpu *vcpu, int exception_index)
 	}
 	kvm_vcpu_count_exit(vcpu, ec);
 	trace_kvm_exit(vcpu->vcpu_id, ec, esr, *vcpu_pc(vcpu));
+}
+
+/*
+ * kvm_arm_vcpu_enter_exit() - one trip into the guest: returns how it left
+ * (ARM_EXCEPTION_*, maybe with ARM_EXIT_WITH_SERROR_BIT), for handle_exit(), or -EAGAIN
+ * when a request or a signal came first and the run loop goes round again.
+ *
+ * VHE: kvm_call_hyp() is a direct call at EL2. nVHE: a hyp call, with vcpu->arch.hyp's
+ * physical address, which EL2's identity map makes its address there. Either way every
+ * exception is masked in PSTATE instead of only IRQs: on a pseudo-NMI host,
+ * local_irq_disable() masks them in the GIC's priority mask (ICC_PMR_EL1) instead, where
+ * they would stay masked for the guest too, and a guest that never traps would never
+ * leave. local_daif_save() lifts the priority mask; an interrupt then reaches EL2
+ * (HCR_EL2.IMO) once the guest runs, as KVM arranges it (its __kvm_vcpu_run()).
+ */
+static int kvm_arm_vcpu_enter_exit(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vcpu_hyp *hyp = &vcpu->arch.hyp;
+	bool fpsimd = hyp->guest_fpsimd;
+	unsigned long flags;
+	int ret;
+
+	/*
+	 * A guest that uses FP/SIMD may clobber every FP/SIMD register: the kernel saves the
+	 * task's own (and SVE state) and reloads them on the way back to userspace.
+	 */
+	if (fpsimd)
+		kernel_neon_begin();
+	local_irq_disable();
+	if (!kvm_vcpu_enter_guest_mode(vcpu)) {
+		ret = -EAGAIN;
+		goto out;
+	}
+	/* An IRQ line raised before the barrier above is in the HCR_EL2 read here. */
+	hyp->hcr_el2 = kvm_vcpu_hcr(vcpu);
+	hyp->cptr_el2 = kvm_vcpu_cptr(vcpu);
+	trace_kvm_entry(vcpu->vcpu_id, *vcpu_pc(vcpu));
+
+	flags = local_daif_save();
+	/* The redistributor must see the new priority mask before the guest spins. */
+	if (system_uses_irq_prio_masking())
+		pmr_sync();
+	ret = kvm_call_hyp(__kvm_vcpu_run, kern_hyp_va(hyp));
+	/*
+	 * VHE: the guest's exit to EL2 left PSTATE.PAN as the guest had it (E2H with TGE
+	 * clear does not set it on entry to EL2, D1.10.4): the kernel's is set.
+	 */
+	if (is_kernel_in_hyp_mode() && cpus_have_final_cap(ARM64_HAS_PAN))
+		asm volatile(SET_PSTATE_PAN(1));
+	local_daif_restore(flags);
+
+	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+	kvm_account_exit(vcpu, ret);
+out:
+	/* An interrupt that made the guest exit is taken here, by the host. */
+	local_irq_enable();
+	if (fpsimd)
+		kernel_neon_end();
+	return ret;
 }
 
 /**
@@ -470,7 +486,6 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	int exception_index;
-	bool fpsimd;
 	int ret;
 
 	if (!vcpu->arch.initialized)
@@ -500,32 +515,9 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		}
 		kvm_psci_reset_on(vcpu);
 
-		/*
-		 * A guest that uses FP/SIMD may clobber every FP/SIMD register: the kernel saves
-		 * the task's own (and SVE state) and reloads them on the way back to userspace.
-		 */
-		fpsimd = vcpu->arch.hyp.guest_fpsimd;
-		if (fpsimd)
-			kernel_neon_begin();
-		local_irq_disable();
-		if (!kvm_vcpu_enter_guest_mode(vcpu)) {
-			local_irq_enable();
-			if (fpsimd)
-				kernel_neon_end();
+		exception_index = kvm_arm_vcpu_enter_exit(vcpu);
+		if (exception_index < 0)
 			continue;
-		}
-		/* An IRQ line raised before the barrier above is in the HCR_EL2 read here. */
-		vcpu->arch.hyp.hcr_el2 = kvm_vcpu_hcr(vcpu);
-		vcpu->arch.hyp.cptr_el2 = kvm_vcpu_cptr(vcpu);
-		trace_kvm_entry(vcpu->vcpu_id, *vcpu_pc(vcpu));
-		exception_index = __kvm_vcpu_run(vcpu);
-		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
-		kvm_account_exit(vcpu, exception_index);
-		/* An interrupt that made the guest exit is taken here, by the host. */
-		local_irq_enable();
-		if (fpsimd)
-			kernel_neon_end();
-
 		ret = handle_exit(vcpu, exception_index);
 	}
 	vcpu_put(vcpu);

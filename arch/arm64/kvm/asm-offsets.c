@@ -79,6 +79,7 @@ int main(void)
 	BLANK();
 	/* The host's EL2 state, saved across the run. */
 	OFFSET(HYP_HOST_SP, kvm_vcpu_hyp, host_el2.sp);
+	OFFSET(HYP_HOST_LR, kvm_vcpu_hyp, host_el2.lr);
 	OFFSET(HYP_HOST_ELR_EL2, kvm_vcpu_hyp, host_el2.elr_el2);
 	OFFSET(HYP_HOST_SPSR_EL2, kvm_vcpu_hyp, host_el2.spsr_el2);
 	OFFSET(HYP_HOST_HCR_EL2, kvm_vcpu_hyp, host_el2.hcr_el2);

@@ -11,23 +11,19 @@
 #include <linux/bits.h>
 
 /*
- * Hyp call numbers, passed in x0 of "hvc #0". Linux's hyp stub owns the numbers below
- * HVC_STUB_HCALL_NR (<asm/virt.h>) and answers any other with HVC_STUB_ERR; ours start
- * far above them, at "MKV" << 8.
+ * Hyp call numbers, passed in x0 of "hvc #0", one per EL2 function that kvm_call_hyp()
+ * calls (hyp/switch.S; hyp-entry.S's hyp_calls has them in this order). Linux's hyp stub
+ * owns the numbers below HVC_STUB_HCALL_NR (<asm/virt.h>) and answers any other with
+ * HVC_STUB_ERR; ours start far above them, at "MKV" << 8.
  */
 #define MINIKVM_HC_BASE		0x4d4b5600
-/* Returns CurrentEL as read at EL2. */
-#define MINIKVM_HC_CURRENT_EL	(MINIKVM_HC_BASE + 0)
-/* x1 = PA of a struct kvm_vcpu_hyp: runs the guest once, returns an ARM_EXCEPTION_* code. */
-#define MINIKVM_HC_VCPU_RUN	(MINIKVM_HC_BASE + 1)
-/* x1 = VTTBR_EL2, x2 = the guest's HCR_EL2: invalidates every TLB entry of that VMID. */
-#define MINIKVM_HC_TLB_FLUSH_VMID	(MINIKVM_HC_BASE + 2)
-/* Returns SCTLR_EL2: whether EL2 runs with its MMU and caches on. */
-#define MINIKVM_HC_SCTLR_EL2	(MINIKVM_HC_BASE + 3)
-/* Invalidates every guest TLB entry, of every VMID, on every CPU: a VMID rollover. */
-#define MINIKVM_HC_FLUSH_VM_CONTEXT	(MINIKVM_HC_BASE + 4)
-/* Returns MDCR_EL2: the host's PMU and debug controls, which a guest's are made from. */
-#define MINIKVM_HC_MDCR_EL2	(MINIKVM_HC_BASE + 5)
+#define MINIKVM_HC___kvm_get_current_el		(MINIKVM_HC_BASE + 0)
+#define MINIKVM_HC___kvm_vcpu_run		(MINIKVM_HC_BASE + 1)
+#define MINIKVM_HC___kvm_tlb_flush_vmid		(MINIKVM_HC_BASE + 2)
+#define MINIKVM_HC___kvm_get_sctlr_el2		(MINIKVM_HC_BASE + 3)
+#define MINIKVM_HC___kvm_flush_vm_context	(MINIKVM_HC_BASE + 4)
+#define MINIKVM_HC___kvm_get_mdcr_el2		(MINIKVM_HC_BASE + 5)
+#define MINIKVM_HC_NR		6
 /*
  * Never a call: the stub, and our vectors which pass it every number they do not know,
  * answer it with HVC_STUB_ERR; anything else at EL2 would not.
@@ -41,7 +37,7 @@
 #define ARM_EXCEPTION_EL1_SERROR	3
 /*
  * Or'ed into any of them: a physical SError was pending when the guest left, and the exit
- * path took it (hyp-entry.S). KVM uses bit 31; bit 16 keeps the int positive.
+ * path took it (hyp/switch.S). KVM uses bit 31; bit 16 keeps the int positive.
  */
 #define ARM_EXIT_WITH_SERROR_BIT	16
 #define ARM_EXCEPTION_CODE(x)	((x) & ~BIT(ARM_EXIT_WITH_SERROR_BIT))
@@ -55,7 +51,7 @@
  * TPIDR2_EL0 where no fine-grained trap can keep the guest off it (FEAT_SME without
  * FEAT_FGT), DISR_EL1/VDISR_EL2/VSESR_EL2 (FEAT_RAS), the GICv3 CPU interface's EL2
  * registers; erratum 834220 (HPFAR_EL2 wrong on any stage-2 abort); and the Spectre-v2
- * and Spectre-BHB work each guest exit must do on this CPU (spectre.c).
+ * and Spectre-BHB work each guest exit must do on this CPU (spectre.c); and the mode.
  */
 #define HYP_FLAG_HCX		0
 #define HYP_FLAG_FGT		1
@@ -67,6 +63,8 @@
 #define HYP_FLAG_WA3		7
 #define HYP_FLAG_BHB_LOOP	8
 #define HYP_FLAG_CLRBHB		9
+/* The kernel runs at EL2 (VHE): the world switch leaves the host's EL1 registers alone. */
+#define HYP_FLAG_VHE		10
 #define HYP_FLAGS_SPECTRE	(BIT(HYP_FLAG_WA1) | BIT(HYP_FLAG_WA3) | \
 				 BIT(HYP_FLAG_BHB_LOOP) | BIT(HYP_FLAG_CLRBHB))
 /*
@@ -95,22 +93,49 @@
 
 struct kvm_vcpu_hyp;
 
-/* The EL2 code, from __minikvm_hyp_start to __minikvm_hyp_end, copied to pages of its own. */
+/*
+ * The EL2 code, from __minikvm_hyp_start to __minikvm_hyp_end (hyp/hyp.lds), copied to
+ * pages of its own.
+ */
 extern char __minikvm_hyp_start[], __minikvm_hyp_end[];
 /* Reached through the stub's HVC_SOFT_RESTART: saves the stub's VBAR_EL2, installs ours. */
 extern char __minikvm_hyp_install[];
-/* Where the EL2 code finds the EL1 address of nvhe_hyp_panic_handler() (arm.c). */
+/* Where the EL2 code finds the EL1 address of nvhe_hyp_panic_handler() (hyp_init.c). */
 extern char __minikvm_hyp_panic_handler[];
-/* EL2's MAIR_EL2, TCR_EL2 and TTBR0_EL2, written by arm.c into the copy. */
+/* EL2's MAIR_EL2, TCR_EL2 and TTBR0_EL2, written by hyp_init.c into the copy. */
 extern char __minikvm_hyp_mair[], __minikvm_hyp_tcr[], __minikvm_hyp_ttbr0[];
 
-/* "hvc #0" with x0 = @nr and x1-x3 = @a1-@a3; returns x0 as EL2 left it. */
-unsigned long __kvm_call_hyp(unsigned long nr, unsigned long a1, unsigned long a2,
-			     unsigned long a3);
+/* "hvc #0" with x0 = @nr and x1-x3 = the next arguments; returns x0 as EL2 left it. */
+unsigned long __kvm_call_hyp(unsigned long nr, ...);
 
-/* VHE: the world switch and the TLB invalidation, called directly at EL2, DAIF masked. */
-unsigned long __kvm_vcpu_run_vhe(struct kvm_vcpu_hyp *hyp);
-void __kvm_tlb_flush_vmid_vhe(u64 vttbr, u64 hcr);
+/*
+ * The EL2 functions (hyp/switch.S), each reached by kvm_call_hyp(). Pointers they take are
+ * EL2 addresses: kern_hyp_va().
+ */
+unsigned long __kvm_vcpu_run(struct kvm_vcpu_hyp *hyp);
+unsigned long __kvm_tlb_flush_vmid(u64 vttbr, u64 hcr);
+unsigned long __kvm_flush_vm_context(void);
+unsigned long __kvm_get_mdcr_el2(void);
+unsigned long __kvm_get_current_el(void);
+unsigned long __kvm_get_sctlr_el2(void);
+
+/*
+ * kvm_call_hyp(f, ...) - run EL2 function @f with the arguments that follow (at most
+ * three), as KVM's macro of this name: a direct call when the kernel runs at EL2 (VHE),
+ * else a hyp call into our vectors, which call @f there. Returns what @f returns.
+ */
+#define kvm_call_hyp(f, ...)							\
+	(is_kernel_in_hyp_mode() ? f(__VA_ARGS__) :				\
+	 __kvm_call_hyp(MINIKVM_HC_##f, ##__VA_ARGS__))
+
+/*
+ * kern_hyp_va() - where EL2 finds kernel object @v: at its kernel address in VHE, at its
+ * physical address in nVHE, which EL2's identity map maps (mmu.c, kvm_hyp_map()).
+ */
+#define kern_hyp_va(v)								\
+	((typeof(v))(is_kernel_in_hyp_mode() ? (unsigned long)(v) :		\
+		     (unsigned long)virt_to_phys(v)))
+
 /* VHE: where the guest run's vectors go on an exception from EL2 itself (arm.c). */
 void __noreturn vhe_hyp_panic_handler(u64 vector, u64 esr, u64 elr, u64 spsr, u64 far);
 #endif

@@ -110,8 +110,9 @@ struct kvm_cpu_context {
 
 /**
  * struct kvm_host_el2 - the host's EL2 state that a guest run replaces: saved by the
- *	world switch (hyp/hyp-entry.S) before it loads the guest's, put back at the exit
+ *	world switch (hyp/switch.S) before it loads the guest's, put back at the exit
  * @sp: the host's stack pointer (SP_EL2 points at struct kvm_vcpu_hyp meanwhile)
+ * @lr: where __guest_run returns to
  * @elr_el2: nVHE: where the hyp call returns to
  * @spsr_el2: nVHE: the PSTATE it returns with
  * @hcr_el2: the host's HCR_EL2
@@ -131,6 +132,7 @@ struct kvm_cpu_context {
  */
 struct kvm_host_el2 {
 	u64 sp;
+	u64 lr;
 	u64 elr_el2;
 	u64 spsr_el2;
 	u64 hcr_el2;
@@ -150,9 +152,10 @@ struct kvm_host_el2 {
 };
 
 /**
- * struct kvm_vcpu_hyp - everything the world switch (hyp/hyp-entry.S) touches, by the offsets
- *	the compiler gives asm-offsets.h (asm-offsets.c); in nVHE, EL2 reaches it at its
- *	physical address, which EL2's identity map maps when the vCPU is created
+ * struct kvm_vcpu_hyp - everything the world switch (hyp/switch.S, hyp/entry.S) touches,
+ *	by the offsets the compiler gives asm-offsets.h (asm-offsets.c); in nVHE, EL2
+ *	reaches it at its physical address, which EL2's identity map maps when the vCPU
+ *	is created
  * @guest: the guest's registers
  * @host: the host's, while the guest runs
  * @hcr_el2: HCR_EL2 for the guest (kvm_vcpu_hcr())
