@@ -102,11 +102,33 @@ extern char __minikvm_hyp_start[], __minikvm_hyp_end[];
 extern char __minikvm_hyp_install[];
 /* Where the EL2 code finds the EL1 address of nvhe_hyp_panic_handler() (hyp_init.c). */
 extern char __minikvm_hyp_panic_handler[];
-/* EL2's MAIR_EL2, TCR_EL2 and TTBR0_EL2, written by hyp_init.c into the copy. */
-extern char __minikvm_hyp_mair[], __minikvm_hyp_tcr[], __minikvm_hyp_ttbr0[];
 
-/* "hvc #0" with x0 = @nr and x1-x3 = the next arguments; returns x0 as EL2 left it. */
-unsigned long __kvm_call_hyp(unsigned long nr, ...);
+/*
+ * __kvm_call_hyp(nr, ...) - nVHE: "hvc #0" with x0 = @nr and x1-x4 = up to four more
+ * arguments, zero if fewer; returns x0 as EL2 left it. EL2 changes what a function call
+ * may: the stub, x0-x4; our vectors, x0-x5, x16, x17 and the link register (hyp-entry.S).
+ */
+#define __kvm_call_hyp(...)	__kvm_hvc(__VA_ARGS__, 0, 0, 0, 0)
+#define __kvm_hvc(nr, a1, a2, a3, a4, ...)						\
+	__kvm_hvc5((unsigned long)(nr), (unsigned long)(a1), (unsigned long)(a2),	\
+		   (unsigned long)(a3), (unsigned long)(a4))
+
+static inline unsigned long __kvm_hvc5(unsigned long nr, unsigned long a1, unsigned long a2,
+				       unsigned long a3, unsigned long a4)
+{
+	register unsigned long x0 asm("x0") = nr;
+	register unsigned long x1 asm("x1") = a1;
+	register unsigned long x2 asm("x2") = a2;
+	register unsigned long x3 asm("x3") = a3;
+	register unsigned long x4 asm("x4") = a4;
+
+	asm volatile("hvc #0"
+		     : "+r" (x0), "+r" (x1), "+r" (x2), "+r" (x3), "+r" (x4)
+		     :
+		     : "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14",
+		       "x15", "x16", "x17", "x30", "cc", "memory");
+	return x0;
+}
 
 /*
  * The EL2 functions (hyp/switch.S), each reached by kvm_call_hyp(). Pointers they take are

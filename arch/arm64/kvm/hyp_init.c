@@ -164,9 +164,6 @@ static int hyp_install_code(void)
 		return -ENOMEM;
 	memcpy(page_address(hyp_page), __minikvm_hyp_start, size);
 	*(u64 *)hyp_kaddr(__minikvm_hyp_panic_handler) = (u64)nvhe_hyp_panic_handler;
-	*(u64 *)hyp_kaddr(__minikvm_hyp_mair) = kvm_hyp_mair();
-	*(u64 *)hyp_kaddr(__minikvm_hyp_tcr) = kvm_hyp_tcr();
-	*(u64 *)hyp_kaddr(__minikvm_hyp_ttbr0) = kvm_hyp_ttbr0();
 	r = kvm_hyp_map(page_to_phys(hyp_page), size, true);
 	if (r) {
 		__free_pages(hyp_page, get_order(size));
@@ -182,9 +179,10 @@ static int hyp_install_code(void)
 /*
  * cpu_hyp_install() - point this CPU's VBAR_EL2 at our vectors
  *
- * The stub's HVC_SOFT_RESTART branches, at EL2, to the physical address in x1: our
- * installer there saves the stub's VBAR_EL2 (the stub's address is not exported, and its
- * HVC_RESET_VECTORS does nothing) and installs ours. Our vectors, if installed already,
+ * The stub's HVC_SOFT_RESTART branches, at EL2, to the physical address in x1, with x2-x4
+ * moved to x0-x2: our installer there saves the stub's VBAR_EL2 (the stub's address is not
+ * exported, and its HVC_RESET_VECTORS does nothing) and installs ours, with EL2's stage 1
+ * from those three arguments. Our vectors, if installed already,
  * take the same call as kexec's: they give EL2 back to the stub, which runs the installer.
  * Called with preemption disabled. Returns 0, or a negative errno after logging why.
  */
@@ -194,7 +192,8 @@ static int cpu_hyp_install(void)
 		pr_err("cpu%d: EL2 is not the Linux hyp stub\n", smp_processor_id());
 		return -ENODEV;
 	}
-	__kvm_call_hyp(HVC_SOFT_RESTART, hyp_pa(__minikvm_hyp_install));
+	__kvm_call_hyp(HVC_SOFT_RESTART, hyp_pa(__minikvm_hyp_install), kvm_hyp_mair(),
+		       kvm_hyp_tcr(), kvm_hyp_ttbr0());
 	/* Only our vectors answer this call. */
 	if (__kvm_call_hyp(MINIKVM_HC___kvm_get_current_el) != CurrentEL_EL2) {
 		pr_err("cpu%d: cannot install our EL2 vectors\n", smp_processor_id());

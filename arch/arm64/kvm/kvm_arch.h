@@ -113,7 +113,7 @@ struct kvm_cpu_context {
  *	world switch (hyp/switch.S) before it loads the guest's, put back at the exit
  * @sp: the host's stack pointer (SP_EL2 points at struct kvm_vcpu_hyp meanwhile)
  * @lr: where __guest_run returns to
- * @elr_el2: nVHE: where the hyp call returns to
+ * @elr_el2: nVHE: where the hyp call returns to (VHE: the kernel's, unused meanwhile)
  * @spsr_el2: nVHE: the PSTATE it returns with
  * @hcr_el2: the host's HCR_EL2
  * @vttbr_el2: VTTBR_EL2

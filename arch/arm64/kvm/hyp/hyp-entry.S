@@ -2,17 +2,10 @@
 /*
  * minikvm's EL2 exception vectors: for nVHE hosts (the kernel at EL1, Linux's hyp stub at
  * EL2), the table that answers the host's hyp calls, with its installer; for both modes,
- * the table the guest exits through (__guest_vectors). And __kvm_call_hyp, the EL1 side of
- * a hyp call.
- *
- * The stub leaves the EL2 MMU off (SCTLR_EL2.M == 0). Our installer turns it on, with an
- * identity map (mmu.c, kvm_hyp_map()) of the only memory the nVHE EL2 code touches: its
- * own pages and each vCPU's struct kvm_vcpu_hyp, mapped cacheable as the kernel maps them,
- * so that EL1 and EL2 see the same data without cache maintenance. Identity mapped, the
- * code runs at its physical address with the MMU off or on: it is position independent,
- * and hyp_init.c copies it (the .hyp.text of this file, switch.S and entry.S, which
- * hyp.lds keeps together) into physically contiguous pages, module memory being not. A
- * VHE host runs the same functions where the module is loaded.
+ * the table the guest exits through (__guest_vectors). __kvm_call_hyp (hyp.h) is the EL1
+ * side of a hyp call. How nVHE's EL2 runs this code, a copy at its physical address under
+ * an identity map, position independent (hyp.lds keeps this file's, switch.S's and
+ * entry.S's .hyp.text together): Documentation/run-loop-arm64.rst, "Two ways to EL2".
  *
  * Our vectors answer our hyp calls and, as KVM's, the stub's HVC_RESET_VECTORS (module
  * unload, CPU power-down) and kexec's HVC_SOFT_RESTART, which give EL2 back to the stub.
@@ -20,8 +13,8 @@
  * stub's code must never run with our MMU on, which does not map it. Telling the stub's
  * calls (arguments in x0-x4) from ours costs x16 (IP0), which the procedure call standard
  * lets any function call clobber, and every hyp call is made from a function called by C
- * or by "bl" (__hyp_reset_vectors, cpu_soft_restart, __kvm_call_hyp below). Ours, made by
- * __kvm_call_hyp only, may also use x17 and x30.
+ * or by "bl" (__hyp_reset_vectors, cpu_soft_restart), or from __kvm_call_hyp. Ours, made
+ * by __kvm_call_hyp only, may also use x17 and x30.
  */
 #include <linux/linkage.h>
 #include <linux/sizes.h>
@@ -95,9 +88,9 @@ el1_sync:
 	blr	x16
 	eret
 1:	cmp	x0, #HVC_RESET_VECTORS
-	b.eq	hc_reset_vectors
+	b.eq	hc_reset
 	cmp	x0, #HVC_SOFT_RESTART
-	b.eq	hc_soft_restart
+	b.eq	hc_reset
 	/* Anything else, the probe included: what the stub says of a number it does not know. */
 	mov_q	x0, HVC_STUB_ERR
 	eret
@@ -114,10 +107,14 @@ hyp_calls:
 	b	__kvm_get_mdcr_el2
 
 /*
- * Gives EL2 back to the stub, as it was: vectors, and MMU and caches off. Identity mapped,
- * the code goes on at the same address once the MMU is off. x16 scratch.
+ * HVC_RESET_VECTORS (module unload, CPU_PM_ENTER) and HVC_SOFT_RESTART (kexec, and our
+ * installer) give EL2 back to the stub, as it was: vectors, and MMU and caches off.
+ * Identity mapped, the code goes on at the same address once the MMU is off. The stub's
+ * own HVC_RESET_VECTORS does nothing (it is installed whenever it runs); its
+ * HVC_SOFT_RESTART runs the code at x1, with x2-x4 as arguments: enter its vector as this
+ * exception would have, and it does the rest. Our installer, so reached, installs us again.
  */
-.macro	reset_to_stub
+hc_reset:
 	ldr	x16, saved_vbar
 	msr	vbar_el2, x16
 	mrs	x16, sctlr_el2
@@ -127,25 +124,11 @@ hyp_calls:
 	msr	sctlr_el2, x16
 	/* The next exception must see the new VBAR_EL2, whatever SCTLR_EL2.EOS says of ERET. */
 	isb
-.endm
-
-/*
- * HVC_RESET_VECTORS (module unload, CPU_PM_ENTER). The stub's own handler does nothing,
- * since the stub is always installed when it runs.
- */
-hc_reset_vectors:
-	reset_to_stub
+	cmp	x0, #HVC_SOFT_RESTART
+	b.eq	1f
 	mov	x0, xzr
 	eret
-
-/*
- * HVC_SOFT_RESTART (kexec, and our installer): x1 is code to run at EL2, with the MMU off,
- * x2-x4 its arguments. Give EL2 back to the stub, then enter its vector as this exception
- * would have: the stub does the rest. Our installer, so reached, installs us again.
- */
-hc_soft_restart:
-	reset_to_stub
-	ldr	x16, saved_vbar
+1:	ldr	x16, saved_vbar
 	add	x16, x16, #VECTOR_LOWER_A64_SYNC
 	br	x16
 
@@ -163,45 +146,39 @@ hyp_panic:
 	mrs	x2, elr_el2
 	mrs	x3, spsr_el2
 	mrs	x4, far_el2
-	ldr	x5, panic_handler
+	ldr	x5, __minikvm_hyp_panic_handler
 	msr	elr_el2, x5
 	mov	x5, #HYP_PANIC_SPSR
 	msr	spsr_el2, x5
 	eret
 
 /*
- * Installs our vectors on this CPU. The stub's HVC_SOFT_RESTART branches here at EL2
- * (x0-x4 are the stub's scratch), leaving ELR_EL2 and SPSR_EL2 as the hvc set them, so
- * ERET returns to the caller at EL1. VBAR_EL2 still points at the stub: saving it is how
- * hc_reset_vectors and el1_sync find the stub, whose address Linux does not export to
- * modules. It is the same on every CPU, so one saved copy serves all. If our vectors are
- * installed already, saved_vbar holds the stub and stays, and so does the MMU.
+ * Installs our vectors on this CPU. The stub's HVC_SOFT_RESTART branches here at EL2 with
+ * x0-x2 = MAIR_EL2, TCR_EL2 and TTBR0_EL2 for EL2's stage 1 (hyp_init.c), leaving ELR_EL2
+ * and SPSR_EL2 as the hvc set them, so ERET returns to the caller at EL1. VBAR_EL2 still
+ * points at the stub (the stub runs this only while installed: after hc_reset, if we were):
+ * saving it is how hc_reset finds the stub, whose address Linux does not export to
+ * modules. It is the same on every CPU, so one saved copy serves all.
  */
 SYM_CODE_START(__minikvm_hyp_install)
-	adr	x1, __minikvm_hyp_vectors
-	mrs	x0, vbar_el2
-	cmp	x0, x1
-	b.eq	1f
+	mrs	x3, vbar_el2
 	/*
 	 * The store goes to memory (MMU off); the caches may hold an older copy of the
 	 * line, fetched through the kernel's alias of the page, which EL2 would read once
 	 * its caches are on. Clean and invalidate it (by physical address: MMU off).
 	 */
-	adr	x2, saved_vbar
-	str	x0, [x2]
+	adr	x5, saved_vbar
+	str	x3, [x5]
 	dsb	sy
-	dc	civac, x2
+	dc	civac, x5
 	dsb	sy
 	/*
-	 * EL2's stage 1 (Arm ARM D5.2): hyp_init.c's tables and controls, no stale TLB entry
-	 * (a previous load of the module had other tables), no stale instruction.
+	 * EL2's stage 1 (Arm ARM D5.2): no stale TLB entry (a previous load of the module had
+	 * other tables), no stale instruction.
 	 */
-	ldr	x0, __minikvm_hyp_mair
 	msr	mair_el2, x0
-	ldr	x0, __minikvm_hyp_tcr
-	msr	tcr_el2, x0
-	ldr	x0, __minikvm_hyp_ttbr0
-	msr	ttbr0_el2, x0
+	msr	tcr_el2, x1
+	msr	ttbr0_el2, x2
 	isb
 	tlbi	alle2
 	ic	iallu
@@ -213,31 +190,21 @@ SYM_CODE_START(__minikvm_hyp_install)
 	orr	x0, x0, #SCTLR_ELx_I
 	msr	sctlr_el2, x0
 	isb
-	msr	vbar_el2, x1
+	adr	x4, __minikvm_hyp_vectors
+	msr	vbar_el2, x4
 	isb
-1:	mov	x0, xzr
+	mov	x0, xzr
 	eret
 SYM_CODE_END(__minikvm_hyp_install)
 
 /*
- * Data in the copy, loaded PC-relative (no relocation): the stub's VBAR_EL2, written and
- * read at EL2 only; and what hyp_init.c writes into the copy before cleaning it, the EL1
- * address of nvhe_hyp_panic_handler() and EL2's MAIR, TCR and TTBR0 for the installer.
+ * Data in the copy, loaded PC-relative: the stub's VBAR_EL2, written and read at EL2 only;
+ * and the EL1 address of nvhe_hyp_panic_handler(), which hyp_init.c writes into the copy
+ * before cleaning it.
  */
 	.balign	8
-saved_vbar:
-	.quad	0
-	.global	__minikvm_hyp_panic_handler, __minikvm_hyp_mair, __minikvm_hyp_tcr
-	.global	__minikvm_hyp_ttbr0
-__minikvm_hyp_panic_handler:
-panic_handler:
-	.quad	0
-__minikvm_hyp_mair:
-	.quad	0
-__minikvm_hyp_tcr:
-	.quad	0
-__minikvm_hyp_ttbr0:
-	.quad	0
+SYM_DATA_LOCAL(saved_vbar, .quad 0)
+SYM_DATA(__minikvm_hyp_panic_handler, .quad 0)
 
 /*
  * The vectors a guest exits through (__guest_run installs them), in both modes. From a
@@ -311,17 +278,3 @@ guest_panic:
 	mrs	x3, spsr_el2
 	mrs	x4, far_el2
 	b	vhe_hyp_panic_handler
-
-	.text
-/*
- * __kvm_call_hyp(nr, ...) - nVHE: hyp call "nr" with x1-x3 = the next three arguments;
- * returns x0. A function call, so the compiler already takes x0-x17 as clobbered: that
- * covers what the stub (x0-x4) and our vectors (x16, x17) may change. They also change
- * the link register, in which the hyp call's function returns to el1_sync.
- */
-SYM_FUNC_START(__kvm_call_hyp)
-	str	x30, [sp, #-16]!
-	hvc	#0
-	ldr	x30, [sp], #16
-	ret
-SYM_FUNC_END(__kvm_call_hyp)

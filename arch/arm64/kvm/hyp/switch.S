@@ -18,12 +18,8 @@
 #include "../hyp.h"
 #include "include/hyp/switch.h"
 
-/* HCR_EL2.VSE: a virtual SError is pending for the guest. */
-#define HCR_EL2_VSE_SHIFT	8
 /* ISR_EL1.A: a physical SError is pending. */
 #define ISR_EL1_A_SHIFT		8
-/* PAR_EL1.F: the AT instruction's translation failed. */
-#define PAR_EL1_F_SHIFT		0
 /* CLRBHB (FEAT_CLRBHB), in the hint space: a NOP to an assembler that does not know it. */
 #define CLRBHB			hint	#22
 
@@ -127,21 +123,20 @@ SYM_FUNC_START(__guest_run)
 	str	x30, [x0, #HYP_HOST_LR]
 	mov	sp, x0
 
-	/* The host's EL0/EL1 registers that the guest's replace; in nVHE, the hyp call's return. */
+	/* The host's EL0/EL1 registers that the guest's replace. */
 	add	x1, x0, #HYP_HOST
 	sysreg_common save, x1
 	sysreg_opt save, x1, 0
 	tbnz	x5, #HYP_FLAG_VHE, 3f
 	sysreg_el1 save, x1, 0
-	sr	save, x0, HYP_HOST_ELR_EL2, elr_el2
-	sr	save, x0, HYP_HOST_SPSR_EL2, spsr_el2
 
 	/* EL2's controls for the guest (arm.c), the host's saved. */
 3:	el2_opt	load
 	sr	restore, x0, HYP_VTCR_EL2, vtcr_el2
 	el2_regs load
 	/* A virtual SError to deliver (handle_exit.c) carries its syndrome with FEAT_RAS. */
-	tbz	x3, #HCR_EL2_VSE_SHIFT, 4f
+	tst	x3, #HCR_VSE
+	b.eq	4f
 	tbz	x5, #HYP_FLAG_RAS, 4f
 	sr_s	restore, x0, HYP_VSESR_EL2, SYS_VSESR_EL2
 4:	sr	save, x0, HYP_HOST_VBAR_EL2, vbar_el2
@@ -154,8 +149,6 @@ SYM_FUNC_START(__guest_run)
 	sysreg_common restore, x0
 	sysreg_opt restore, x0, 1
 	sysreg_fpsimd restore, x0
-	sr	restore, x0, CPU_PC, elr_el2
-	sr	restore, x0, CPU_PSTATE, spsr_el2
 	bl	__guest_enter
 
 	/* x0: how the guest left, x1: the structure. The guest's state, and why. */
@@ -196,7 +189,8 @@ SYM_FUNC_START(__guest_run)
 	isb
 	mrs	x3, par_el1
 	mov	x4, #HYP_HPFAR_INVALID
-	tbnz	x3, #PAR_EL1_F_SHIFT, 8f
+	tst	x3, #SYS_PAR_EL1_F
+	b.ne	8f
 	/* PAR_EL1.PA[47:12] is HPFAR_EL2.FIPA, bits [43:4]. */
 	ubfx	x4, x3, #PAGE_SHIFT, #(48 - PAGE_SHIFT)
 	lsl	x4, x4, #4
@@ -228,8 +222,6 @@ SYM_FUNC_START(__guest_run)
 	el2_opt	put
 	tbnz	x5, #HYP_FLAG_VHE, 11f
 	sysreg_el1 restore, x2, 0
-	sr	restore, x1, HYP_HOST_ELR_EL2, elr_el2
-	sr	restore, x1, HYP_HOST_SPSR_EL2, spsr_el2
 11:	el2_regs put
 	sr	restore, x1, HYP_HOST_VBAR_EL2, vbar_el2
 	ldr	x3, [x1, #HYP_HOST_SP]

@@ -34,10 +34,13 @@
 .endm
 
 /*
- * What every CPU has: the guest's stage 2 and VMID, MPIDR, and traps (arm.c). HCR_EL2
- * last, so that after a load x3 holds the guest's.
+ * What every CPU has: the guest's PC and PSTATE for the ERET (in nVHE the host's are the
+ * hyp call's return), its stage 2 and VMID, MPIDR, and traps (arm.c). HCR_EL2 last, so
+ * that after a load x3 holds the guest's.
  */
 .macro	el2_regs op
+	el2	\op, elr_el2, HYP_HOST_ELR_EL2, CPU_PC
+	el2	\op, spsr_el2, HYP_HOST_SPSR_EL2, CPU_PSTATE
 	el2	\op, vttbr_el2, HYP_HOST_VTTBR_EL2, HYP_VTTBR_EL2
 	el2	\op, vmpidr_el2, HYP_HOST_VMPIDR_EL2, HYP_VMPIDR_EL2
 	el2	\op, mdcr_el2, HYP_HOST_MDCR_EL2, HYP_MDCR_EL2
