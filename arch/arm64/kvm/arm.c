@@ -437,7 +437,7 @@ static int kvm_arm_vcpu_enter_exit(struct kvm_vcpu *vcpu)
 	 * VHE: the guest's exit to EL2 left PSTATE.PAN as the guest had it (E2H with TGE
 	 * clear does not set it on entry to EL2, D1.10.4): the kernel's is set.
 	 */
-	if (is_kernel_in_hyp_mode() && cpus_have_final_cap(ARM64_HAS_PAN))
+	if (has_vhe() && cpus_have_final_cap(ARM64_HAS_PAN))
 		asm volatile(SET_PSTATE_PAN(1));
 	local_daif_restore(flags);
 

@@ -143,11 +143,12 @@ unsigned long __kvm_get_sctlr_el2(void);
 
 /*
  * kvm_call_hyp(f, ...) - run EL2 function @f with the arguments that follow (at most
- * three), as KVM's macro of this name: a direct call when the kernel runs at EL2 (VHE),
- * else a hyp call into our vectors, which call @f there. Returns what @f returns.
+ * two), as KVM's macro of this name: a direct call when the kernel runs at EL2 (VHE:
+ * has_vhe(), a patched branch), else a hyp call into our vectors, which call @f there.
+ * Returns what @f returns.
  */
 #define kvm_call_hyp(f, ...)							\
-	(is_kernel_in_hyp_mode() ? f(__VA_ARGS__) :				\
+	(has_vhe() ? f(__VA_ARGS__) :						\
 	 __kvm_call_hyp(MINIKVM_HC_##f, ##__VA_ARGS__))
 
 /*
@@ -155,7 +156,7 @@ unsigned long __kvm_get_sctlr_el2(void);
  * physical address in nVHE, which EL2's identity map maps (mmu.c, kvm_hyp_map()).
  */
 #define kern_hyp_va(v)								\
-	((typeof(v))(is_kernel_in_hyp_mode() ? (unsigned long)(v) :		\
+	((typeof(v))(has_vhe() ? (unsigned long)(v) :				\
 		     (unsigned long)virt_to_phys(v)))
 
 /* VHE: where the guest run's vectors go on an exception from EL2 itself (arm.c). */

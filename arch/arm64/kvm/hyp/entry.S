@@ -17,9 +17,10 @@
  * __guest_enter(hyp) - x0 = the struct kvm_vcpu_hyp, at which SP_EL2 points too: the exit
  * vectors find it there, and the guest cannot change SP_EL2. ELR_EL2 and SPSR_EL2 hold
  * the guest's PC and PSTATE. Returns through __guest_exit: x0 = ARM_EXCEPTION_*, x1 =
- * the structure.
+ * the structure, x2 its host context, x5 its HYP_FLAG_* bits. Called by "bl" only, so no
+ * BTI landing pad.
  */
-SYM_FUNC_START(__guest_enter)
+SYM_CODE_START(__guest_enter)
 	/* The host's: what a function call keeps (AAPCS64: x19-x30, and the kernel's x18). */
 	add	x1, x0, #HYP_HOST
 	gprs	stp, str, x1, 18
@@ -31,7 +32,7 @@ SYM_FUNC_START(__guest_enter)
 	/* ERET is not a branch to the predictor: stop straight-line speculation past it. */
 	dsb	nsh
 	isb
-SYM_FUNC_END(__guest_enter)
+SYM_CODE_END(__guest_enter)
 
 /*
  * __guest_exit - from an exit vector: x0 = ARM_EXCEPTION_*, the guest's x0 and x1 already

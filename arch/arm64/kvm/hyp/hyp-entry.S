@@ -67,7 +67,7 @@ __minikvm_hyp_vectors:
 /*
  * A synchronous exception from EL1. Only "hvc" (ESR_EL2.EC == HVC64) is a hyp call, with
  * its number in x0; ELR_EL2 already points after the hvc, so ERET returns to the caller.
- * Ours call the function of hyp_calls, with the caller's x1-x3 as its arguments, as KVM's
+ * Ours call the function of hyp_calls, with the caller's x1-x2 as its arguments, as KVM's
  * handle_host_hcall() does. Other exceptions are trapped instructions: the stub would
  * misread them as hyp calls, and returning would only trap again.
  */
@@ -84,7 +84,6 @@ el1_sync:
 	add	x16, x17, x16, lsl #2
 	mov	x0, x1
 	mov	x1, x2
-	mov	x2, x3
 	blr	x16
 	eret
 1:	cmp	x0, #HVC_RESET_VECTORS

@@ -20,6 +20,8 @@
 
 /* ISR_EL1.A: a physical SError is pending. */
 #define ISR_EL1_A_SHIFT		8
+/* HCR_EL2.VSE (HCR_VSE): a virtual SError is pending for the guest. */
+#define HCR_EL2_VSE_SHIFT	8
 /* CLRBHB (FEAT_CLRBHB), in the hint space: a NOP to an assembler that does not know it. */
 #define CLRBHB			hint	#22
 
@@ -42,13 +44,13 @@
 	.endif
 .endm
 
-/* The guest's EL1 registers (sysreg-sr.h), by the mode in x5. */
+/* The guest's EL1 registers (sysreg-sr.h), by the mode in x5; nVHE's without a branch. */
 .macro	sysreg_el1_guest op, ctxt
-	tbnz	x5, #HYP_FLAG_VHE, .Lvhe\@
-	sysreg_el1 \op, \ctxt, 0
-	b	.Ldone\@
-.Lvhe\@:
+	tbz	x5, #HYP_FLAG_VHE, .Lnvhe\@
 	sysreg_el1 \op, \ctxt, 1
+	b	.Ldone\@
+.Lnvhe\@:
+	sysreg_el1 \op, \ctxt, 0
 .Ldone\@:
 .endm
 
@@ -135,8 +137,7 @@ SYM_FUNC_START(__guest_run)
 	sr	restore, x0, HYP_VTCR_EL2, vtcr_el2
 	el2_regs load
 	/* A virtual SError to deliver (handle_exit.c) carries its syndrome with FEAT_RAS. */
-	tst	x3, #HCR_VSE
-	b.eq	4f
+	tbz	x3, #HCR_EL2_VSE_SHIFT, 4f
 	tbz	x5, #HYP_FLAG_RAS, 4f
 	sr_s	restore, x0, HYP_VSESR_EL2, SYS_VSESR_EL2
 4:	sr	save, x0, HYP_HOST_VBAR_EL2, vbar_el2
@@ -151,8 +152,7 @@ SYM_FUNC_START(__guest_run)
 	sysreg_fpsimd restore, x0
 	bl	__guest_enter
 
-	/* x0: how the guest left, x1: the structure. The guest's state, and why. */
-	ldr	x5, [x1, #HYP_FLAGS]
+	/* x0: how the guest left; x1, x2, x5 as __guest_exit says. The guest's state, and why. */
 	sr	save, x1, CPU_PC, elr_el2
 	sr	save, x1, CPU_PSTATE, spsr_el2
 	sr	save, x1, HYP_ESR_EL2, esr_el2
@@ -215,9 +215,8 @@ SYM_FUNC_START(__guest_run)
 	tbz	x3, #ISR_EL1_A_SHIFT, 10f
 	bl	__guest_serror
 
-	/* The host's. */
-10:	add	x2, x1, #HYP_HOST
-	sysreg_common restore, x2
+	/* The host's, its context at x2 since __guest_exit. */
+10:	sysreg_common restore, x2
 	sysreg_opt restore, x2, 0
 	el2_opt	put
 	tbnz	x5, #HYP_FLAG_VHE, 11f
