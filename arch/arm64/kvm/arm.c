@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * minikvm's arm64 backend: the run loop, the guest's EL2 controls, and the VM and vCPU
- * hooks. hyp_init.c brings EL2 up.
+ * hooks. hyp_init.c brings EL2 up. One run, as KVM's:
+ * kvm_arch_vcpu_ioctl_run() → kvm_arm_vcpu_enter_exit() → kvm_call_hyp(__kvm_vcpu_run)
+ * → __guest_run (hyp/switch.S) → __guest_enter, __guest_exit (hyp/entry.S), then
+ * handle_exit() → arm_exit_handlers[] (handle_exit.c).
  *
  * VHE (the kernel runs at EL2, HCR_EL2.E2H set): a hyp call is a plain function call.
  * nVHE (the kernel runs at EL1 and Linux's hyp stub waits at EL2): the module installs its
@@ -15,6 +18,7 @@
 #include <linux/preempt.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
+#include <clocksource/arm_arch_timer.h>
 #include <asm/barrier.h>
 #include <asm/cpufeature.h>
 #include <asm/daifflags.h>
@@ -111,14 +115,83 @@ u64 kvm_guest_hcr(void)
  */
 #define FGT_GUEST_TRAPS		0
 
-/* The guest's HCRX_EL2 and fine-grained traps, by HYP_TRAPS index (hyp.h). */
-static void kvm_guest_traps(u64 traps[HYP_NR_TRAPS])
+/* The guest's HCRX_EL2 and fine-grained traps. */
+static void kvm_guest_traps(struct kvm_vcpu_hyp *hyp)
 {
-	int i;
+	hyp->hcrx_el2 = HCRX_GUEST_FLAGS;
+	hyp->hfgrtr_el2 = FGT_GUEST_TRAPS;
+	hyp->hfgwtr_el2 = FGT_GUEST_TRAPS;
+	hyp->hfgitr_el2 = FGT_GUEST_TRAPS;
+	hyp->hdfgrtr_el2 = FGT_GUEST_TRAPS;
+	hyp->hdfgwtr_el2 = FGT_GUEST_TRAPS;
+}
 
-	traps[0] = HCRX_GUEST_FLAGS;
-	for (i = 1; i < HYP_NR_TRAPS; i++)
-		traps[i] = FGT_GUEST_TRAPS;
+/*
+ * MDCR_EL2 traps while a guest runs (Arm ARM, MDCR_EL2), as KVM sets them for a vCPU
+ * without a PMU: the PMU registers (TPM, TPMCR), the Statistical Profiling and trace
+ * filter controls (TPMS, TTRF), and the debug registers (TDA; TDOSA for the OS Lock and
+ * power-down ones, TDRA for the ROM address): each is the host's otherwise, and a guest
+ * reading PMCR_EL0 or writing DBGBVR0_EL1 would read or change the host's. sys_regs.c
+ * answers the traps. E2PB 0b00: the profiling buffer is EL2's, its EL1 controls trapped.
+ */
+#define MDCR_EL2_GUEST_TRAPS	(MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TPMS | \
+				 MDCR_EL2_TTRF | MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA)
+
+/*
+ * MDCR_EL2 for a guest on this CPU: the traps, and HPMN, the event counters EL1 may use,
+ * as the host set it (the stub in nVHE, the kernel in VHE), as KVM keeps it.
+ */
+static u64 kvm_guest_mdcr(void)
+{
+	return (kvm_host_mdcr_el2() & MDCR_EL2_HPMN_MASK) | MDCR_EL2_GUEST_TRAPS;
+}
+
+/*
+ * CPTR_EL2 for the guest (Arm ARM D13.2.31): its SVE and SME trapped (minikvm switches
+ * only the FP/SIMD registers), and its FP/SIMD until it uses them; trapped, FP/SIMD
+ * instructions trap at EL2 too, so the world switch touches the FP/SIMD registers only
+ * when they are not. The activity monitors (TAM) and trace unit registers (TTA) are the
+ * host's, as KVM keeps them: their accesses trap, and sys_regs.c makes them UNDEFINED.
+ * (QEMU has neither, so no test sees it.) nVHE: CPTR_EL2's own layout, made from its RES1
+ * bits as KVM's __activate_traps() does; the stub's value comes back at the exit.
+ */
+#define CPTR_NVHE_GUEST_TRAPS	(CPTR_NVHE_EL2_RES1 | CPTR_EL2_TAM | CPTR_EL2_TTA | \
+				 CPTR_EL2_TZ | CPTR_EL2_TSM)
+#define CPACR_EL1_FPEN		(CPACR_EL1_FPEN_EL1EN | CPACR_EL1_FPEN_EL0EN)
+
+/*
+ * VHE: under E2H the register has CPACR_EL1's layout (D13.2.31) and holds the kernel's own
+ * controls, which the guest's value keeps but for the bits above. Interrupts off.
+ */
+static u64 kvm_vcpu_cptr(struct kvm_vcpu *vcpu)
+{
+	bool fpsimd = vcpu->arch.hyp.guest_fpsimd;
+	u64 cptr;
+
+	if (!is_kernel_in_hyp_mode())
+		return fpsimd ? CPTR_NVHE_GUEST_TRAPS : CPTR_NVHE_GUEST_TRAPS | CPTR_EL2_TFP;
+	cptr = read_sysreg(cpacr_el1) | CPTR_EL2_TAM | CPACR_EL1_TTA;
+	cptr &= ~(CPACR_ELx_ZEN | CPACR_ELx_SMEN | CPACR_EL1_FPEN);
+	return fpsimd ? cptr | CPACR_EL1_FPEN : cptr;
+}
+
+/* With HCR_EL2.E2H set, CNTHCTL_EL2's EL1 controls move up by 10 bits (Arm ARM D13.8.2). */
+#define CNTHCTL_VHE_SHIFT	10
+
+/*
+ * CNTHCTL_EL2 for a guest on this CPU: it has the EL1 virtual timer (arch_timer.c switches
+ * it) and may read the physical counter (EL1PCTEN), never use the physical timer (EL1PCEN;
+ * EL1PTEN under E2H): an nVHE host's kernel drives it, and in VHE it would keep one VM's
+ * deadline for the next (CNTP_* accesses trap). nVHE: nothing else, as KVM's
+ * __timer_enable_traps(); the stub's EL1PCEN comes back at the exit. VHE: the rest is the
+ * kernel's own (its EL0 access and event stream), kept. Preemption off.
+ */
+static u64 kvm_guest_cnthctl(void)
+{
+	if (!is_kernel_in_hyp_mode())
+		return CNTHCTL_EL1PCTEN;
+	return (read_sysreg(cnthctl_el2) | CNTHCTL_EL1PCTEN << CNTHCTL_VHE_SHIFT) &
+	       ~(CNTHCTL_EL1PCEN << CNTHCTL_VHE_SHIFT);
 }
 
 /**
@@ -134,13 +207,10 @@ void kvm_tlb_flush_vmid(struct kvm *kvm)
 
 	/* The table walkers must see the descriptors before the invalidation. */
 	dsb(ishst);
-	if (is_kernel_in_hyp_mode()) {
-		flags = local_daif_save();
-		__kvm_tlb_flush_vmid_vhe(vttbr, kvm_guest_hcr());
-		local_daif_restore(flags);
-	} else {
-		__kvm_call_hyp(MINIKVM_HC_TLB_FLUSH_VMID, vttbr, kvm_guest_hcr(), 0);
-	}
+	/* VHE: nothing may run between loading the guest's VTTBR_EL2 and the host's. */
+	flags = local_daif_save();
+	kvm_call_hyp(__kvm_tlb_flush_vmid, vttbr, kvm_guest_hcr());
+	local_daif_restore(flags);
 	atomic64_inc(&kvm->stat.remote_tlb_flush);
 }
 
@@ -150,53 +220,12 @@ void kvm_tlb_flush_vmid(struct kvm *kvm)
  */
 void kvm_flush_vm_context(void)
 {
-	if (is_kernel_in_hyp_mode()) {
-		dsb(ishst);
-		__tlbi(alle1is);
-		dsb(ish);
-	} else {
-		__kvm_call_hyp(MINIKVM_HC_FLUSH_VM_CONTEXT, 0, 0, 0);
-	}
+	kvm_call_hyp(__kvm_flush_vm_context);
 }
-
-/* The world switch's view of struct kvm_vcpu_hyp (hyp.h) must be the compiler's. */
-#define HYP_CHECK_OFFSET(member, off) \
-	static_assert(offsetof(struct kvm_vcpu_hyp, member) == (off))
-HYP_CHECK_OFFSET(guest.regs.regs.regs[1], HYP_GUEST_CTXT + CPU_XREG(1));
-HYP_CHECK_OFFSET(guest.regs.regs.sp, CPU_SP_EL0);
-HYP_CHECK_OFFSET(guest.regs.regs.pc, CPU_PC);
-HYP_CHECK_OFFSET(guest.regs.regs.pstate, CPU_PSTATE);
-HYP_CHECK_OFFSET(guest.regs.sp_el1, CPU_SP_EL1);
-HYP_CHECK_OFFSET(guest.regs.elr_el1, CPU_ELR_EL1);
-HYP_CHECK_OFFSET(guest.regs.spsr[KVM_SPSR_EL1], CPU_SPSR_EL1);
-HYP_CHECK_OFFSET(guest.regs.fp_regs.vregs, CPU_FP_VREGS);
-HYP_CHECK_OFFSET(guest.regs.fp_regs.fpsr, CPU_FP_FPSR);
-HYP_CHECK_OFFSET(guest.regs.fp_regs.fpcr, CPU_FP_FPCR);
-HYP_CHECK_OFFSET(guest.sys_regs, CPU_SYSREGS);
-HYP_CHECK_OFFSET(host, HYP_HOST_CTXT);
-HYP_CHECK_OFFSET(hcr_el2, HYP_HCR_EL2);
-HYP_CHECK_OFFSET(vttbr_el2, HYP_VTTBR_EL2);
-HYP_CHECK_OFFSET(vtcr_el2, HYP_VTCR_EL2);
-HYP_CHECK_OFFSET(vmpidr_el2, HYP_VMPIDR_EL2);
-HYP_CHECK_OFFSET(host_el2, HYP_HOST_HCR_EL2);
-HYP_CHECK_OFFSET(host_el2[ARRAY_SIZE(((struct kvm_vcpu_hyp *)0)->host_el2) - 1], HYP_HOST_SP);
-HYP_CHECK_OFFSET(esr_el2, HYP_ESR_EL2);
-HYP_CHECK_OFFSET(far_el2, HYP_FAR_EL2);
-HYP_CHECK_OFFSET(hpfar_el2, HYP_HPFAR_EL2);
-HYP_CHECK_OFFSET(guest_fpsimd, HYP_GUEST_FPSIMD);
-HYP_CHECK_OFFSET(flags, HYP_FLAGS);
-HYP_CHECK_OFFSET(disr_el1, HYP_DISR_EL1);
-HYP_CHECK_OFFSET(vsesr_el2, HYP_VSESR_EL2);
-HYP_CHECK_OFFSET(vgic_vmcr, HYP_VGIC_VMCR);
-HYP_CHECK_OFFSET(host_icc_sre_el2, HYP_HOST_ICC_SRE_EL2);
-HYP_CHECK_OFFSET(traps, HYP_TRAPS);
-HYP_CHECK_OFFSET(host_traps, HYP_HOST_TRAPS);
-static_assert(sizeof(struct kvm_cpu_context) == CPU_CONTEXT_SIZE);
-static_assert(offsetofend(struct kvm_vcpu_hyp, host_traps) == HYP_SIZE);
 
 /**
  * vhe_hyp_panic_handler() - VHE: an exception at EL2 while the guest's vectors were in
- *	place (hyp-entry.S); the host's state is not restored, so there is no way back
+ *	place (hyp/hyp-entry.S); the host's state is not restored, so there is no way back
  * @vector: offset of the vector entry taken
  * @esr: ESR_EL2
  * @elr: ELR_EL2
@@ -218,7 +247,7 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	    kvm_hyp_map(virt_to_phys(&vcpu->arch.hyp), sizeof(vcpu->arch.hyp), false))
 		return -ENOMEM;
 	vcpu->arch.hyp.vtcr_el2 = kvm->arch.vtcr;
-	kvm_guest_traps(vcpu->arch.hyp.traps);
+	kvm_guest_traps(&vcpu->arch.hyp);
 	return 0;
 }
 
@@ -297,7 +326,8 @@ long kvm_arch_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 /*
  * What of the guest stays in a CPU from load to put (everything else each entry loads):
  * its VMID, active here, and its EL1 virtual timer (arch_timer.c). And what the world
- * switch must do on this CPU (HYP_FLAG_*). Preemption off.
+ * switch must do on this CPU (HYP_FLAG_*), with the guest's traps that depend on the CPU
+ * only. Preemption off.
  */
 void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
@@ -305,6 +335,8 @@ void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 	struct kvm *kvm = vcpu->kvm;
 
 	hyp->flags = kvm_hyp_cpu_flags();
+	hyp->mdcr_el2 = kvm_guest_mdcr();
+	hyp->cnthctl_el2 = kvm_guest_cnthctl();
 	hyp->vttbr_el2 = kvm_get_vttbr(kvm, kvm_arm_vmid_update(&kvm->arch.vmid));
 	kvm_timer_vcpu_load(vcpu);
 }
@@ -345,43 +377,6 @@ static u64 kvm_vcpu_hcr(struct kvm_vcpu *vcpu)
 	return hcr;
 }
 
-/*
- * __kvm_vcpu_run() - run the guest once; returns ARM_EXCEPTION_*, maybe with
- * ARM_EXIT_WITH_SERROR_BIT. Interrupts are off.
- *
- * VHE: a direct call at EL2. nVHE: a hyp call, with vcpu->arch.hyp's physical address,
- * which EL2's identity map makes its address there. Either way every exception is masked
- * in PSTATE instead of only IRQs: on a pseudo-NMI host, local_irq_disable() masks them in
- * the GIC's priority mask (ICC_PMR_EL1) instead, where they would stay masked for the
- * guest too, and a guest that never traps would never leave. local_daif_save() lifts the
- * priority mask; an interrupt then reaches EL2 (HCR_EL2.IMO) once the guest runs, as KVM
- * arranges it (kvm_arm_vhe_guest_enter(), __kvm_vcpu_run()).
- */
-static int __kvm_vcpu_run(struct kvm_vcpu *vcpu)
-{
-	struct kvm_vcpu_hyp *hyp = &vcpu->arch.hyp;
-	unsigned long flags;
-	int ret;
-
-	flags = local_daif_save();
-	/* The redistributor must see the new priority mask before the guest spins. */
-	if (system_uses_irq_prio_masking())
-		pmr_sync();
-	if (is_kernel_in_hyp_mode()) {
-		ret = __kvm_vcpu_run_vhe(hyp);
-		/*
-		 * The guest's exit to EL2 left PSTATE.PAN as the guest had it (E2H with TGE
-		 * clear does not set it on entry to EL2, D1.10.4): the kernel's is set.
-		 */
-		if (cpus_have_final_cap(ARM64_HAS_PAN))
-			asm volatile(SET_PSTATE_PAN(1));
-	} else {
-		ret = __kvm_call_hyp(MINIKVM_HC_VCPU_RUN, virt_to_phys(hyp), 0, 0);
-	}
-	local_daif_restore(flags);
-	return ret;
-}
-
 /* Counts and traces an exit; ESR_EL2.EC is the reason of a trap. */
 static void kvm_account_exit(struct kvm_vcpu *vcpu, int exception_index)
 {
@@ -395,6 +390,65 @@ static void kvm_account_exit(struct kvm_vcpu *vcpu, int exception_index)
 	}
 	kvm_vcpu_count_exit(vcpu, ec);
 	trace_kvm_exit(vcpu->vcpu_id, ec, esr, *vcpu_pc(vcpu));
+}
+
+/*
+ * kvm_arm_vcpu_enter_exit() - one trip into the guest: returns how it left
+ * (ARM_EXCEPTION_*, maybe with ARM_EXIT_WITH_SERROR_BIT), for handle_exit(), or -EAGAIN
+ * when a request or a signal came first and the run loop goes round again.
+ *
+ * VHE: kvm_call_hyp() is a direct call at EL2. nVHE: a hyp call, with vcpu->arch.hyp's
+ * physical address, which EL2's identity map makes its address there. Either way every
+ * exception is masked in PSTATE instead of only IRQs: on a pseudo-NMI host,
+ * local_irq_disable() masks them in the GIC's priority mask (ICC_PMR_EL1) instead, where
+ * they would stay masked for the guest too, and a guest that never traps would never
+ * leave. local_daif_save() lifts the priority mask; an interrupt then reaches EL2
+ * (HCR_EL2.IMO) once the guest runs, as KVM arranges it (its __kvm_vcpu_run()).
+ */
+static int kvm_arm_vcpu_enter_exit(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vcpu_hyp *hyp = &vcpu->arch.hyp;
+	bool fpsimd = hyp->guest_fpsimd;
+	unsigned long flags;
+	int ret;
+
+	/*
+	 * A guest that uses FP/SIMD may clobber every FP/SIMD register: the kernel saves the
+	 * task's own (and SVE state) and reloads them on the way back to userspace.
+	 */
+	if (fpsimd)
+		kernel_neon_begin();
+	local_irq_disable();
+	if (!kvm_vcpu_enter_guest_mode(vcpu)) {
+		ret = -EAGAIN;
+		goto out;
+	}
+	/* An IRQ line raised before the barrier above is in the HCR_EL2 read here. */
+	hyp->hcr_el2 = kvm_vcpu_hcr(vcpu);
+	hyp->cptr_el2 = kvm_vcpu_cptr(vcpu);
+	trace_kvm_entry(vcpu->vcpu_id, *vcpu_pc(vcpu));
+
+	flags = local_daif_save();
+	/* The redistributor must see the new priority mask before the guest spins. */
+	if (system_uses_irq_prio_masking())
+		pmr_sync();
+	ret = kvm_call_hyp(__kvm_vcpu_run, kern_hyp_va(hyp));
+	/*
+	 * VHE: the guest's exit to EL2 left PSTATE.PAN as the guest had it (E2H with TGE
+	 * clear does not set it on entry to EL2, D1.10.4): the kernel's is set.
+	 */
+	if (has_vhe() && cpus_have_final_cap(ARM64_HAS_PAN))
+		asm volatile(SET_PSTATE_PAN(1));
+	local_daif_restore(flags);
+
+	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+	kvm_account_exit(vcpu, ret);
+out:
+	/* An interrupt that made the guest exit is taken here, by the host. */
+	local_irq_enable();
+	if (fpsimd)
+		kernel_neon_end();
+	return ret;
 }
 
 /**
@@ -432,7 +486,6 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	int exception_index;
-	bool fpsimd;
 	int ret;
 
 	if (!vcpu->arch.initialized)
@@ -462,31 +515,9 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 		}
 		kvm_psci_reset_on(vcpu);
 
-		/*
-		 * A guest that uses FP/SIMD may clobber every FP/SIMD register: the kernel saves
-		 * the task's own (and SVE state) and reloads them on the way back to userspace.
-		 */
-		fpsimd = vcpu->arch.hyp.guest_fpsimd;
-		if (fpsimd)
-			kernel_neon_begin();
-		local_irq_disable();
-		if (!kvm_vcpu_enter_guest_mode(vcpu)) {
-			local_irq_enable();
-			if (fpsimd)
-				kernel_neon_end();
+		exception_index = kvm_arm_vcpu_enter_exit(vcpu);
+		if (exception_index < 0)
 			continue;
-		}
-		/* An IRQ line raised before the barrier above is in the HCR_EL2 read here. */
-		vcpu->arch.hyp.hcr_el2 = kvm_vcpu_hcr(vcpu);
-		trace_kvm_entry(vcpu->vcpu_id, *vcpu_pc(vcpu));
-		exception_index = __kvm_vcpu_run(vcpu);
-		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
-		kvm_account_exit(vcpu, exception_index);
-		/* An interrupt that made the guest exit is taken here, by the host. */
-		local_irq_enable();
-		if (fpsimd)
-			kernel_neon_end();
-
 		ret = handle_exit(vcpu, exception_index);
 	}
 	vcpu_put(vcpu);

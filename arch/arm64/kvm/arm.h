@@ -21,6 +21,7 @@ u64 kvm_guest_hcr(void);
 void kvm_flush_dcache_to_poc(void *addr, size_t size);
 void kvm_flush_icache(void);
 u64 kvm_hyp_cpu_flags(void);
+u64 kvm_host_mdcr_el2(void);
 
 /* vmid.c */
 int kvm_arm_vmid_init(void);

@@ -213,8 +213,8 @@ int handle_exit(struct kvm_vcpu *vcpu, int exception_index)
 	u64 ec = ESR_ELx_EC(hyp->esr_el2);
 
 	/*
-	 * An SError was pending at the exit, which the exit path took (hyp-switch.S,
-	 * serror_check): with FEAT_RAS its syndrome is in DISR_EL1's format. As in KVM, the
+	 * An SError was pending at the exit, which the exit path took (hyp/switch.S,
+	 * __guest_run): with FEAT_RAS its syndrome is in DISR_EL1's format. As in KVM, the
 	 * exit itself is not handled: the guest, if it survives, runs the instruction again.
 	 */
 	if (ARM_SERROR_PENDING(exception_index)) {

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What minikvm's arm64 C code and its EL2 code (hyp/hyp-entry.S) must agree on: the hyp
- * call numbers, the exit codes of a guest run, and the layout of struct kvm_vcpu_hyp
- * (kvm_arch.h), which the world switch reads and writes by these offsets. arm.c checks
- * each offset against the C structure at build time.
+ * What minikvm's arm64 C code and its EL2 code (hyp/) must agree on: the hyp call numbers,
+ * the exit codes of a guest run and the HYP_FLAG_* bits. The assembly also gets the layout
+ * of struct kvm_vcpu_hyp (kvm_arch.h), from the compiler: asm-offsets.h, made of
+ * asm-offsets.c by the build.
  */
 #ifndef __MINIKVM_ARM64_HYP_H
 #define __MINIKVM_ARM64_HYP_H
@@ -11,21 +11,19 @@
 #include <linux/bits.h>
 
 /*
- * Hyp call numbers, passed in x0 of "hvc #0". Linux's hyp stub owns the numbers below
- * HVC_STUB_HCALL_NR (<asm/virt.h>) and answers any other with HVC_STUB_ERR; ours start
- * far above them, at "MKV" << 8.
+ * Hyp call numbers, passed in x0 of "hvc #0", one per EL2 function that kvm_call_hyp()
+ * calls (hyp/switch.S; hyp-entry.S's hyp_calls has them in this order). Linux's hyp stub
+ * owns the numbers below HVC_STUB_HCALL_NR (<asm/virt.h>) and answers any other with
+ * HVC_STUB_ERR; ours start far above them, at "MKV" << 8.
  */
 #define MINIKVM_HC_BASE		0x4d4b5600
-/* Returns CurrentEL as read at EL2. */
-#define MINIKVM_HC_CURRENT_EL	(MINIKVM_HC_BASE + 0)
-/* x1 = PA of a struct kvm_vcpu_hyp: runs the guest once, returns an ARM_EXCEPTION_* code. */
-#define MINIKVM_HC_VCPU_RUN	(MINIKVM_HC_BASE + 1)
-/* x1 = VTTBR_EL2, x2 = the guest's HCR_EL2: invalidates every TLB entry of that VMID. */
-#define MINIKVM_HC_TLB_FLUSH_VMID	(MINIKVM_HC_BASE + 2)
-/* Returns SCTLR_EL2: whether EL2 runs with its MMU and caches on. */
-#define MINIKVM_HC_SCTLR_EL2	(MINIKVM_HC_BASE + 3)
-/* Invalidates every guest TLB entry, of every VMID, on every CPU: a VMID rollover. */
-#define MINIKVM_HC_FLUSH_VM_CONTEXT	(MINIKVM_HC_BASE + 4)
+#define MINIKVM_HC___kvm_get_current_el		(MINIKVM_HC_BASE + 0)
+#define MINIKVM_HC___kvm_vcpu_run		(MINIKVM_HC_BASE + 1)
+#define MINIKVM_HC___kvm_tlb_flush_vmid		(MINIKVM_HC_BASE + 2)
+#define MINIKVM_HC___kvm_get_sctlr_el2		(MINIKVM_HC_BASE + 3)
+#define MINIKVM_HC___kvm_flush_vm_context	(MINIKVM_HC_BASE + 4)
+#define MINIKVM_HC___kvm_get_mdcr_el2		(MINIKVM_HC_BASE + 5)
+#define MINIKVM_HC_NR		6
 /*
  * Never a call: the stub, and our vectors which pass it every number they do not know,
  * answer it with HVC_STUB_ERR; anything else at EL2 would not.
@@ -39,7 +37,7 @@
 #define ARM_EXCEPTION_EL1_SERROR	3
 /*
  * Or'ed into any of them: a physical SError was pending when the guest left, and the exit
- * path took it (hyp-entry.S). KVM uses bit 31; bit 16 keeps the int positive.
+ * path took it (hyp/switch.S). KVM uses bit 31; bit 16 keeps the int positive.
  */
 #define ARM_EXIT_WITH_SERROR_BIT	16
 #define ARM_EXCEPTION_CODE(x)	((x) & ~BIT(ARM_EXIT_WITH_SERROR_BIT))
@@ -53,7 +51,7 @@
  * TPIDR2_EL0 where no fine-grained trap can keep the guest off it (FEAT_SME without
  * FEAT_FGT), DISR_EL1/VDISR_EL2/VSESR_EL2 (FEAT_RAS), the GICv3 CPU interface's EL2
  * registers; erratum 834220 (HPFAR_EL2 wrong on any stage-2 abort); and the Spectre-v2
- * and Spectre-BHB work each guest exit must do on this CPU (spectre.c).
+ * and Spectre-BHB work each guest exit must do on this CPU (spectre.c); and the mode.
  */
 #define HYP_FLAG_HCX		0
 #define HYP_FLAG_FGT		1
@@ -65,6 +63,8 @@
 #define HYP_FLAG_WA3		7
 #define HYP_FLAG_BHB_LOOP	8
 #define HYP_FLAG_CLRBHB		9
+/* The kernel runs at EL2 (VHE): the world switch leaves the host's EL1 registers alone. */
+#define HYP_FLAG_VHE		10
 #define HYP_FLAGS_SPECTRE	(BIT(HYP_FLAG_WA1) | BIT(HYP_FLAG_WA3) | \
 				 BIT(HYP_FLAG_BHB_LOOP) | BIT(HYP_FLAG_CLRBHB))
 /*
@@ -83,118 +83,82 @@
 #define VECTOR_ENTRY_SIZE	0x80
 #define VECTOR_LOWER_A64_SYNC	0x400
 
-/*
- * struct kvm_cpu_context: the core registers as struct kvm_regs lays them out (so that
- * KVM_REG_ARM_CORE offsets index it directly), then the system registers.
- */
-#define CPU_XREG(n)		((n) * 8)
-#define CPU_SP_EL0		248
-#define CPU_PC			256
-#define CPU_PSTATE		264
-#define CPU_SP_EL1		272
-#define CPU_ELR_EL1		280
-#define CPU_SPSR_EL1		288
-#define CPU_FP_VREGS		336
-#define CPU_FP_FPSR		848
-#define CPU_FP_FPCR		852
-#define CPU_SYSREGS		864
-#define CPU_SYSREG(idx)		(CPU_SYSREGS + (idx) * 8)
+#ifdef __ASSEMBLY__
+#include "asm-offsets.h"
 
-/*
- * System register slots. The first group are the EL1 registers that a VHE host's
- * HCR_EL2.E2H redirects to their EL2 twins: there the guest's copies are reached through
- * the *_EL12 names, and the host's own never need saving.
- */
-#define CTX_SCTLR_EL1		0
-#define CTX_CPACR_EL1		1
-#define CTX_TTBR0_EL1		2
-#define CTX_TTBR1_EL1		3
-#define CTX_TCR_EL1		4
-#define CTX_ESR_EL1		5
-#define CTX_FAR_EL1		6
-#define CTX_AFSR0_EL1		7
-#define CTX_AFSR1_EL1		8
-#define CTX_MAIR_EL1		9
-#define CTX_AMAIR_EL1		10
-#define CTX_CONTEXTIDR_EL1	11
-#define CTX_VBAR_EL1		12
-#define CTX_CNTKCTL_EL1		13
-/* Registers that no E2H redirects: the host's are live in both modes. */
-#define CTX_TPIDR_EL0		14
-#define CTX_TPIDRRO_EL0		15
-#define CTX_TPIDR_EL1		16
-#define CTX_PAR_EL1		17
-#define CTX_MDSCR_EL1		18
-#define CTX_CSSELR_EL1		19
-/* Switched only where the CPU has them (HYP_FLAG_TPIDR2, HYP_FLAG_RAS): VDISR_EL2's. */
-#define CTX_TPIDR2_EL0		20
-#define CTX_DISR_EL1		21
-/* The guest's EL1 virtual timer, loaded and saved by arch_timer.c, not the world switch. */
-#define CTX_CNTV_CTL_EL0	22
-#define CTX_CNTV_CVAL_EL0	23
-#define NR_CTX_SYS_REGS		24
-#define CPU_CONTEXT_SIZE	CPU_SYSREG(NR_CTX_SYS_REGS)
-
-/* struct kvm_vcpu_hyp: the guest's context first (the exit vectors store to it at [sp]). */
-#define HYP_GUEST_CTXT		0
-#define HYP_HOST_CTXT		CPU_CONTEXT_SIZE
-#define HYP_EL2			(2 * CPU_CONTEXT_SIZE)
-#define HYP_HCR_EL2		(HYP_EL2 + 0 * 8)
-#define HYP_VTTBR_EL2		(HYP_EL2 + 1 * 8)
-#define HYP_VTCR_EL2		(HYP_EL2 + 2 * 8)
-#define HYP_VMPIDR_EL2		(HYP_EL2 + 3 * 8)
-#define HYP_HOST_HCR_EL2	(HYP_EL2 + 4 * 8)
-#define HYP_HOST_VTTBR_EL2	(HYP_EL2 + 5 * 8)
-#define HYP_HOST_VMPIDR_EL2	(HYP_EL2 + 6 * 8)
-#define HYP_HOST_CPTR_EL2	(HYP_EL2 + 7 * 8)
-#define HYP_HOST_CNTHCTL_EL2	(HYP_EL2 + 8 * 8)
-#define HYP_HOST_VBAR_EL2	(HYP_EL2 + 9 * 8)
-#define HYP_HOST_MDCR_EL2	(HYP_EL2 + 10 * 8)
-#define HYP_HOST_ELR_EL2	(HYP_EL2 + 11 * 8)
-#define HYP_HOST_SPSR_EL2	(HYP_EL2 + 12 * 8)
-#define HYP_HOST_SP		(HYP_EL2 + 13 * 8)
-#define HYP_ESR_EL2		(HYP_EL2 + 14 * 8)
-#define HYP_FAR_EL2		(HYP_EL2 + 15 * 8)
-#define HYP_HPFAR_EL2		(HYP_EL2 + 16 * 8)
-#define HYP_GUEST_FPSIMD	(HYP_EL2 + 17 * 8)
-#define HYP_FLAGS		(HYP_EL2 + 18 * 8)
-#define HYP_DISR_EL1		(HYP_EL2 + 19 * 8)
-#define HYP_VSESR_EL2		(HYP_EL2 + 20 * 8)
-#define HYP_VGIC_VMCR		(HYP_EL2 + 21 * 8)
-#define HYP_HOST_ICC_SRE_EL2	(HYP_EL2 + 22 * 8)
-/* The optional trap registers, host's and guest's: HCRX_EL2, then the five FGT ones. */
-#define HYP_TRAPS		(HYP_EL2 + 23 * 8)
-#define HYP_HCRX_EL2		(HYP_TRAPS + 0 * 8)
-#define HYP_HFGRTR_EL2		(HYP_TRAPS + 1 * 8)
-#define HYP_HFGWTR_EL2		(HYP_TRAPS + 2 * 8)
-#define HYP_HFGITR_EL2		(HYP_TRAPS + 3 * 8)
-#define HYP_HDFGRTR_EL2		(HYP_TRAPS + 4 * 8)
-#define HYP_HDFGWTR_EL2		(HYP_TRAPS + 5 * 8)
-#define HYP_NR_TRAPS		6
-#define HYP_HOST_TRAPS		(HYP_TRAPS + HYP_NR_TRAPS * 8)
-#define HYP_SIZE		(HYP_HOST_TRAPS + HYP_NR_TRAPS * 8)
-
-#ifndef __ASSEMBLY__
+/* General-purpose register n in a struct kvm_cpu_context. */
+#define CPU_XREG(n)		(CPU_REGS + 8 * (n))
+#else
 #include <linux/types.h>
 
 struct kvm_vcpu_hyp;
 
-/* The EL2 code, from __minikvm_hyp_start to __minikvm_hyp_end, copied to pages of its own. */
+/*
+ * The EL2 code, from __minikvm_hyp_start to __minikvm_hyp_end (hyp/hyp.lds), copied to
+ * pages of its own.
+ */
 extern char __minikvm_hyp_start[], __minikvm_hyp_end[];
 /* Reached through the stub's HVC_SOFT_RESTART: saves the stub's VBAR_EL2, installs ours. */
 extern char __minikvm_hyp_install[];
-/* Where the EL2 code finds the EL1 address of nvhe_hyp_panic_handler() (arm.c). */
+/* Where the EL2 code finds the EL1 address of nvhe_hyp_panic_handler() (hyp_init.c). */
 extern char __minikvm_hyp_panic_handler[];
-/* EL2's MAIR_EL2, TCR_EL2 and TTBR0_EL2, written by arm.c into the copy. */
-extern char __minikvm_hyp_mair[], __minikvm_hyp_tcr[], __minikvm_hyp_ttbr0[];
 
-/* "hvc #0" with x0 = @nr and x1-x3 = @a1-@a3; returns x0 as EL2 left it. */
-unsigned long __kvm_call_hyp(unsigned long nr, unsigned long a1, unsigned long a2,
-			     unsigned long a3);
+/*
+ * __kvm_call_hyp(nr, ...) - nVHE: "hvc #0" with x0 = @nr and x1-x4 = up to four more
+ * arguments, zero if fewer; returns x0 as EL2 left it. EL2 changes what a function call
+ * may: the stub, x0-x4; our vectors, x0-x5, x16, x17 and the link register (hyp-entry.S).
+ */
+#define __kvm_call_hyp(...)	__kvm_hvc(__VA_ARGS__, 0, 0, 0, 0)
+#define __kvm_hvc(nr, a1, a2, a3, a4, ...)						\
+	__kvm_hvc5((unsigned long)(nr), (unsigned long)(a1), (unsigned long)(a2),	\
+		   (unsigned long)(a3), (unsigned long)(a4))
 
-/* VHE: the world switch and the TLB invalidation, called directly at EL2, DAIF masked. */
-unsigned long __kvm_vcpu_run_vhe(struct kvm_vcpu_hyp *hyp);
-void __kvm_tlb_flush_vmid_vhe(u64 vttbr, u64 hcr);
+static inline unsigned long __kvm_hvc5(unsigned long nr, unsigned long a1, unsigned long a2,
+				       unsigned long a3, unsigned long a4)
+{
+	register unsigned long x0 asm("x0") = nr;
+	register unsigned long x1 asm("x1") = a1;
+	register unsigned long x2 asm("x2") = a2;
+	register unsigned long x3 asm("x3") = a3;
+	register unsigned long x4 asm("x4") = a4;
+
+	asm volatile("hvc #0"
+		     : "+r" (x0), "+r" (x1), "+r" (x2), "+r" (x3), "+r" (x4)
+		     :
+		     : "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14",
+		       "x15", "x16", "x17", "x30", "cc", "memory");
+	return x0;
+}
+
+/*
+ * The EL2 functions (hyp/switch.S), each reached by kvm_call_hyp(). Pointers they take are
+ * EL2 addresses: kern_hyp_va().
+ */
+unsigned long __kvm_vcpu_run(struct kvm_vcpu_hyp *hyp);
+unsigned long __kvm_tlb_flush_vmid(u64 vttbr, u64 hcr);
+unsigned long __kvm_flush_vm_context(void);
+unsigned long __kvm_get_mdcr_el2(void);
+unsigned long __kvm_get_current_el(void);
+unsigned long __kvm_get_sctlr_el2(void);
+
+/*
+ * kvm_call_hyp(f, ...) - run EL2 function @f with the arguments that follow (at most
+ * two), as KVM's macro of this name: a direct call when the kernel runs at EL2 (VHE:
+ * has_vhe(), a patched branch), else a hyp call into our vectors, which call @f there.
+ * Returns what @f returns.
+ */
+#define kvm_call_hyp(f, ...)							\
+	(has_vhe() ? f(__VA_ARGS__) :						\
+	 __kvm_call_hyp(MINIKVM_HC_##f, ##__VA_ARGS__))
+
+/*
+ * kern_hyp_va() - where EL2 finds kernel object @v: at its kernel address in VHE, at its
+ * physical address in nVHE, which EL2's identity map maps (mmu.c, kvm_hyp_map()).
+ */
+#define kern_hyp_va(v)								\
+	((typeof(v))(has_vhe() ? (unsigned long)(v) :				\
+		     (unsigned long)virt_to_phys(v)))
+
 /* VHE: where the guest run's vectors go on an exception from EL2 itself (arm.c). */
 void __noreturn vhe_hyp_panic_handler(u64 vector, u64 esr, u64 elr, u64 spsr, u64 far);
 #endif

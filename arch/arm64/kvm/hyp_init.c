@@ -2,7 +2,7 @@
 /*
  * minikvm's arm64 EL2, brought up and given back on each CPU: the checks at module load,
  * and in nVHE (the kernel at EL1, Linux's hyp stub at EL2) the installation of our EL2
- * code (hyp/hyp-entry.S) through the stub, and its removal at unload, around a CPU's
+ * code (hyp/) through the stub, and its removal at unload, around a CPU's
  * power-down (CPU PM) and for kexec. Also each CPU's HYP_FLAG_* bits, what the world
  * switch must do on it, and /sys/kernel/debug/minikvm's hardware report and cpu_pm hook.
  *
@@ -48,28 +48,9 @@
 static struct page *hyp_page;
 static DEFINE_PER_CPU(bool, hyp_vectors_installed);
 
-/* Each CPU's HYP_FLAG_* bits, from kvm_arch_hardware_enable(). */
+/* Each CPU's HYP_FLAG_* bits and host MDCR_EL2, from kvm_arch_hardware_enable(). */
 static DEFINE_PER_CPU(u64, hyp_cpu_flags);
-
-/**
- * kvm_call_hyp() - run hyp call @nr at EL2 and return its result
- * @nr: a MINIKVM_HC_* number
- *
- * nVHE: "hvc #0" into our vectors. VHE: the kernel already runs at EL2, so the same hyp
- * call is a direct call.
- */
-static unsigned long kvm_call_hyp(unsigned long nr)
-{
-	if (!is_kernel_in_hyp_mode())
-		return __kvm_call_hyp(nr, 0, 0, 0);
-
-	switch (nr) {
-	case MINIKVM_HC_CURRENT_EL:
-		return read_sysreg(CurrentEL);
-	}
-	/* What EL2 answers to a number it does not know. */
-	return HVC_STUB_ERR;
-}
+static DEFINE_PER_CPU(u64, host_mdcr_el2);
 
 /*
  * Whether real KVM took EL2 at boot. It is built into Debian's kernel (CONFIG_KVM=y) and
@@ -101,7 +82,7 @@ static bool cpu_has_el2(void)
  */
 static bool hyp_is_linux_stub(void)
 {
-	return __kvm_call_hyp(MINIKVM_HC_PROBE, 0, 0, 0) == HVC_STUB_ERR;
+	return __kvm_call_hyp(MINIKVM_HC_PROBE) == HVC_STUB_ERR;
 }
 
 /* Kernel address, in the copied page, of a symbol of the EL2 code. */
@@ -183,9 +164,6 @@ static int hyp_install_code(void)
 		return -ENOMEM;
 	memcpy(page_address(hyp_page), __minikvm_hyp_start, size);
 	*(u64 *)hyp_kaddr(__minikvm_hyp_panic_handler) = (u64)nvhe_hyp_panic_handler;
-	*(u64 *)hyp_kaddr(__minikvm_hyp_mair) = kvm_hyp_mair();
-	*(u64 *)hyp_kaddr(__minikvm_hyp_tcr) = kvm_hyp_tcr();
-	*(u64 *)hyp_kaddr(__minikvm_hyp_ttbr0) = kvm_hyp_ttbr0();
 	r = kvm_hyp_map(page_to_phys(hyp_page), size, true);
 	if (r) {
 		__free_pages(hyp_page, get_order(size));
@@ -201,9 +179,10 @@ static int hyp_install_code(void)
 /*
  * cpu_hyp_install() - point this CPU's VBAR_EL2 at our vectors
  *
- * The stub's HVC_SOFT_RESTART branches, at EL2, to the physical address in x1: our
- * installer there saves the stub's VBAR_EL2 (the stub's address is not exported, and its
- * HVC_RESET_VECTORS does nothing) and installs ours. Our vectors, if installed already,
+ * The stub's HVC_SOFT_RESTART branches, at EL2, to the physical address in x1, with x2-x4
+ * moved to x0-x2: our installer there saves the stub's VBAR_EL2 (the stub's address is not
+ * exported, and its HVC_RESET_VECTORS does nothing) and installs ours, with EL2's stage 1
+ * from those three arguments. Our vectors, if installed already,
  * take the same call as kexec's: they give EL2 back to the stub, which runs the installer.
  * Called with preemption disabled. Returns 0, or a negative errno after logging why.
  */
@@ -213,19 +192,20 @@ static int cpu_hyp_install(void)
 		pr_err("cpu%d: EL2 is not the Linux hyp stub\n", smp_processor_id());
 		return -ENODEV;
 	}
-	__kvm_call_hyp(HVC_SOFT_RESTART, hyp_pa(__minikvm_hyp_install), 0, 0);
+	__kvm_call_hyp(HVC_SOFT_RESTART, hyp_pa(__minikvm_hyp_install), kvm_hyp_mair(),
+		       kvm_hyp_tcr(), kvm_hyp_ttbr0());
 	/* Only our vectors answer this call. */
-	if (__kvm_call_hyp(MINIKVM_HC_CURRENT_EL, 0, 0, 0) != CurrentEL_EL2) {
+	if (__kvm_call_hyp(MINIKVM_HC___kvm_get_current_el) != CurrentEL_EL2) {
 		pr_err("cpu%d: cannot install our EL2 vectors\n", smp_processor_id());
 		return -EIO;
 	}
 	return 0;
 }
 
-/* Whether this CPU's EL2 runs our vectors: only they answer MINIKVM_HC_CURRENT_EL. */
+/* Whether this CPU's EL2 runs our vectors: only they answer MINIKVM_HC___kvm_get_current_el. */
 static bool cpu_hyp_is_ours(void)
 {
-	return __kvm_call_hyp(MINIKVM_HC_CURRENT_EL, 0, 0, 0) != HVC_STUB_ERR;
+	return __kvm_call_hyp(MINIKVM_HC___kvm_get_current_el) != HVC_STUB_ERR;
 }
 
 /*
@@ -234,7 +214,7 @@ static bool cpu_hyp_is_ours(void)
  */
 static bool cpu_hyp_reset(void)
 {
-	__kvm_call_hyp(HVC_RESET_VECTORS, 0, 0, 0);
+	__kvm_call_hyp(HVC_RESET_VECTORS);
 	return !WARN_ONCE(cpu_hyp_is_ours(), "cannot give EL2 back to the hyp stub on cpu%d\n",
 			  smp_processor_id());
 }
@@ -372,6 +352,8 @@ static u64 hyp_cpu_flags_now(void)
 		flags |= BIT(HYP_FLAG_GICV3);
 	if (cpus_have_final_cap(ARM64_WORKAROUND_834220))
 		flags |= BIT(HYP_FLAG_AT_ALL_ABORTS);
+	if (is_kernel_in_hyp_mode())
+		flags |= BIT(HYP_FLAG_VHE);
 	return flags;
 }
 
@@ -379,6 +361,12 @@ static u64 hyp_cpu_flags_now(void)
 u64 kvm_hyp_cpu_flags(void)
 {
 	return __this_cpu_read(hyp_cpu_flags);
+}
+
+/** kvm_host_mdcr_el2() - the host's MDCR_EL2 on this CPU; preemption off */
+u64 kvm_host_mdcr_el2(void)
+{
+	return __this_cpu_read(host_mdcr_el2);
 }
 
 int kvm_arch_hardware_enable(void)
@@ -392,6 +380,9 @@ int kvm_arch_hardware_enable(void)
 		r = cpu_hyp_install();
 		__this_cpu_write(hyp_vectors_installed, !r);
 	}
+	/* It never changes: the stub's in nVHE (through our vectors), the kernel's in VHE. */
+	if (!r)
+		__this_cpu_write(host_mdcr_el2, kvm_call_hyp(__kvm_get_mdcr_el2));
 	preempt_enable();
 	return r;
 }
@@ -427,7 +418,7 @@ static void hyp_report_features(struct seq_file *m)
 void kvm_arch_hardware_report(struct seq_file *m)
 {
 	const char *mode = is_kernel_in_hyp_mode() ? "vhe" : "nvhe";
-	unsigned long el = kvm_call_hyp(MINIKVM_HC_CURRENT_EL);
+	unsigned long el = kvm_call_hyp(__kvm_get_current_el);
 
 	/* The stub's answer: our vectors are not installed on this CPU. */
 	if (el == HVC_STUB_ERR)
@@ -438,7 +429,7 @@ void kvm_arch_hardware_report(struct seq_file *m)
 	else
 		seq_printf(m, "cpu%d: mode=%s current_el=%lu el2_mmu=%s", smp_processor_id(),
 			   mode, FIELD_GET(CURRENTEL_EL_MASK, el),
-			   __kvm_call_hyp(MINIKVM_HC_SCTLR_EL2, 0, 0, 0) & SCTLR_ELx_M ?
+			   kvm_call_hyp(__kvm_get_sctlr_el2) & SCTLR_ELx_M ?
 			   "on" : "off");
 	hyp_report_features(m);
 }

@@ -61,11 +61,47 @@ struct kvm_arch {
 	u64 vtcr;
 };
 
+/*
+ * The system registers of struct kvm_cpu_context, by slot. The first group are the EL1
+ * registers that a VHE host's HCR_EL2.E2H redirects to their EL2 twins: there the guest's
+ * copies are reached through the *_EL12 names, and the host's own never need saving.
+ */
+enum kvm_ctx_sysreg {
+	CTX_SCTLR_EL1,
+	CTX_CPACR_EL1,
+	CTX_TTBR0_EL1,
+	CTX_TTBR1_EL1,
+	CTX_TCR_EL1,
+	CTX_ESR_EL1,
+	CTX_FAR_EL1,
+	CTX_AFSR0_EL1,
+	CTX_AFSR1_EL1,
+	CTX_MAIR_EL1,
+	CTX_AMAIR_EL1,
+	CTX_CONTEXTIDR_EL1,
+	CTX_VBAR_EL1,
+	CTX_CNTKCTL_EL1,
+	/* Registers that no E2H redirects: the host's are live in both modes. */
+	CTX_TPIDR_EL0,
+	CTX_TPIDRRO_EL0,
+	CTX_TPIDR_EL1,
+	CTX_PAR_EL1,
+	CTX_MDSCR_EL1,
+	CTX_CSSELR_EL1,
+	/* Switched only where the CPU has them (HYP_FLAG_TPIDR2, HYP_FLAG_RAS): VDISR_EL2's. */
+	CTX_TPIDR2_EL0,
+	CTX_DISR_EL1,
+	/* The guest's EL1 virtual timer, loaded and saved by arch_timer.c, not the world switch. */
+	CTX_CNTV_CTL_EL0,
+	CTX_CNTV_CVAL_EL0,
+	NR_CTX_SYS_REGS
+};
+
 /**
  * struct kvm_cpu_context - an EL1 context: a guest's, or the host's while the guest runs
  * @regs: x0-x30, SP_EL0, PC, PSTATE, SP_EL1, ELR_EL1, SPSR_EL1 and FP/SIMD, laid out as
  *	the ABI's struct kvm_regs, which KVM_REG_ARM_CORE offsets index
- * @sys_regs: system registers, by the CTX_* slots of hyp.h
+ * @sys_regs: system registers, by the CTX_* slots above
  */
 struct kvm_cpu_context {
 	struct kvm_regs regs;
@@ -73,30 +109,79 @@ struct kvm_cpu_context {
 } __aligned(16);
 
 /**
- * struct kvm_vcpu_hyp - everything the world switch (hyp/hyp-entry.S) touches, by the
- *	HYP_* offsets of hyp.h; in nVHE, EL2 reaches it at its physical address, which
- *	EL2's identity map maps when the vCPU is created
+ * struct kvm_host_el2 - the host's EL2 state that a guest run replaces: saved by the
+ *	world switch (hyp/switch.S) before it loads the guest's, put back at the exit
+ * @sp: the host's stack pointer (SP_EL2 points at struct kvm_vcpu_hyp meanwhile)
+ * @lr: where __guest_run returns to
+ * @elr_el2: nVHE: where the hyp call returns to (VHE: the kernel's, unused meanwhile)
+ * @spsr_el2: nVHE: the PSTATE it returns with
+ * @hcr_el2: the host's HCR_EL2
+ * @vttbr_el2: VTTBR_EL2
+ * @vmpidr_el2: VMPIDR_EL2
+ * @mdcr_el2: MDCR_EL2
+ * @cptr_el2: CPTR_EL2 (CPACR_EL1's layout under E2H)
+ * @cnthctl_el2: CNTHCTL_EL2
+ * @vbar_el2: VBAR_EL2: the kernel's vectors (VHE) or minikvm's (nVHE)
+ * @hcrx_el2: HCRX_EL2, where the CPU has it
+ * @hfgrtr_el2: HFGRTR_EL2, where the CPU has the fine-grained traps
+ * @hfgwtr_el2: HFGWTR_EL2, likewise
+ * @hfgitr_el2: HFGITR_EL2, likewise
+ * @hdfgrtr_el2: HDFGRTR_EL2, likewise
+ * @hdfgwtr_el2: HDFGWTR_EL2, likewise
+ * @icc_sre_el2: ICC_SRE_EL2, where the kernel uses the GICv3 system registers
+ */
+struct kvm_host_el2 {
+	u64 sp;
+	u64 lr;
+	u64 elr_el2;
+	u64 spsr_el2;
+	u64 hcr_el2;
+	u64 vttbr_el2;
+	u64 vmpidr_el2;
+	u64 mdcr_el2;
+	u64 cptr_el2;
+	u64 cnthctl_el2;
+	u64 vbar_el2;
+	u64 hcrx_el2;
+	u64 hfgrtr_el2;
+	u64 hfgwtr_el2;
+	u64 hfgitr_el2;
+	u64 hdfgrtr_el2;
+	u64 hdfgwtr_el2;
+	u64 icc_sre_el2;
+};
+
+/**
+ * struct kvm_vcpu_hyp - everything the world switch (hyp/switch.S, hyp/entry.S) touches,
+ *	by the offsets the compiler gives asm-offsets.h (asm-offsets.c); in nVHE, EL2
+ *	reaches it at its physical address, which EL2's identity map maps when the vCPU
+ *	is created
  * @guest: the guest's registers
  * @host: the host's, while the guest runs
- * @hcr_el2: HCR_EL2 for the guest
+ * @hcr_el2: HCR_EL2 for the guest (kvm_vcpu_hcr())
  * @vttbr_el2: its stage 2 and VMID
  * @vtcr_el2: its stage-2 translation controls
  * @vmpidr_el2: what the guest reads as MPIDR_EL1
- * @host_el2: the host's EL2 state, saved across the run
+ * @mdcr_el2: its debug and PMU traps (kvm_guest_mdcr())
+ * @cptr_el2: its FP/SIMD, SVE, SME, trace and activity monitor traps (kvm_vcpu_cptr())
+ * @cnthctl_el2: its timer and counter traps (kvm_guest_cnthctl())
+ * @hcrx_el2: HCRX_EL2, loaded only where the CPU has it (kvm_guest_traps())
+ * @hfgrtr_el2: HFGRTR_EL2, loaded only where the CPU has the fine-grained traps
+ * @hfgwtr_el2: HFGWTR_EL2, likewise
+ * @hfgitr_el2: HFGITR_EL2, likewise
+ * @hdfgrtr_el2: HDFGRTR_EL2, likewise
+ * @hdfgwtr_el2: HDFGWTR_EL2, likewise
+ * @vsesr_el2: the syndrome of the virtual SError that HCR_EL2.VSE makes pending
+ * @vgic_vmcr: the guest's GICv3 virtual CPU interface controls (ICH_VMCR_EL2)
  * @esr_el2: the syndrome of the guest's exit
  * @far_el2: the faulting virtual address of an abort
  * @hpfar_el2: the faulting IPA of a stage-2 abort, bits [47:12] in [43:4]
+ * @disr_el1: with HYP_FLAG_RAS, the deferred SError syndrome the exit found (DISR_EL1)
  * @guest_fpsimd: nonzero: the world switch loads the guest's FP/SIMD registers and saves
  *	them at the exit; zero: they stay in @guest, the host's stay in the CPU, and
  *	CPTR_EL2 traps the guest's first FP/SIMD instruction (kvm_handle_fpasimd())
  * @flags: HYP_FLAG_* bits for the CPU the vCPU is loaded on
- * @disr_el1: with HYP_FLAG_RAS, the deferred SError syndrome the exit found (DISR_EL1)
- * @vsesr_el2: the syndrome of the virtual SError that HCR_EL2.VSE makes pending
- * @vgic_vmcr: the guest's GICv3 virtual CPU interface controls (ICH_VMCR_EL2)
- * @host_icc_sre_el2: the host's ICC_SRE_EL2, while the guest runs
- * @traps: the guest's HCRX_EL2, HFGRTR_EL2, HFGWTR_EL2, HFGITR_EL2, HDFGRTR_EL2 and
- *	HDFGWTR_EL2, each loaded only where the CPU has it (kvm_guest_traps())
- * @host_traps: the host's, while the guest runs
+ * @host_el2: the host's EL2 state, saved across the run
  */
 struct kvm_vcpu_hyp {
 	struct kvm_cpu_context guest;
@@ -105,18 +190,24 @@ struct kvm_vcpu_hyp {
 	u64 vttbr_el2;
 	u64 vtcr_el2;
 	u64 vmpidr_el2;
-	u64 host_el2[10];
+	u64 mdcr_el2;
+	u64 cptr_el2;
+	u64 cnthctl_el2;
+	u64 hcrx_el2;
+	u64 hfgrtr_el2;
+	u64 hfgwtr_el2;
+	u64 hfgitr_el2;
+	u64 hdfgrtr_el2;
+	u64 hdfgwtr_el2;
+	u64 vsesr_el2;
+	u64 vgic_vmcr;
 	u64 esr_el2;
 	u64 far_el2;
 	u64 hpfar_el2;
+	u64 disr_el1;
 	u64 guest_fpsimd;
 	u64 flags;
-	u64 disr_el1;
-	u64 vsesr_el2;
-	u64 vgic_vmcr;
-	u64 host_icc_sre_el2;
-	u64 traps[HYP_NR_TRAPS];
-	u64 host_traps[HYP_NR_TRAPS];
+	struct kvm_host_el2 host_el2;
 };
 
 /**

@@ -441,7 +441,7 @@ static int user_mem_abort(struct kvm_vcpu *vcpu, gpa_t ipa, struct kvm_memory_sl
  *
  * An access to a memslot gets its page mapped; any other data access, and a write to a
  * read-only slot, is MMIO (D13.2.39: HPFAR_EL2 holds the IPA's page, FAR_EL2 its offset;
- * for a permission fault, the exit path translated FAR_EL2 instead, hyp-switch.S). A
+ * for a permission fault, the exit path translated FAR_EL2 instead, hyp/switch.S). A
  * synchronous external abort (HCR_EL2.TEA) becomes an SError for the guest, as in KVM
  * without firmware-first error handling. Returns >0 to re-enter, 0 for userspace, <0 on
  * error.

@@ -198,7 +198,7 @@ int kvm_smccc_call_handler(struct kvm_vcpu *vcpu)
 	case ARM_SMCCC_ARCH_WORKAROUND_2:
 	case ARM_SMCCC_ARCH_WORKAROUND_3:
 		/*
-		 * The exit did the work this CPU needs (spectre_exit); SSB's mitigation is on
+		 * The exit did the work this CPU needs (__bp_harden_exit); SSB's mitigation is on
 		 * while a guest runs. As KVM, 0 in x0, the other registers left as they are.
 		 */
 		vcpu_set_reg(vcpu, 0, SMCCC_RET_SUCCESS);

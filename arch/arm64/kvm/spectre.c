@@ -12,7 +12,7 @@
  * arm64_get_spectre_v2_state() and its kin, which KVM reads, are not exported.
  *
  * At each exit, a CPU the kernel protects gets, before the host's first indirect branch
- * (hyp-switch.S, spectre_exit): for Spectre-BHB, the CLRBHB instruction where the CPU has
+ * (hyp/switch.S, __bp_harden_exit): for Spectre-BHB, the CLRBHB instruction where the CPU has
  * it (FEAT_CLRBHB), else the firmware's SMCCC_ARCH_WORKAROUND_3, else the loop that
  * overwrites the branch history, run for the largest count the kernel knows (its per-CPU
  * count is not exported); for Spectre-v2, the firmware's SMCCC_ARCH_WORKAROUND_1. This is

@@ -2,7 +2,7 @@
 /*
  * minikvm's arm64 system register traps (ESR_EL2.EC SYS64, Arm ARM DDI 0487F.c,
  * D13.2.37): what a guest reaches of the PMU and debug registers, which MDCR_EL2 traps
- * while it runs (hyp/hyp-entry.S) so that the host's stay the host's; what it reads of
+ * while it runs (hyp/switch.S) so that the host's stay the host's; what it reads of
  * the ID registers, which HCR_EL2.TID3 traps so that it is not offered features minikvm
  * does not virtualise; and, as for KVM's guests, the registers and instructions that
  * would reach the host's state: ACTLR_EL1, the RAS error records, the LORegion registers,
@@ -280,7 +280,7 @@ static void access_vm_reg(struct kvm_vcpu *vcpu, int slot, u64 val)
 
 /*
  * The registers and instructions that reach the host's state, trapped by HCR_EL2 and
- * ICC_SRE_EL2 (arm.c, hyp-switch.S), emulated as on KVM: reads into @val. Returns false
+ * ICC_SRE_EL2 (arm.c, hyp/switch.S), emulated as on KVM: reads into @val. Returns false
  * for an access that is UNDEFINED, as for one to a register this does not know.
  */
 static bool access_host_reg(struct kvm_vcpu *vcpu, const struct sys_reg_params *p, u64 *val)
