@@ -358,11 +358,8 @@ TEST_F(x86, osxsave_is_reserved_and_xsetbv_is_ud)
 	EXPECT_OUT(0x21, 1, UD_VECTOR);
 }
 
-#define GUEST_GDT		0xd000ULL
-#define GUEST_IDT		0xe000ULL
 #define AC_VECTOR		17
 #define CR0_AM			(1ULL << 18)
-#define RFLAGS_IOPL3		0x3000ULL
 #define RFLAGS_AC		(1ULL << 18)
 
 /*
@@ -375,31 +372,9 @@ static void setup_cpl3_alignment_check(struct __test_metadata *_metadata,
 				       const unsigned char *end, const unsigned char *handler,
 				       uint32_t esp)
 {
-	uint64_t *gdt = (uint64_t *)(self->vm.mem + GUEST_GDT);
-	uint64_t *idt = (uint64_t *)(self->vm.mem + GUEST_IDT);
-	uint32_t entry = GUEST_CODE + (handler - code);
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
-
 	memcpy(self->vm.mem + GUEST_CODE, code, end - code);
-	gdt[1] = 0x00cffa000000ffffULL;		/* code, DPL 3 */
-	gdt[2] = 0x00cff2000000ffffULL;		/* data, DPL 3 */
-	/* A present 32-bit interrupt gate, DPL 3, to 0x0b:entry. */
-	idt[AC_VECTOR] = (entry & 0xffff) | 0x0bULL << 16 |
-			 (uint64_t)((entry & 0xffff0000) | 0xee00) << 32;
-	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_SREGS, &sregs));
-	sregs.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_AM;
-	x86_flat_segments(&sregs, false, 3);
-	sregs.gdt.base = GUEST_GDT;
-	sregs.gdt.limit = 3 * 8 - 1;
-	sregs.idt.base = GUEST_IDT;
-	sregs.idt.limit = (AC_VECTOR + 1) * 8 - 1;
-	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_SREGS, &sregs));
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = GUEST_CODE;
-	regs.rflags = 2 | RFLAGS_IOPL3 | RFLAGS_AC;
-	regs.rsp = esp;
-	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_REGS, &regs));
+	setup_cpl3_protected_mode(_metadata, self->vm.vcpu, self->vm.mem, CR0_AM, 0, AC_VECTOR,
+				  GUEST_CODE + (handler - code), RFLAGS_IOPL3 | RFLAGS_AC, esp);
 }
 
 /* The #AC the hypervisor intercepts reaches the guest's handler, error code 0. */

@@ -33,7 +33,6 @@
 #define EFER_SCE		(1ULL << 0)
 #define CR4_SMEP		(1ULL << 20)
 #define RFLAGS_IF		(1ULL << 9)
-#define RFLAGS_IOPL3		0x3000ULL
 #define PF_VECTOR		14
 #define CPUID_7_EBX_SMEP	(1u << 7)
 #define CPUID_EXT_EDX_RDTSCP	(1u << 27)
@@ -94,8 +93,6 @@ static void set_cpuid_features(struct __test_metadata *_metadata, int vcpu, uint
 	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_REGS, &r_));		\
 } while (0)
 
-#define GUEST_GDT64		0xd000ULL
-#define GUEST_IDT64		0xe000ULL
 #define GUEST_HANDLER64		0xf000ULL
 
 /*
@@ -105,8 +102,8 @@ static void set_cpuid_features(struct __test_metadata *_metadata, int vcpu, uint
  */
 static void setup_long_mode_idt(struct __test_metadata *_metadata, FIXTURE_DATA(x86) * self)
 {
-	uint64_t *gdt = (uint64_t *)(self->vm.mem + GUEST_GDT64);
-	uint64_t *idt = (uint64_t *)(self->vm.mem + GUEST_IDT64);
+	uint64_t *gdt = (uint64_t *)(self->vm.mem + GUEST_GDT);
+	uint64_t *idt = (uint64_t *)(self->vm.mem + GUEST_IDT);
 	struct kvm_sregs sregs;
 	int vec;
 
@@ -124,9 +121,9 @@ static void setup_long_mode_idt(struct __test_metadata *_metadata, FIXTURE_DATA(
 		idt[2 * vec + 1] = stub >> 32;
 	}
 	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_SREGS, &sregs));
-	sregs.gdt.base = GUEST_GDT64;
+	sregs.gdt.base = GUEST_GDT;
 	sregs.gdt.limit = 3 * 8 - 1;
-	sregs.idt.base = GUEST_IDT64;
+	sregs.idt.base = GUEST_IDT;
 	sregs.idt.limit = 32 * 16 - 1;
 	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_SREGS, &sregs));
 }
@@ -435,8 +432,6 @@ TEST_F(x86, cache_and_power_instructions_are_nops)
 #define GUEST_PT_DIR		0xa000ULL
 #define GUEST_PT		0xb000ULL
 #define GUEST_RO_PAGE		0x6000ULL
-#define GUEST_GDT32		0xd000ULL
-#define GUEST_IDT32		0xe000ULL
 
 /*
  * At CPL 3 with IOPL 3, 32-bit paging mapping the first 4 MiB to themselves as user pages,
@@ -448,11 +443,7 @@ TEST_F(x86, ins_honours_guest_page_protection)
 {
 	uint32_t *pd = (uint32_t *)(self->vm.mem + GUEST_PT_DIR);
 	uint32_t *pt = (uint32_t *)(self->vm.mem + GUEST_PT);
-	uint64_t *gdt = (uint64_t *)(self->vm.mem + GUEST_GDT32);
-	uint64_t *idt = (uint64_t *)(self->vm.mem + GUEST_IDT32);
-	uint32_t entry = GUEST_CODE + (guest_ins32_handler - guest_ins32);
 	struct kvm_sregs sregs;
-	struct kvm_regs regs;
 	int i;
 
 	memcpy(self->vm.mem + GUEST_CODE, guest_ins32, guest_ins32_end - guest_ins32);
@@ -460,25 +451,10 @@ TEST_F(x86, ins_honours_guest_page_protection)
 	pd[0] = GUEST_PT | 0x7;				/* present, writable, user */
 	for (i = 0; i < 1024; i++)
 		pt[i] = (i << 12) | (i << 12 == GUEST_RO_PAGE ? 0x5 : 0x7);
-	gdt[1] = 0x00cffa000000ffffULL;			/* code, DPL 3 */
-	gdt[2] = 0x00cff2000000ffffULL;			/* data, DPL 3 */
-	idt[PF_VECTOR] = (entry & 0xffff) | 0x0bULL << 16 |
-			 (uint64_t)((entry & 0xffff0000) | 0xee00) << 32;
-	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_GET_SREGS, &sregs));
-	sregs.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
-	sregs.cr3 = GUEST_PT_DIR;
-	x86_flat_segments(&sregs, false, 3);
-	sregs.gdt.base = GUEST_GDT32;
-	sregs.gdt.limit = 3 * 8 - 1;
-	sregs.idt.base = GUEST_IDT32;
-	sregs.idt.limit = (PF_VECTOR + 1) * 8 - 1;
-	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_SREGS, &sregs));
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = GUEST_CODE;
-	regs.rflags = 2 | RFLAGS_IOPL3;
 	/* Not GUEST_STACK: the stack grows down into the read-only page. */
-	regs.rsp = GUEST_STACK + 0x1000;
-	ASSERT_EQ(0, ioctl(self->vm.vcpu, KVM_SET_REGS, &regs));
+	setup_cpl3_protected_mode(_metadata, self->vm.vcpu, self->vm.mem, CR0_PG, GUEST_PT_DIR,
+				  PF_VECTOR, GUEST_CODE + (guest_ins32_handler - guest_ins32),
+				  RFLAGS_IOPL3, GUEST_STACK + 0x1000);
 
 	ASSERT_EQ(0, run_vcpu(self));
 	ASSERT_EXIT(KVM_EXIT_IO);

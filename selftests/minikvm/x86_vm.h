@@ -92,6 +92,46 @@ static inline void setup_long_mode(struct __test_metadata *_metadata, int vcpu,
 	set_start_regs(_metadata, vcpu, GUEST_CODE64);
 }
 
+#define GUEST_GDT		0xd000ULL	/* the tables of a test's own protected-mode guest */
+#define GUEST_IDT		0xe000ULL
+#define RFLAGS_IOPL3		0x3000ULL
+
+/*
+ * 32-bit protected mode at CPL 3, with CR0 = PE | ET | NE | @cr0 and CR3 = @cr3, running
+ * the code at GUEST_CODE with RFLAGS = 2 | @rflags and ESP = @esp. The GDT at GUEST_GDT has
+ * flat DPL 3 code (0x0b) and data (0x13) segments; the IDT at GUEST_IDT has one present
+ * 32-bit interrupt gate, DPL 3, for @vector, to 0x0b:@handler.
+ */
+static inline void setup_cpl3_protected_mode(struct __test_metadata *_metadata, int vcpu,
+					     unsigned char *mem, uint64_t cr0, uint64_t cr3,
+					     unsigned int vector, uint32_t handler,
+					     uint64_t rflags, uint32_t esp)
+{
+	uint64_t *gdt = (uint64_t *)(mem + GUEST_GDT);
+	uint64_t *idt = (uint64_t *)(mem + GUEST_IDT);
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	gdt[1] = 0x00cffa000000ffffULL;		/* code, DPL 3 */
+	gdt[2] = 0x00cff2000000ffffULL;		/* data, DPL 3 */
+	idt[vector] = (handler & 0xffff) | 0x0bULL << 16 |
+		      (uint64_t)((handler & 0xffff0000) | 0xee00) << 32;
+	ASSERT_EQ(0, ioctl(vcpu, KVM_GET_SREGS, &sregs));
+	sregs.cr0 = CR0_PE | CR0_ET | CR0_NE | cr0;
+	sregs.cr3 = cr3;
+	x86_flat_segments(&sregs, false, 3);
+	sregs.gdt.base = GUEST_GDT;
+	sregs.gdt.limit = 3 * 8 - 1;
+	sregs.idt.base = GUEST_IDT;
+	sregs.idt.limit = (vector + 1) * 8 - 1;
+	ASSERT_EQ(0, ioctl(vcpu, KVM_SET_SREGS, &sregs));
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = GUEST_CODE;
+	regs.rflags = 2 | rflags;
+	regs.rsp = esp;
+	ASSERT_EQ(0, ioctl(vcpu, KVM_SET_REGS, &regs));
+}
+
 static inline uint64_t pio_value(const struct kvm_run *run)
 {
 	uint64_t val = 0;
