@@ -134,9 +134,8 @@ SYM_FUNC_START(__guest_run)
 	isb
 
 	/* The guest's, its context first in the structure (kvm_arch.h); nVHE saves host EL1 too. */
-	tbnz	x5, #HYP_FLAG_VHE, 12f
-	sysreg_el1 save, x1, 0
-	sysreg_el1 restore, x0, 0
+	tbz	x5, #HYP_FLAG_VHE, 12f
+	sysreg_el1 restore, x0, 1
 4:	sysreg_common restore, x0
 	sysreg_opt restore, x0, 1
 	sysreg_fpsimd restore, x0
@@ -205,9 +204,8 @@ SYM_FUNC_START(__guest_run)
 	bl	__guest_serror
 
 	/* The guest's EL1 (the AT needed it), then the host's, at x2 since __guest_exit. */
-10:	tbnz	x5, #HYP_FLAG_VHE, 13f
-	sysreg_el1 save, x1, 0
-	sysreg_el1 restore, x2, 0
+10:	tbz	x5, #HYP_FLAG_VHE, 13f
+	sysreg_el1 save, x1, 1
 11:	sysreg_common restore, x2
 	sysreg_opt restore, x2, 0
 	el2_opt	put
@@ -218,10 +216,12 @@ SYM_FUNC_START(__guest_run)
 	mov	sp, x3
 	isb
 	ret
-	/* VHE: the guest's EL1 registers as *_EL12; the host's are its EL2's, never switched. */
-12:	sysreg_el1 restore, x0, 1
+	/* nVHE: the host's EL1 registers too (VHE's are its EL2's, never switched), by name. */
+12:	sysreg_el1 save, x1, 0
+	sysreg_el1 restore, x0, 0
 	b	4b
-13:	sysreg_el1 save, x1, 1
+13:	sysreg_el1 save, x1, 0
+	sysreg_el1 restore, x2, 0
 	b	11b
 SYM_FUNC_END(__guest_run)
 SYM_FUNC_ALIAS(__kvm_vcpu_run, __guest_run)
