@@ -91,10 +91,21 @@ void kvm_arch_destroy_vm(struct kvm *kvm)
 				 HCR_TWI | HCR_TWE | HCR_TIDCP | HCR_TID3 | HCR_FB | \
 				 HCR_BSU_IS | HCR_PTW | HCR_RW | HCR_TACR | HCR_TLOR | HCR_TSW)
 
+static u64 guest_hcr __ro_after_init;
+
+/*
+ * kvm_guest_hcr_init() - at module load (kvm_arch_hardware_setup()), the CPU capabilities
+ * final: the value is the same for every CPU and guest, and each entry reads it.
+ */
+void kvm_guest_hcr_init(void)
+{
+	guest_hcr = HCR_GUEST_FLAGS_MINIKVM | (is_kernel_in_hyp_mode() ? HCR_E2H : 0) |
+		    (kvm_stage2_fwb() ? HCR_FWB : 0) | (kvm_has_ras() ? HCR_TERR | HCR_TEA : 0);
+}
+
 u64 kvm_guest_hcr(void)
 {
-	return HCR_GUEST_FLAGS_MINIKVM | (is_kernel_in_hyp_mode() ? HCR_E2H : 0) |
-	       (kvm_stage2_fwb() ? HCR_FWB : 0) | (kvm_has_ras() ? HCR_TERR | HCR_TEA : 0);
+	return guest_hcr;
 }
 
 /*

@@ -15,6 +15,7 @@
 /* arm.c */
 void kvm_tlb_flush_vmid(struct kvm *kvm);
 void kvm_flush_vm_context(void);
+void kvm_guest_hcr_init(void);
 u64 kvm_guest_hcr(void);
 
 /* hyp_init.c */

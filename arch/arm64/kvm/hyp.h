@@ -14,11 +14,12 @@
  * Hyp call numbers, passed in x0 of "hvc #0", one per EL2 function that kvm_call_hyp()
  * calls (hyp/switch.S; hyp-entry.S's hyp_calls has them in this order). Linux's hyp stub
  * owns the numbers below HVC_STUB_HCALL_NR (<asm/virt.h>) and answers any other with
- * HVC_STUB_ERR; ours start far above them, at "MKV" << 8.
+ * HVC_STUB_ERR; ours start far above them, at "M" << 16, a base that one SUB takes as its
+ * immediate (imm12, LSL #12). The guest run, the most frequent, is + 0: one MOV at EL1.
  */
-#define MINIKVM_HC_BASE		0x4d4b5600
-#define MINIKVM_HC___kvm_get_current_el		(MINIKVM_HC_BASE + 0)
-#define MINIKVM_HC___kvm_vcpu_run		(MINIKVM_HC_BASE + 1)
+#define MINIKVM_HC_BASE		0x4d0000
+#define MINIKVM_HC___kvm_vcpu_run		(MINIKVM_HC_BASE + 0)
+#define MINIKVM_HC___kvm_get_current_el		(MINIKVM_HC_BASE + 1)
 #define MINIKVM_HC___kvm_tlb_flush_vmid		(MINIKVM_HC_BASE + 2)
 #define MINIKVM_HC___kvm_get_sctlr_el2		(MINIKVM_HC_BASE + 3)
 #define MINIKVM_HC___kvm_flush_vm_context	(MINIKVM_HC_BASE + 4)
@@ -131,6 +132,26 @@ static inline unsigned long __kvm_hvc5(unsigned long nr, unsigned long a1, unsig
 }
 
 /*
+ * __kvm_hvc3(nr, a1, a2) - kvm_call_hyp()'s "hvc #0": as __kvm_hvc5(), for our calls only,
+ * which take at most two arguments; x3 and x4 are clobbered, not zeroed.
+ */
+static inline unsigned long __kvm_hvc3(unsigned long nr, unsigned long a1, unsigned long a2)
+{
+	register unsigned long x0 asm("x0") = nr;
+	register unsigned long x1 asm("x1") = a1;
+	register unsigned long x2 asm("x2") = a2;
+
+	asm volatile("hvc #0"
+		     : "+r" (x0), "+r" (x1), "+r" (x2)
+		     :
+		     : "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13",
+		       "x14", "x15", "x16", "x17", "x30", "cc", "memory");
+	return x0;
+}
+#define __kvm_hvc_2(nr, a1, a2, ...)	\
+	__kvm_hvc3((unsigned long)(nr), (unsigned long)(a1), (unsigned long)(a2))
+
+/*
  * The EL2 functions (hyp/switch.S), each reached by kvm_call_hyp(). Pointers they take are
  * EL2 addresses: kern_hyp_va().
  */
@@ -149,7 +170,7 @@ unsigned long __kvm_get_sctlr_el2(void);
  */
 #define kvm_call_hyp(f, ...)							\
 	(has_vhe() ? f(__VA_ARGS__) :						\
-	 __kvm_call_hyp(MINIKVM_HC_##f, ##__VA_ARGS__))
+	 __kvm_hvc_2(MINIKVM_HC_##f, ##__VA_ARGS__, 0, 0))
 
 /*
  * kern_hyp_va() - where EL2 finds kernel object @v: at its kernel address in VHE, at its

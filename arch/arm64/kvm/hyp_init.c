@@ -272,6 +272,7 @@ int kvm_arch_hardware_setup(void)
 	if (r)
 		return r;
 	kvm_spectre_init();
+	kvm_guest_hcr_init();
 	if (is_kernel_in_hyp_mode()) {
 		pr_info("mode=vhe: the kernel runs at EL2\n");
 		return 0;

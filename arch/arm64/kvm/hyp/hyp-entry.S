@@ -2,10 +2,10 @@
 /*
  * minikvm's EL2 exception vectors: for nVHE hosts (the kernel at EL1, Linux's hyp stub at
  * EL2), the table that answers the host's hyp calls, with its installer; for both modes,
- * the table the guest exits through (__guest_vectors). __kvm_call_hyp (hyp.h) is the EL1
- * side of a hyp call. How nVHE's EL2 runs this code, a copy at its physical address under
- * an identity map, position independent (hyp.lds keeps this file's, switch.S's and
- * entry.S's .hyp.text together): Documentation/run-loop-arm64.rst, "Two ways to EL2".
+ * the table the guest exits through (__guest_vectors). hyp.h has the EL1 side of a hyp
+ * call. How nVHE's EL2 runs this code, a copy at its physical address under an identity
+ * map, position independent (hyp.lds keeps this file's, switch.S's and entry.S's
+ * .hyp.text together): Documentation/run-loop-arm64.rst, "Two ways to EL2".
  *
  * Our vectors answer our hyp calls and, as KVM's, the stub's HVC_RESET_VECTORS (module
  * unload, CPU power-down) and kexec's HVC_SOFT_RESTART, which give EL2 back to the stub.
@@ -13,8 +13,8 @@
  * stub's code must never run with our MMU on, which does not map it. Telling the stub's
  * calls (arguments in x0-x4) from ours costs x16 (IP0), which the procedure call standard
  * lets any function call clobber, and every hyp call is made from a function called by C
- * or by "bl" (__hyp_reset_vectors, cpu_soft_restart), or from __kvm_call_hyp. Ours, made
- * by __kvm_call_hyp only, may also use x17 and x30.
+ * or by "bl" (__hyp_reset_vectors, cpu_soft_restart), or from hyp.h's __kvm_hvc*(). Ours,
+ * made from those only, may also use x17 and x30.
  */
 #include <linux/linkage.h>
 #include <linux/sizes.h>
@@ -68,22 +68,25 @@ __minikvm_hyp_vectors:
  * A synchronous exception from EL1. Only "hvc" (ESR_EL2.EC == HVC64) is a hyp call, with
  * its number in x0; ELR_EL2 already points after the hvc, so ERET returns to the caller.
  * Ours call the function of hyp_calls, with the caller's x1-x2 as its arguments, as KVM's
- * handle_host_hcall() does. Other exceptions are trapped instructions: the stub would
- * misread them as hyp calls, and returning would only trap again.
+ * handle_host_hcall() does; the guest run, the most frequent, without the table's branches.
+ * Other exceptions are trapped instructions: the stub would misread them as hyp calls, and
+ * returning would only trap again.
  */
 el1_sync:
 	mrs	x16, esr_el2
 	ubfx	x16, x16, #ESR_ELx_EC_SHIFT, #ESR_ELx_EC_WIDTH
 	cmp	x16, #ESR_ELx_EC_HVC64
 	b.ne	2f
-	mov_q	x16, MINIKVM_HC_BASE
-	sub	x16, x0, x16
+	sub	x16, x0, #MINIKVM_HC_BASE
 	cmp	x16, #MINIKVM_HC_NR
 	b.hs	1f
-	adr	x17, hyp_calls
-	add	x16, x17, x16, lsl #2
 	mov	x0, x1
-	mov	x1, x2
+	cbnz	x16, 3f
+	bl	__kvm_vcpu_run
+	eret
+3:	mov	x1, x2
+	adr	x17, hyp_calls - 4
+	add	x16, x17, x16, lsl #2
 	blr	x16
 	eret
 1:	cmp	x0, #HVC_RESET_VECTORS
@@ -96,10 +99,9 @@ el1_sync:
 2:	mov	x0, #VECTOR_LOWER_A64_SYNC
 	b	hyp_panic
 
-/* The functions of MINIKVM_HC_BASE + 0, + 1, ... (hyp.h), all in switch.S. */
+/* The functions of MINIKVM_HC_BASE + 1, + 2, ... (hyp.h), all in switch.S. */
 hyp_calls:
 	b	__kvm_get_current_el
-	b	__kvm_vcpu_run
 	b	__kvm_tlb_flush_vmid
 	b	__kvm_get_sctlr_el2
 	b	__kvm_flush_vm_context

@@ -44,16 +44,6 @@
 	.endif
 .endm
 
-/* The guest's EL1 registers (sysreg-sr.h), by the mode in x5; nVHE's without a branch. */
-.macro	sysreg_el1_guest op, ctxt
-	tbz	x5, #HYP_FLAG_VHE, .Lnvhe\@
-	sysreg_el1 \op, \ctxt, 1
-	b	.Ldone\@
-.Lnvhe\@:
-	sysreg_el1 \op, \ctxt, 0
-.Ldone\@:
-.endm
-
 /*
  * The guest's V0-V31, FPSR and FPCR, if it uses them in this run (arm.c saved the host's
  * with kernel_neon_begin()), with the kernel's own macros (<asm/fpsimdmacros.h>), which
@@ -129,25 +119,24 @@ SYM_FUNC_START(__guest_run)
 	add	x1, x0, #HYP_HOST
 	sysreg_common save, x1
 	sysreg_opt save, x1, 0
-	tbnz	x5, #HYP_FLAG_VHE, 3f
-	sysreg_el1 save, x1, 0
 
 	/* EL2's controls for the guest (arm.c), the host's saved. */
-3:	el2_opt	load
+	el2_opt	load
 	sr	restore, x0, HYP_VTCR_EL2, vtcr_el2
 	el2_regs load
 	/* A virtual SError to deliver (handle_exit.c) carries its syndrome with FEAT_RAS. */
-	tbz	x3, #HCR_EL2_VSE_SHIFT, 4f
-	tbz	x5, #HYP_FLAG_RAS, 4f
+	tbz	x3, #HCR_EL2_VSE_SHIFT, 3f
+	tbz	x5, #HYP_FLAG_RAS, 3f
 	sr_s	restore, x0, HYP_VSESR_EL2, SYS_VSESR_EL2
-4:	sr	save, x0, HYP_HOST_VBAR_EL2, vbar_el2
+3:	sr	save, x0, HYP_HOST_VBAR_EL2, vbar_el2
 	adr	x3, __guest_vectors
 	msr	vbar_el2, x3
 	isb
 
-	/* The guest's: its context comes first in the structure (kvm_arch.h). */
-	sysreg_el1_guest restore, x0
-	sysreg_common restore, x0
+	/* The guest's, its context first in the structure (kvm_arch.h); nVHE saves host EL1 too. */
+	tbz	x5, #HYP_FLAG_VHE, 12f
+	sysreg_el1 restore, x0, 1
+4:	sysreg_common restore, x0
 	sysreg_opt restore, x0, 1
 	sysreg_fpsimd restore, x0
 	bl	__guest_enter
@@ -160,7 +149,6 @@ SYM_FUNC_START(__guest_run)
 	sr	save, x1, HYP_HPFAR_EL2, hpfar_el2
 	/* Whether the guest took the virtual SError: taking it clears HCR_EL2.VSE. */
 	sr	save, x1, HYP_HCR_EL2, hcr_el2
-	sysreg_el1_guest save, x1
 	sysreg_common save, x1
 	sysreg_opt save, x1, 1
 	sysreg_fpsimd save, x1
@@ -215,19 +203,26 @@ SYM_FUNC_START(__guest_run)
 	tbz	x3, #ISR_EL1_A_SHIFT, 10f
 	bl	__guest_serror
 
-	/* The host's, its context at x2 since __guest_exit. */
-10:	sysreg_common restore, x2
+	/* The guest's EL1 (the AT needed it), then the host's, at x2 since __guest_exit. */
+10:	tbz	x5, #HYP_FLAG_VHE, 13f
+	sysreg_el1 save, x1, 1
+11:	sysreg_common restore, x2
 	sysreg_opt restore, x2, 0
 	el2_opt	put
-	tbnz	x5, #HYP_FLAG_VHE, 11f
-	sysreg_el1 restore, x2, 0
-11:	el2_regs put
+	el2_regs put
 	sr	restore, x1, HYP_HOST_VBAR_EL2, vbar_el2
 	ldr	x3, [x1, #HYP_HOST_SP]
 	ldr	x30, [x1, #HYP_HOST_LR]
 	mov	sp, x3
 	isb
 	ret
+	/* nVHE: the host's EL1 registers too (VHE's are its EL2's, never switched), by name. */
+12:	sysreg_el1 save, x1, 0
+	sysreg_el1 restore, x0, 0
+	b	4b
+13:	sysreg_el1 save, x1, 0
+	sysreg_el1 restore, x2, 0
+	b	11b
 SYM_FUNC_END(__guest_run)
 SYM_FUNC_ALIAS(__kvm_vcpu_run, __guest_run)
 
